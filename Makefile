@@ -1,0 +1,39 @@
+# `make` alone lists the targets. Every target creates .venv and installs
+# what it needs when that is missing, so a fresh clone needs nothing else.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help test test-fast lint demo bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+test: $(STAMP) ## run the whole suite against a throwaway redis-server (what CI runs)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## the suite without the slow fault, cluster and fresh-clone tests
+	$(BIN)/python -m pytest -m 'not slow'
+
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+demo: $(STAMP) ## start an embedded Redis, seed a mixed Python/Go stream, replay it, print the report
+	$(BIN)/cdccheck demo
+
+bench: $(STAMP) ## benchmarks: raw read vs naive pipeline vs cdccheck (not part of the tests)
+	$(BIN)/python benchmarks/run.py
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

@@ -1,0 +1,112 @@
+"""The small value types every stage shares: entries, findings, verdicts.
+
+Data flows one way (source -> wire -> check -> summary -> report); these
+types are what flows, so every stage may import this module.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import msgspec
+
+# Finding kinds (DESIGN.md rule 3).
+MISSING_REQUIRED = "missing_required"
+UNKNOWN_FIELD = "unknown_field"
+NULL_NOT_ALLOWED = "null_not_allowed"
+TYPE_MISMATCH = "type_mismatch"
+ENUM_VALUE = "enum_value"
+FORMAT = "format"
+CONSTRAINT = "constraint"
+UNDECODABLE = "undecodable"
+FINDING_KINDS = (
+    MISSING_REQUIRED,
+    UNKNOWN_FIELD,
+    NULL_NOT_ALLOWED,
+    TYPE_MISMATCH,
+    ENUM_VALUE,
+    FORMAT,
+    CONSTRAINT,
+    UNDECODABLE,
+)
+
+# Portability warning kinds (DESIGN.md rule 6). They never change a verdict.
+BIG_INTEGER = "big_integer"
+INTEGRAL_FLOAT = "integral_float"
+DUPLICATE_KEY = "duplicate_key"
+UNSAFE_STRING = "unsafe_string"
+WARNING_KINDS = (BIG_INTEGER, INTEGRAL_FLOAT, DUPLICATE_KEY, UNSAFE_STRING)
+
+LEGACY = "legacy"
+NEW = "new"
+WIRE = "wire"
+UNKNOWN = "?"
+"""Counter key for an event without a string op, or an entry without a writer."""
+
+
+def json_pointer(parts: Any) -> str:
+    """RFC 6901 pointer for a sequence of keys and indices ('' for the root)."""
+    return "".join(
+        "/" + (part.replace("~", "~0").replace("/", "~1") if isinstance(part, str) else str(part))
+        for part in parts
+    )
+
+
+class Entry(NamedTuple):
+    """One stream entry as every source yields it: the id and the raw fields."""
+
+    id: str
+    fields: dict[str, bytes]
+
+
+class Absent:
+    """Stands for the value at a path that is not there (a missing property)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<absent>"
+
+
+ABSENT = Absent()
+
+
+class Finding(msgspec.Struct, frozen=True):
+    """One reason an event fails a schema, or one portability warning.
+
+    ``path`` is an RFC 6901 JSON Pointer with real array indices; ``value`` is
+    the offending value (ABSENT for a missing property), kept for samples.
+    """
+
+    kind: str
+    path: str
+    message: str
+    value: Any = None
+
+
+class EventVerdict(msgspec.Struct):
+    """Everything cdccheck decided about one event."""
+
+    id: str
+    op: str
+    writer: str
+    decodable: bool
+    legacy: list[Finding] | None
+    """Errors under the legacy schema (empty: valid); None when undecodable."""
+    new: list[Finding] | None
+    wire_message: str | None = None
+    """Why the payload is undecodable; None when it decoded."""
+    warnings: list[tuple[str, Finding]] = msgspec.field(default_factory=list)
+    """(schema, warning): schema is ``wire``, ``legacy`` or ``new``."""
+
+    @property
+    def legacy_valid(self) -> bool:
+        return self.legacy is not None and not self.legacy
+
+    @property
+    def new_valid(self) -> bool:
+        return self.new is not None and not self.new
+
+    @property
+    def ok(self) -> bool:
+        return self.legacy_valid and self.new_valid
