@@ -1,20 +1,520 @@
-"""The ``cdccheck`` command line: a thin typer shell over the library."""
+"""The ``cdccheck`` command line: a thin typer shell over the library.
+
+Each command parses its options, calls one library function, renders the
+result and returns an exit code. Library errors become exit codes in one
+place (``_errors_to_exit_codes``): 2 for usage and configuration, 3 for an
+unreachable source; 1 means findings that ``--fail-on`` counts.
+"""
 
 from __future__ import annotations
 
+import functools
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
 import typer
+
+if TYPE_CHECKING:
+    from cdccheck.check import Engine
+    from cdccheck.model import Entry
+    from cdccheck.summary import Summary
 
 app = typer.Typer(
     name="cdccheck",
-    help="Check that CDC events stay decodable under a legacy and a new schema.",
+    help=(
+        "Check that change-data-capture events stay decodable under a legacy and a new "
+        "serialization schema.\n\n"
+        "Example: cdccheck check events.jsonl --legacy schemas/comment/legacy.json "
+        "--new schemas/comment/new.json"
+    ),
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+report_app = typer.Typer(
+    help=(
+        "Render or merge JSON reports.\n\n"
+        "Example: cdccheck report render report.json --format markdown"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(report_app, name="report")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    junit = "junit"
+
+
+class FailOn(StrEnum):
+    any = "any"
+    legacy = "legacy"
+    new = "new"
+    none = "none"
+
+
+class Layout(StrEnum):
+    default = "default"
+    debezium = "debezium"
+
+
+class Encoding(StrEnum):
+    json = "json"
+    msgpack = "msgpack"
+
+
+def _env(option: str) -> str:
+    return "CDCCHECK_" + option.upper().replace("-", "_")
+
+
+# Options shared by every command that checks events. Each also reads CDCCHECK_<OPTION>.
+LegacyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--legacy",
+        envvar=_env("legacy"),
+        help="Legacy schema (default: the bundled comment schema).",
+        show_default=False,
+    ),
+]
+NewOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--new",
+        envvar=_env("new"),
+        help="New schema (default: the bundled comment schema).",
+        show_default=False,
+    ),
+]
+PayloadFieldOption = Annotated[
+    str,
+    typer.Option(
+        "--payload-field", envvar=_env("payload_field"), help="Entry field holding the payload."
+    ),
+]
+OpFieldOption = Annotated[
+    str,
+    typer.Option(
+        "--op-field", envvar=_env("op_field"), help="Payload property naming the operation."
+    ),
+]
+WriterFieldOption = Annotated[
+    str,
+    typer.Option(
+        "--writer-field", envvar=_env("writer_field"), help="Entry field naming the writer."
+    ),
+]
+LayoutOption = Annotated[
+    Layout,
+    typer.Option(
+        "--layout",
+        envvar=_env("layout"),
+        help="Entry layout: default, or debezium (one field: key -> value).",
+    ),
+]
+EncodingOption = Annotated[
+    Encoding | None,
+    typer.Option(
+        "--encoding",
+        envvar=_env("encoding"),
+        help=(
+            "Wire encoding when entries do not say "
+            "(default: the schemas' x-cdccheck-encoding, else json)."
+        ),
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", envvar=_env("format"), help="What to print on stdout."),
+]
+ReportOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        envvar=_env("report"),
+        help="Also write the JSON report to this file (atomically).",
+        show_default=False,
+    ),
+]
+EventsOutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--events-out",
+        envvar=_env("events_out"),
+        help="Write one JSON line per event to this file.",
+        show_default=False,
+    ),
+]
+FailOnOption = Annotated[
+    FailOn,
+    typer.Option("--fail-on", envvar=_env("fail_on"), help="Which findings make the exit code 1."),
+]
+SamplesOption = Annotated[
+    int,
+    typer.Option(
+        "--samples", min=0, envvar=_env("samples"), help="Samples kept per finding group."
+    ),
+]
+ShowValuesOption = Annotated[
+    bool,
+    typer.Option(
+        "--show-values",
+        envvar=_env("show_values"),
+        help="Put offending values in samples (default: type and length only).",
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        envvar=_env("quiet"),
+        help="No progress display and no table when writing --report.",
+    ),
+]
+
+
+# ---------------------------------------------------------------- plumbing
+
+
+def _errors_to_exit_codes(command: F) -> F:
+    """The one place where library errors become a message and an exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from cdccheck.errors import CdccheckError
+
+        try:
+            return command(*args, **kwargs)
+        except CdccheckError as error:
+            typer.echo(f"cdccheck: error: {error.message}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("cdccheck: interrupted", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from cdccheck import __version__
+
+        typer.echo(f"cdccheck {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Check that CDC events stay decodable under a legacy and a new schema."""
+
+
+def build_engine(
+    legacy: Path | None,
+    new: Path | None,
+    *,
+    payload_field: str,
+    op_field: str,
+    writer_field: str,
+    layout: Layout,
+    encoding: Encoding | None,
+) -> Engine:
+    """Load both schemas (bundled ones by default) and build the engine."""
+    from cdccheck.check import Engine
+    from cdccheck.schema import bundled_schema_path, load_schema
+
+    chosen = encoding.value if encoding else None
+    legacy_schema = load_schema(
+        legacy or bundled_schema_path("legacy"), name="legacy", encoding=chosen
+    )
+    new_schema = load_schema(new or bundled_schema_path("new"), name="new", encoding=chosen)
+    return Engine(
+        legacy_schema,
+        new_schema,
+        payload_field=payload_field,
+        op_field=op_field,
+        writer_field=writer_field,
+        layout=layout.value,
+    )
+
+
+class Progress:
+    """A rich progress line on stderr while events are checked; silent when not a TTY."""
+
+    def __init__(self, *, total: int | None, quiet: bool, what: str = "events") -> None:
+        self._enabled = not quiet and sys.stderr.isatty()
+        self._progress: Any = None
+        self._task: Any = None
+        self._total = total
+        self._what = what
+
+    def __enter__(self) -> Progress:
+        if self._enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import (
+                Progress as RichProgress,
+            )
+
+            self._progress = RichProgress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]:>10} ev/s"),
+                TextColumn("{task.fields[bad]}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(self._what, total=self._total, rate="", bad="")
+            self._started = time.perf_counter()
+        return self
+
+    def update(self, batch: list[Entry], summary: Summary) -> None:
+        if self._progress is None:
+            return
+        done = summary.totals.events
+        elapsed = max(time.perf_counter() - self._started, 1e-9)
+        bad = done - summary.totals.ok
+        self._progress.update(
+            self._task, completed=done, rate=f"{done / elapsed:,.0f}", bad=f"{bad:,} with findings"
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def finish(
+    summary: Summary,
+    engine: Engine,
+    *,
+    source: dict[str, Any],
+    started_at: datetime,
+    started: float,
+    output_format: OutputFormat,
+    report: Path | None,
+    fail_on: FailOn,
+    quiet: bool,
+) -> int:
+    """Render the summary, write the report, and return the exit code."""
+    from cdccheck.report import write_atomic
+    from cdccheck.report.json import build_report, render_json, schema_info
+
+    built = build_report(
+        summary,
+        source=source,
+        schemas={"legacy": schema_info(engine.legacy), "new": schema_info(engine.new)},
+        started_at=started_at,
+        elapsed_s=time.perf_counter() - started,
+    )
+    if report is not None:
+        write_atomic(report, render_json(built))
+    if not (quiet and report is not None):
+        typer.echo(_render_for_stdout(built, output_format), nl=False)
+    return 1 if summary.counts_failures(fail_on.value) else 0
+
+
+def _render_for_stdout(report: dict[str, Any], output_format: OutputFormat) -> str:
+    from cdccheck.report import render
+
+    if output_format is OutputFormat.table:
+        import shutil
+
+        tty = sys.stdout.isatty()
+        width = shutil.get_terminal_size((100, 24)).columns if tty else 100
+        return render(report, "table", color=tty, width=width)
+    return render(report, output_format.value)
+
+
+def run_checks(
+    batches: Iterator[list[Entry]],
+    engine: Engine,
+    summary: Summary,
+    *,
+    events_out: Path | None,
+    show_values: bool,
+    progress: Progress,
+) -> None:
+    """The shared loop, with --events-out and the progress display."""
+    from cdccheck.pipeline import EventsWriter, run
+
+    if events_out is None:
+        run(batches, engine, summary, on_batch=progress.update)
+        return
+    with EventsWriter(events_out, show_values=show_values) as writer:
+        run(batches, engine, summary, sink=writer, on_batch=progress.update)
+
+
+# ---------------------------------------------------------------- check
+
+
+@app.command()
+@_errors_to_exit_codes
+def check(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Corpus files (JSON Lines, as `cdccheck export` writes them).", show_default=False
+        ),
+    ],
+    legacy: LegacyOption = None,
+    new: NewOption = None,
+    payload_field: PayloadFieldOption = "payload",
+    op_field: OpFieldOption = "op",
+    writer_field: WriterFieldOption = "writer",
+    layout: LayoutOption = Layout.default,
+    encoding: EncodingOption = None,
+    output_format: FormatOption = OutputFormat.table,
+    report: ReportOption = None,
+    events_out: EventsOutOption = None,
+    fail_on: FailOnOption = FailOn.any,
+    samples: SamplesOption = 5,
+    show_values: ShowValuesOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Check the events in corpus files under the legacy and the new schema.
+
+    Example:
+
+        cdccheck check events.jsonl --legacy legacy.json --new new.json --format markdown
+
+    Exit codes: 0 clean, 1 findings counted by --fail-on, 2 usage or schema
+    error, 3 unreadable file.
+    """
+    from cdccheck.sources.corpus import read_corpus
+    from cdccheck.summary import Summary
+
+    engine = build_engine(
+        legacy,
+        new,
+        payload_field=payload_field,
+        op_field=op_field,
+        writer_field=writer_field,
+        layout=layout,
+        encoding=encoding,
+    )
+    summary = Summary(samples=samples, show_values=show_values)
+    started_at, started = datetime.now(UTC), time.perf_counter()
+
+    def batches() -> Iterator[list[Entry]]:
+        for file in files:
+            yield from read_corpus(file)
+
+    with Progress(total=None, quiet=quiet) as progress:
+        run_checks(
+            batches(),
+            engine,
+            summary,
+            events_out=events_out,
+            show_values=show_values,
+            progress=progress,
+        )
+    code = finish(
+        summary,
+        engine,
+        source={"kind": "file", "files": [str(f) for f in files]},
+        started_at=started_at,
+        started=started,
+        output_format=output_format,
+        report=report,
+        fail_on=fail_on,
+        quiet=quiet,
+    )
+    raise typer.Exit(code)
+
+
+# ---------------------------------------------------------------- report render / merge
+
+
+@report_app.command("render")
+@_errors_to_exit_codes
+def report_render(
+    report_file: Annotated[
+        Path, typer.Argument(metavar="REPORT.json", help="A JSON report written by --report.")
+    ],
+    output_format: FormatOption = OutputFormat.table,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write here (atomically) instead of stdout.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Render a JSON report as a table, Markdown or JUnit XML.
+
+    Example:
+
+        cdccheck report render report.json --format junit -o junit.xml
+    """
+    from cdccheck.report import render, write_atomic
+    from cdccheck.report.json import load_report
+
+    loaded = load_report(report_file)
+    if output is not None:
+        write_atomic(output, render(loaded, output_format.value, color=False))
+        return
+    typer.echo(_render_for_stdout(loaded, output_format), nl=False)
+
+
+@report_app.command("merge")
+@_errors_to_exit_codes
+def report_merge(
+    report_files: Annotated[
+        list[Path],
+        typer.Argument(metavar="REPORT.json...", help="Reports to merge (same schemas)."),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the merged JSON report here (atomically).",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: FormatOption = OutputFormat.json,
+    samples: SamplesOption = 5,
+) -> None:
+    """Merge reports (for example one per sidecar) into one: counters add up, samples stay bounded.
+
+    Example:
+
+        cdccheck report merge a.json b.json -o fleet.json
+    """
+    from cdccheck.report import write_atomic
+    from cdccheck.report.json import load_report, merge_reports, render_json
+
+    merged = merge_reports([load_report(path) for path in report_files], samples=samples)
+    if output is not None:
+        write_atomic(output, render_json(merged))
+        return
+    typer.echo(_render_for_stdout(merged, output_format), nl=False)
 
 
 def main() -> None:

@@ -165,7 +165,11 @@ def _validator_class(draft: str) -> type[Validator]:
 def _check_against_metaschema(document: Any, validator_class: type[Validator], origin: str) -> None:
     from jsonschema.exceptions import best_match
 
-    meta = validator_class(validator_class.META_SCHEMA)
+    # With the format checker, as check_schema does: a `pattern` that Python's
+    # re cannot compile is a schema error now, not a crash per event later.
+    meta = validator_class(
+        validator_class.META_SCHEMA, format_checker=validator_class.FORMAT_CHECKER
+    )
     error = best_match(meta.iter_errors(document))
     if error is None:
         return
@@ -218,7 +222,15 @@ def _build_registry(
         return loaded[key]
 
     root = Resource.from_contents(document, default_specification=default_spec)
-    registry: Any = Registry(retrieve=retrieve).with_resource("", root).crawl()  # type: ignore[call-arg]
+    # The metaschemas ship inside jsonschema-specifications: a $ref to one is local.
+    from jsonschema_specifications import REGISTRY as METASCHEMAS
+
+    registry: Any = (
+        Registry(retrieve=retrieve)  # type: ignore[call-arg]
+        .with_resources(METASCHEMAS.items())
+        .with_resource("", root)
+        .crawl()
+    )
     resolver = registry.resolver_with_root(root)
     seen: set[int] = set()
     pending = [(root, resolver)]

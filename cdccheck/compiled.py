@@ -1,0 +1,600 @@
+"""A schema compiled into Python closures that explain an event exactly as the reference.
+
+python-jsonschema rebuilds validators, resolves keywords and formats its
+messages for every event; this module does that work once per schema and
+leaves a tree of small closures that append findings. It reproduces the
+reference keyword by keyword for the vocabulary that carries real CDC
+schemas (type, enum/const, properties, required, additionalProperties,
+patternProperties, items/prefixItems, the bounds, pattern, format, allOf,
+if/then/else, not, local $ref). Any schema object that uses a keyword outside
+that set (anyOf, oneOf, unevaluated*, multipleOf, uniqueItems, contains,
+propertyNames, $dynamicRef ...) is handed whole to python-jsonschema and its
+errors mapped by :mod:`cdccheck.reference`, so the findings are the
+reference's by construction there. The differential tests hold the compiled
+part to the same findings on generated instances.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence, Sized
+from typing import Any
+
+from cdccheck.model import (
+    ABSENT,
+    CONSTRAINT,
+    ENUM_VALUE,
+    FORMAT,
+    MISSING_REQUIRED,
+    NULL_NOT_ALLOWED,
+    TYPE_MISMATCH,
+    UNKNOWN_FIELD,
+    Finding,
+    json_pointer,
+)
+from cdccheck.reference import findings_from_errors, short_repr
+from cdccheck.schema import DRAFT_7, Schema
+
+# A check appends findings for ``instance`` to ``out``. ``path`` is a linked
+# list (parent, key) so descending costs one small tuple; it is flattened only
+# when a finding is made.
+Path = tuple[Any, Any] | None
+Check = Callable[[Any, Path, list[Finding]], None]
+
+# Keywords compiled here (`then`/`else` ride along with `if`); any other
+# keyword the draft defines sends its schema object to the reference.
+_COMPILED = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "required",
+        "additionalProperties",
+        "patternProperties",
+        "minProperties",
+        "maxProperties",
+        "dependentRequired",
+        "dependencies",
+        "items",
+        "prefixItems",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "allOf",
+        "if",
+        "then",
+        "else",
+        "not",
+        "$ref",
+    }
+)
+
+
+def flatten(path: Path) -> tuple[Any, ...]:
+    """The keys and indices of a linked path, root first."""
+    parts = []
+    while path is not None:
+        path, key = path
+        parts.append(key)
+    parts.reverse()
+    return tuple(parts)
+
+
+def _emit(out: list[Finding], kind: str, path: Path, message: str, value: Any) -> None:
+    out.append(Finding(kind, json_pointer(flatten(path)), message, value))
+
+
+def json_equal(one: Any, two: Any) -> bool:
+    """Equality as JSON Schema means it: 1 == 1.0, but True != 1, recursively."""
+    if one is two:
+        return True
+    if isinstance(one, str) or isinstance(two, str):
+        return bool(one == two)
+    if isinstance(one, Sequence) and isinstance(two, Sequence):
+        return len(one) == len(two) and all(map(json_equal, one, two))
+    if isinstance(one, Mapping) and isinstance(two, Mapping):
+        return len(one) == len(two) and all(
+            key in two and json_equal(value, two[key]) for key, value in one.items()
+        )
+    if isinstance(one, bool) or isinstance(two, bool):
+        return isinstance(one, bool) and isinstance(two, bool) and one == two
+    return bool(one == two)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "null": lambda value: value is None,
+    "boolean": lambda value: isinstance(value, bool),
+    "string": lambda value: isinstance(value, str),
+    "object": lambda value: isinstance(value, dict),
+    "array": lambda value: isinstance(value, list),
+    "number": _is_number,
+    "integer": lambda value: (
+        (isinstance(value, int) and not isinstance(value, bool))
+        or (isinstance(value, float) and value.is_integer())
+    ),
+}
+
+
+class CompiledSchema:
+    """A schema compiled once; ``findings(value)`` explains one decoded event."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self._validator = schema.validator
+        self._draft7 = schema.draft == DRAFT_7
+        self._format_checker = schema.validator.format_checker
+        self._memo: dict[tuple[int, str], Check] = {}
+        self.fallback_subschemas = 0
+        """How many schema objects are left to python-jsonschema (for tests and docs)."""
+        resolver = schema.validator._resolver
+        if _uses_dynamic_scope(schema.document):
+            # $dynamicRef depends on the path taken to reach it: only a whole
+            # evaluation by the reference keeps that path.
+            self._root = self._fallback(schema.document, resolver)
+        else:
+            self._root = self._compile(schema.document, resolver)
+
+    def findings(self, value: Any) -> list[Finding]:
+        """Every finding for ``value``; empty means valid under the schema."""
+        out: list[Finding] = []
+        self._root(value, None, out)
+        return out
+
+    def is_valid(self, value: Any) -> bool:
+        out: list[Finding] = []
+        self._root(value, None, out)
+        return not out
+
+    # -------------------------------------------------------------- compiling
+
+    def _compile(self, node: Any, resolver: Any, *, scoped: bool = False) -> Check:
+        """Compile ``node`` reached from a parent whose resolver is ``resolver``.
+
+        ``scoped`` says ``resolver`` already is the node's own (a `$ref`
+        lookup enters the target's `$id`); otherwise the node's `$id`, if any,
+        is entered here, as python-jsonschema's descend does.
+        """
+        if not scoped and isinstance(node, dict) and "$id" in node and not self._draft7_ref(node):
+            resolver = resolver_subresource(resolver, node, self._draft7)
+        key = (id(node), str(getattr(resolver, "_base_uri", "")))
+        if key in self._memo:
+            return self._memo[key]
+        # A recursive schema reaches itself through $ref: hand out a
+        # trampoline first and fill it in when compiling is done.
+        cell: list[Check] = []
+
+        def trampoline(instance: Any, path: Path, out: list[Finding]) -> None:
+            cell[0](instance, path, out)
+
+        self._memo[key] = trampoline
+        compiled = self._compile_node(node, resolver)
+        cell.append(compiled)
+        self._memo[key] = compiled
+        return compiled
+
+    def _compile_node(self, node: Any, resolver: Any) -> Check:
+        if node is True:
+            return _accept
+        if node is False:
+            return _reject
+        if not isinstance(node, dict):
+            return self._fallback(node, resolver)
+        if self._draft7_ref(node):
+            # draft-07 ignores every sibling of $ref, $id included.
+            node = {"$ref": node["$ref"]}
+        # Keywords the draft does not define are ignored by the reference too.
+        keywords = set(node) & set(self._validator.VALIDATORS)
+        if not keywords <= _COMPILED:
+            return self._fallback(node, resolver)
+        checks = [
+            check
+            for check in (self._keyword(name, node, resolver) for name in sorted(keywords))
+            if check is not None
+        ]
+        if not checks:
+            return _accept
+        if len(checks) == 1:
+            return checks[0]
+        run = tuple(checks)
+
+        def all_checks(instance: Any, path: Path, out: list[Finding]) -> None:
+            for check in run:
+                check(instance, path, out)
+
+        return all_checks
+
+    def _fallback(self, node: Any, resolver: Any) -> Check:
+        """Leave this schema object to python-jsonschema and map its errors."""
+        self.fallback_subschemas += 1
+        validator = self._validator
+
+        def reference(instance: Any, path: Path, out: list[Finding]) -> None:
+            errors = validator.descend(instance, node, resolver=resolver)
+            out.extend(findings_from_errors(errors, flatten(path)))
+
+        return reference
+
+    def _valid(self, check: Check) -> Callable[[Any], bool]:
+        def valid(instance: Any) -> bool:
+            out: list[Finding] = []
+            check(instance, None, out)
+            return not out
+
+        return valid
+
+    def _keyword(self, name: str, node: dict[str, Any], resolver: Any) -> Check | None:
+        value = node[name]
+        compile_one = getattr(self, "_kw_" + name.lstrip("$"), None)
+        if compile_one is None:  # then/else (with if), unknown keywords (ignored)
+            return None
+        result: Check | None = compile_one(value, node, resolver)
+        return result
+
+    # -------------------------------------------------------------- keywords
+
+    def _kw_type(self, types: Any, node: Any, resolver: Any) -> Check:
+        names = [types] if isinstance(types, str) else list(types)
+        tests = tuple(_TYPE_TESTS[name] for name in names if name in _TYPE_TESTS)
+        expected = ", ".join(repr(name) for name in names)
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            for test in tests:
+                if test(instance):
+                    return
+            kind = NULL_NOT_ALLOWED if instance is None else TYPE_MISMATCH
+            _emit(out, kind, path, f"{short_repr(instance)} is not of type {expected}", instance)
+
+        return check
+
+    def _kw_enum(self, options: list[Any], node: Any, resolver: Any) -> Check:
+        message = f"is not one of {short_repr(options)}"
+        if all(isinstance(option, str) for option in options):
+            allowed = frozenset(options)
+
+            def strings(instance: Any, path: Path, out: list[Finding]) -> None:
+                if not (isinstance(instance, str) and instance in allowed):
+                    _emit(out, ENUM_VALUE, path, f"{short_repr(instance)} {message}", instance)
+
+            return strings
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            if not any(json_equal(option, instance) for option in options):
+                _emit(out, ENUM_VALUE, path, f"{short_repr(instance)} {message}", instance)
+
+        return check
+
+    def _kw_const(self, expected: Any, node: Any, resolver: Any) -> Check:
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            if not json_equal(instance, expected):
+                _emit(out, ENUM_VALUE, path, f"{short_repr(expected)} was expected", instance)
+
+        return check
+
+    def _kw_properties(self, properties: dict[str, Any], node: Any, resolver: Any) -> Check:
+        compiled = tuple((name, self._compile(sub, resolver)) for name, sub in properties.items())
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            if isinstance(instance, dict):
+                for name, sub in compiled:
+                    if name in instance:
+                        sub(instance[name], (path, name), out)
+
+        return check
+
+    def _kw_required(self, names: list[str], node: Any, resolver: Any) -> Check:
+        required = tuple(names)
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            if isinstance(instance, dict):
+                for name in required:
+                    if name not in instance:
+                        _emit(
+                            out,
+                            MISSING_REQUIRED,
+                            (path, name),
+                            f"{name!r} is a required property",
+                            ABSENT,
+                        )
+
+        return check
+
+    def _kw_dependentRequired(
+        self, dependencies: dict[str, list[str]], node: Any, resolver: Any
+    ) -> Check:
+        pairs = tuple((trigger, tuple(needed)) for trigger, needed in dependencies.items())
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            if isinstance(instance, dict):
+                for trigger, needed in pairs:
+                    if trigger in instance:
+                        for name in needed:
+                            if name not in instance:
+                                _emit(
+                                    out,
+                                    MISSING_REQUIRED,
+                                    (path, name),
+                                    f"{name!r} is a dependency of {trigger!r}",
+                                    ABSENT,
+                                )
+
+        return check
+
+    def _kw_dependencies(self, dependencies: dict[str, Any], node: Any, resolver: Any) -> Check:
+        required = {k: v for k, v in dependencies.items() if isinstance(v, list)}
+        schemas = tuple(
+            (trigger, self._compile(sub, resolver))
+            for trigger, sub in dependencies.items()
+            if not isinstance(sub, list)
+        )
+        required_check = self._kw_dependentRequired(required, node, resolver)
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            if isinstance(instance, dict):
+                required_check(instance, path, out)
+                for trigger, sub in schemas:
+                    if trigger in instance:
+                        sub(instance, path, out)
+
+        return check
+
+    def _kw_additionalProperties(
+        self, extra: Any, node: dict[str, Any], resolver: Any
+    ) -> Check | None:
+        if extra is True:
+            return None
+        declared = frozenset(node.get("properties", {}))
+        patterns = "|".join(node.get("patternProperties", {}))
+        matcher = re.compile(patterns).search if patterns else None
+
+        def extras(instance: dict[str, Any]) -> list[str]:
+            return [
+                name
+                for name in instance
+                if name not in declared and not (matcher and matcher(name))
+            ]
+
+        if extra is False:
+
+            def closed(instance: Any, path: Path, out: list[Finding]) -> None:
+                if isinstance(instance, dict) and not declared.issuperset(instance):
+                    for name in extras(instance):
+                        _emit(
+                            out,
+                            UNKNOWN_FIELD,
+                            (path, name),
+                            f"additional property {name!r} is not allowed",
+                            instance[name],
+                        )
+
+            return closed
+        sub = self._compile(extra, resolver)
+
+        def open_with_schema(instance: Any, path: Path, out: list[Finding]) -> None:
+            if isinstance(instance, dict):
+                for name in extras(instance):
+                    sub(instance[name], (path, name), out)
+
+        return open_with_schema
+
+    def _kw_patternProperties(self, patterns: dict[str, Any], node: Any, resolver: Any) -> Check:
+        compiled = tuple(
+            (re.compile(pattern).search, self._compile(sub, resolver))
+            for pattern, sub in patterns.items()
+        )
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            if isinstance(instance, dict):
+                for search, sub in compiled:
+                    for name, value in instance.items():
+                        if search(name):
+                            sub(value, (path, name), out)
+
+        return check
+
+    def _kw_minProperties(self, limit: int, node: Any, resolver: Any) -> Check:
+        return _size_check(
+            dict, lambda size: size < limit, f"should have at least {limit} properties"
+        )
+
+    def _kw_maxProperties(self, limit: int, node: Any, resolver: Any) -> Check:
+        return _size_check(
+            dict, lambda size: size > limit, f"should have at most {limit} properties"
+        )
+
+    def _kw_minItems(self, limit: int, node: Any, resolver: Any) -> Check:
+        return _size_check(list, lambda size: size < limit, f"should have at least {limit} items")
+
+    def _kw_maxItems(self, limit: int, node: Any, resolver: Any) -> Check:
+        return _size_check(list, lambda size: size > limit, f"should have at most {limit} items")
+
+    def _kw_minLength(self, limit: int, node: Any, resolver: Any) -> Check:
+        return _size_check(str, lambda size: size < limit, f"is shorter than {limit} characters")
+
+    def _kw_maxLength(self, limit: int, node: Any, resolver: Any) -> Check:
+        return _size_check(str, lambda size: size > limit, f"is longer than {limit} characters")
+
+    def _kw_items(self, items: Any, node: dict[str, Any], resolver: Any) -> Check | None:
+        if isinstance(items, list):  # draft-07 tuple form
+            return self._kw_prefixItems(items, node, resolver)
+        start = 0 if self._draft7 else len(node.get("prefixItems", []))
+        if items is False:
+
+            def none_allowed(instance: Any, path: Path, out: list[Finding]) -> None:
+                if isinstance(instance, list) and len(instance) > start:
+                    extra = len(instance) - start
+                    _emit(
+                        out,
+                        CONSTRAINT,
+                        path,
+                        f"expected at most {start} items but found {extra} extra",
+                        instance,
+                    )
+
+            return none_allowed
+        sub = self._compile(items, resolver)
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            if isinstance(instance, list):
+                for index in range(start, len(instance)):
+                    sub(instance[index], (path, index), out)
+
+        return check
+
+    def _kw_prefixItems(self, prefix: list[Any], node: Any, resolver: Any) -> Check:
+        compiled = tuple(self._compile(sub, resolver) for sub in prefix)
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            if isinstance(instance, list):
+                for index, (item, sub) in enumerate(zip(instance, compiled, strict=False)):
+                    sub(item, (path, index), out)
+
+        return check
+
+    def _kw_pattern(self, pattern: str, node: Any, resolver: Any) -> Check:
+        search = re.compile(pattern).search
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            if isinstance(instance, str) and not search(instance):
+                _emit(
+                    out,
+                    CONSTRAINT,
+                    path,
+                    f"{short_repr(instance)} does not match {pattern!r}",
+                    instance,
+                )
+
+        return check
+
+    def _kw_format(self, name: str, node: Any, resolver: Any) -> Check | None:
+        checker = self._format_checker
+        if checker is None or name not in checker.checkers:
+            return None  # the reference ignores formats it does not know
+        function, raises = checker.checkers[name]
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            try:
+                conforms = function(instance)
+            except raises:
+                conforms = False
+            if not conforms:
+                _emit(out, FORMAT, path, f"{short_repr(instance)} is not a {name!r}", instance)
+
+        return check
+
+    def _kw_minimum(self, limit: Any, node: Any, resolver: Any) -> Check:
+        return _bound_check(lambda value: value < limit, f"is less than the minimum of {limit}")
+
+    def _kw_maximum(self, limit: Any, node: Any, resolver: Any) -> Check:
+        return _bound_check(lambda value: value > limit, f"is greater than the maximum of {limit}")
+
+    def _kw_exclusiveMinimum(self, limit: Any, node: Any, resolver: Any) -> Check:
+        return _bound_check(lambda value: value <= limit, f"is not greater than {limit}")
+
+    def _kw_exclusiveMaximum(self, limit: Any, node: Any, resolver: Any) -> Check:
+        return _bound_check(lambda value: value >= limit, f"is not less than {limit}")
+
+    def _kw_allOf(self, subschemas: list[Any], node: Any, resolver: Any) -> Check:
+        compiled = tuple(self._compile(sub, resolver) for sub in subschemas)
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            for sub in compiled:
+                sub(instance, path, out)
+
+        return check
+
+    def _kw_if(self, condition: Any, node: dict[str, Any], resolver: Any) -> Check | None:
+        if "then" not in node and "else" not in node:
+            return None
+        # The reference evaluates `if` with the enclosing resolver: so do we.
+        holds = self._valid(self._compile(condition, resolver))
+        then = self._compile(node["then"], resolver) if "then" in node else None
+        otherwise = self._compile(node["else"], resolver) if "else" in node else None
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            branch = then if holds(instance) else otherwise
+            if branch is not None:
+                branch(instance, path, out)
+
+        return check
+
+    def _kw_not(self, forbidden: Any, node: Any, resolver: Any) -> Check:
+        holds = self._valid(self._compile(forbidden, resolver))
+
+        def check(instance: Any, path: Path, out: list[Finding]) -> None:
+            if holds(instance):
+                _emit(
+                    out,
+                    CONSTRAINT,
+                    path,
+                    f"{short_repr(instance)} should not be valid under {short_repr(forbidden)}",
+                    instance,
+                )
+
+        return check
+
+    def _kw_ref(self, ref: str, node: Any, resolver: Any) -> Check:
+        resolved = resolver.lookup(ref)
+        target = resolved.contents
+        target_resolver = resolved.resolver
+        # Compile lazily through the memo: recursive schemas come back here.
+        return self._compile(target, target_resolver, scoped=True)
+
+    def _draft7_ref(self, node: dict[str, Any]) -> bool:
+        return self._draft7 and "$ref" in node
+
+
+def _uses_dynamic_scope(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            if "$dynamicRef" in current or "$recursiveRef" in current:
+                return True
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return False
+
+
+def resolver_subresource(resolver: Any, node: dict[str, Any], draft7: bool) -> Any:
+    """The resolver for a schema object with an `$id`: its own scope."""
+    from referencing.jsonschema import DRAFT7, DRAFT202012
+
+    specification = DRAFT7 if draft7 else DRAFT202012
+    return resolver.in_subresource(specification.create_resource(node))
+
+
+def _accept(instance: Any, path: Path, out: list[Finding]) -> None:
+    return None
+
+
+def _reject(instance: Any, path: Path, out: list[Finding]) -> None:
+    _emit(out, CONSTRAINT, path, f"False schema does not allow {short_repr(instance)}", instance)
+
+
+def _size_check(kind: type[Sized], fails: Callable[[int], bool], message: str) -> Check:
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if isinstance(instance, kind) and fails(len(instance)):
+            _emit(out, CONSTRAINT, path, f"{short_repr(instance)} {message}", instance)
+
+    return check
+
+
+def _bound_check(fails: Callable[[Any], bool], message: str) -> Check:
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if _is_number(instance) and fails(instance):
+            _emit(out, CONSTRAINT, path, f"{short_repr(instance)} {message}", instance)
+
+    return check

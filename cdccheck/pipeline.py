@@ -1,0 +1,117 @@
+"""The loop every command shares: batches of entries -> verdicts -> Summary.
+
+``check``, ``replay``, ``gate --corpus`` and the sidecar all run this; the
+sidecar adds its own stop conditions and commits around it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from cdccheck.check import Engine
+from cdccheck.errors import ConfigError
+from cdccheck.model import Entry, EventVerdict
+from cdccheck.summary import Summary, redact_finding
+
+BatchCallback = Callable[[list[Entry], Summary], None]
+VerdictSink = Callable[[EventVerdict], None]
+
+
+def check_batch(
+    engine: Engine, batch: list[Entry], summary: Summary, sink: VerdictSink | None = None
+) -> None:
+    """Check one batch into ``summary``; ``sink`` sees every verdict when given."""
+    for entry in batch:
+        verdict = engine.check(entry)
+        summary.add(verdict)
+        if sink is not None:
+            sink(verdict)
+
+
+def run(
+    batches: Iterable[list[Entry]],
+    engine: Engine,
+    summary: Summary,
+    *,
+    sink: VerdictSink | None = None,
+    on_batch: BatchCallback | None = None,
+) -> Summary:
+    """Check every entry of every batch; returns ``summary`` for convenience."""
+    for batch in batches:
+        check_batch(engine, batch, summary, sink)
+        if on_batch is not None:
+            on_batch(batch, summary)
+    return summary
+
+
+def verdict_line(verdict: EventVerdict, show_values: bool) -> dict[str, Any]:
+    """One ``--events-out`` record (DESIGN.md "Command-line contract")."""
+    record: dict[str, Any] = {
+        "id": verdict.id,
+        "op": verdict.op,
+        "writer": verdict.writer,
+        "decodable": verdict.decodable,
+    }
+    for role, findings in (("legacy", verdict.legacy), ("new", verdict.new)):
+        record[role] = (
+            None
+            if findings is None
+            else {
+                "valid": not findings,
+                "findings": [redact_finding(finding, show_values) for finding in findings],
+            }
+        )
+    if not verdict.decodable:
+        record["wire"] = {"message": verdict.wire_message}
+    if verdict.warnings:
+        record["warnings"] = [
+            {"schema": schema, **redact_finding(warning, show_values)}
+            for schema, warning in verdict.warnings
+        ]
+    return record
+
+
+class EventsWriter:
+    """Writes one JSON line per event; the file appears complete or not at all."""
+
+    def __init__(self, path: str | Path, *, show_values: bool = False) -> None:
+        self.path = Path(path)
+        self.show_values = show_values
+        directory = self.path.parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            handle, self._temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+        self._stream: IO[str] = os.fdopen(handle, "w", encoding="utf-8")
+
+    def __call__(self, verdict: EventVerdict) -> None:
+        self._stream.write(json.dumps(verdict_line(verdict, self.show_values), ensure_ascii=False))
+        self._stream.write("\n")
+
+    def close(self, *, keep: bool = True) -> None:
+        if self._stream.closed:
+            return
+        self._stream.close()
+        if keep:
+            os.replace(self._temporary, self.path)
+        else:
+            os.unlink(self._temporary)
+
+    def __enter__(self) -> EventsWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        # Keep what was written even when the run stops early: nothing is lost.
+        self.close(keep=True)

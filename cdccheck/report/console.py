@@ -1,0 +1,126 @@
+"""The console table (rich): totals, per-op and per-writer counters, top finding groups.
+
+Readable at 80 columns; plain text without colour when not writing to a terminal.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+COUNTER_COLUMNS = ("events", "ok", "undecodable", "legacy_invalid", "new_invalid", "both_invalid")
+_HEADINGS = ("events", "ok", "undecod.", "legacy ✗", "new ✗", "both ✗")
+TOP_GROUPS = 15
+
+
+def render_table(
+    report: dict[str, Any], *, color: bool | None = None, width: int | None = None
+) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width or 80,
+        force_terminal=bool(color),
+        no_color=not color,
+        color_system="auto" if color else None,
+        highlight=False,
+        soft_wrap=False,
+    )
+    console.print(_title(report))
+    console.print(_counters_table("Totals", {"all events": report["totals"]}))
+    if report["by_op"]:
+        console.print(_counters_table("By op", report["by_op"]))
+    if report["by_writer"]:
+        console.print(_counters_table("By writer", report["by_writer"]))
+    console.print(_groups_table("Findings", report["findings"], report["totals"]["events"]))
+    if report["warnings"]:
+        console.print(
+            _groups_table(
+                "Portability warnings (never change a verdict)",
+                report["warnings"],
+                report["totals"]["events"],
+            )
+        )
+    console.print(_verdict_line(report))
+    return buffer.getvalue()
+
+
+def _title(report: dict[str, Any]) -> Group:
+    source = report["source"]
+    where = source.get("stream") or ", ".join(source.get("files", [])) or source.get("kind", "")
+    span = report["range"]
+    timing = report["timing"]
+    lines = [
+        Text(f"cdccheck — {source.get('kind', '?')} {where}", style="bold"),
+        Text(
+            f"ids {span['first_id'] or '-'} .. {span['last_id'] or '-'}   "
+            f"{timing['elapsed_s']:.2f} s, {timing['events_per_s']:,.0f} events/s",
+            style="dim",
+        ),
+        Text(
+            f"legacy {report['schemas']['legacy']['path']}   "
+            f"new {report['schemas']['new']['path']}",
+            style="dim",
+        ),
+    ]
+    return Group(*lines)
+
+
+def _counters_table(title: str, rows: dict[str, dict[str, int]]) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("", overflow="ellipsis", max_width=16, no_wrap=True)
+    for heading in _HEADINGS:
+        table.add_column(heading, justify="right", no_wrap=True)
+    for name, counters in rows.items():
+        cells = [f"{counters[column]:,}" for column in COUNTER_COLUMNS]
+        style = "green" if counters["ok"] == counters["events"] else None
+        table.add_row(name, *cells, style=style)
+    return table
+
+
+def _groups_table(title: str, groups: list[dict[str, Any]], events: int) -> Table | Text:
+    if not groups:
+        return Text(f"{title}: none", style="green")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("schema", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("path", overflow="fold", ratio=1)
+    table.add_column("events", justify="right", no_wrap=True)
+    table.add_column("share", justify="right", no_wrap=True)
+    table.add_column("first id", overflow="ellipsis", no_wrap=True, max_width=15)
+    for group in groups[:TOP_GROUPS]:
+        share = f"{100 * group['events'] / events:.1f}%" if events else "-"
+        table.add_row(
+            group["schema"],
+            group["kind"],
+            group["path"] or "(payload)",
+            f"{group['events']:,}",
+            share,
+            group["first_id"],
+        )
+    if len(groups) > TOP_GROUPS:
+        table.caption = f"... and {len(groups) - TOP_GROUPS} more groups (see --format json)"
+    return table
+
+
+def _verdict_line(report: dict[str, Any]) -> Text:
+    totals = report["totals"]
+    bad = totals["events"] - totals["ok"]
+    if not totals["events"]:
+        return Text("no events in range", style="yellow")
+    if not bad:
+        return Text(
+            f"all {totals['events']:,} events decodable and valid under both schemas",
+            style="bold green",
+        )
+    return Text(
+        f"{bad:,} of {totals['events']:,} events need attention: "
+        f"{totals['undecodable']:,} undecodable, {totals['legacy_invalid']:,} invalid under "
+        f"legacy, {totals['new_invalid']:,} invalid under new",
+        style="bold red",
+    )

@@ -1,0 +1,117 @@
+"""The JSON report: DESIGN.md's stable keys, built from a Summary.
+
+``schemas/report.schema.json`` is this format's JSON Schema; the tests
+validate every report they produce against it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cdccheck.errors import ConfigError
+from cdccheck.schema import Schema
+from cdccheck.summary import DEFAULT_SAMPLES, Summary
+
+REPORT_VERSION = 1
+
+
+def schema_info(schema: Schema) -> dict[str, str]:
+    return {"path": schema.path, "sha256": schema.sha256}
+
+
+def build_report(
+    summary: Summary,
+    *,
+    source: dict[str, Any],
+    schemas: dict[str, dict[str, str]],
+    started_at: datetime,
+    elapsed_s: float,
+) -> dict[str, Any]:
+    """The report dictionary, keys in DESIGN.md's order."""
+    body = summary.to_dict()
+    events = summary.totals.events
+    return {
+        "cdccheck_report": REPORT_VERSION,
+        "source": source,
+        "range": body["range"],
+        "schemas": schemas,
+        "totals": body["totals"],
+        "by_op": body["by_op"],
+        "by_writer": body["by_writer"],
+        "findings": body["findings"],
+        "warnings": body["warnings"],
+        "timing": {
+            "started_at": started_at.astimezone(UTC).isoformat(timespec="milliseconds"),
+            "elapsed_s": round(elapsed_s, 6),
+            "events_per_s": round(events / elapsed_s, 1) if elapsed_s > 0 else 0.0,
+        },
+    }
+
+
+def render_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def load_report(path: str | Path) -> dict[str, Any]:
+    """Read a report file written by cdccheck; ConfigError when it is not one."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read report {path}: {exc.strerror or exc}") from None
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path} is not a cdccheck report: invalid JSON ({exc.msg})") from None
+    if not isinstance(report, dict) or report.get("cdccheck_report") != REPORT_VERSION:
+        raise ConfigError(f'{path} is not a cdccheck report (no "cdccheck_report": 1 key)')
+    missing = [
+        key
+        for key in ("totals", "by_op", "by_writer", "findings", "warnings", "range")
+        if key not in report
+    ]
+    if missing:
+        raise ConfigError(
+            f"{path} is not a complete cdccheck report (missing {', '.join(missing)})"
+        )
+    return report
+
+
+def merge_reports(
+    reports: list[dict[str, Any]], *, samples: int = DEFAULT_SAMPLES
+) -> dict[str, Any]:
+    """One report counting every event of ``reports``, which must share their schemas."""
+    if not reports:
+        raise ConfigError("nothing to merge: pass at least one report")
+    digests = {
+        tuple(
+            sorted((role, info.get("sha256")) for role, info in report.get("schemas", {}).items())
+        )
+        for report in reports
+    }
+    if len(digests) > 1:
+        raise ConfigError(
+            "these reports were made with different schemas (sha256 differ): merging them would "
+            "add up verdicts that mean different things"
+        )
+    summary = Summary.from_dict(reports[0], samples=samples)
+    for report in reports[1:]:
+        summary = summary.merge(Summary.from_dict(report, samples=samples))
+    sources = [report.get("source", {}) for report in reports]
+    unique_sources = [s for i, s in enumerate(sources) if s not in sources[:i]]
+    source = (
+        unique_sources[0]
+        if len(unique_sources) == 1
+        else {"kind": "merged", "parts": unique_sources}
+    )
+    started = min(report["timing"]["started_at"] for report in reports)
+    elapsed = max(report["timing"]["elapsed_s"] for report in reports)
+    return build_report(
+        summary,
+        source=source,
+        schemas=reports[0].get("schemas", {}),
+        started_at=datetime.fromisoformat(started),
+        elapsed_s=elapsed,
+    )

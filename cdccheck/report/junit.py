@@ -1,0 +1,61 @@
+"""JUnit XML: one testcase per finding group, so CI systems list each drift."""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.etree import ElementTree as ET
+
+
+def render_junit(report: dict[str, Any]) -> str:
+    findings = report["findings"]
+    warnings = report["warnings"]
+    totals = report["totals"]
+    suite = ET.Element(
+        "testsuite",
+        name="cdccheck",
+        tests=str(max(1, len(findings)) + len(warnings)),
+        failures=str(len(findings)),
+        errors="0",
+        skipped="0",
+        time=str(report["timing"]["elapsed_s"]),
+    )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in totals.items():
+        ET.SubElement(properties, "property", name=name, value=str(value))
+    if not findings:
+        ET.SubElement(
+            suite,
+            "testcase",
+            classname="cdccheck",
+            time="0",
+            name=f"all {totals['events']} events decodable and valid under both schemas",
+        )
+    for group in findings:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"cdccheck.{group['schema']}",
+            name=f"{group['kind']} {group['path'] or '(payload)'}",
+            time="0",
+        )
+        failure = ET.SubElement(
+            case,
+            "failure",
+            type=group["kind"],
+            message=f"{group['events']} events ({group['first_id']} .. {group['last_id']})",
+        )
+        failure.text = "\n".join(f"{s['id']} {s['path']}: {s['message']}" for s in group["samples"])
+    for group in warnings:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"cdccheck.warnings.{group['schema']}",
+            name=f"{group['kind']} {group['path'] or '(payload)'}",
+            time="0",
+        )
+        out = ET.SubElement(case, "system-out")
+        out.text = f"portability warning on {group['events']} events (does not fail the run)"
+    ET.indent(suite)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    )

@@ -1,0 +1,410 @@
+"""Summary: mergeable counters and bounded, redacted samples (DESIGN.md rules 4-5).
+
+A Summary is what every command produces and every report renders. It is
+built by ``add(verdict)`` one event at a time and combined by ``merge``,
+which is associative and commutative (a Hypothesis test proves it), so two
+sidecars' summaries, or two reports, add up to the summary of both streams.
+
+Merging needs an order that does not depend on who merges first: samples
+are kept as the K smallest by (stream id, path, message), and a group's
+first and last ids are the smallest and largest stream ids seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any
+
+import msgspec
+
+from cdccheck.model import (
+    ABSENT,
+    LEGACY,
+    NEW,
+    UNDECODABLE,
+    WIRE,
+    EventVerdict,
+    Finding,
+)
+from cdccheck.reference import short_repr
+
+DEFAULT_SAMPLES = 5
+_STREAM_ID = re.compile(r"^(\d+)-(\d+)$")
+_INDEX = re.compile(r"/\d+(?=/|$)")
+_MAX_SHOWN_VALUE = 200
+_MAX_MESSAGE = 300
+
+
+def id_order(stream_id: str) -> tuple[int, int, int, str]:
+    """Sort key for ids: Redis stream ids numerically, anything else after, by text."""
+    match = _STREAM_ID.match(stream_id)
+    if match:
+        return (0, int(match.group(1)), int(match.group(2)), "")
+    return (1, 0, 0, stream_id)
+
+
+def aggregate_path(path: str) -> str:
+    """``/comment/awards/3/count`` -> ``/comment/awards/*/count``."""
+    return _INDEX.sub("/*", path)
+
+
+class Counters(msgspec.Struct):
+    """Verdict counters (DESIGN.md rule 4).
+
+    ``events = ok + undecodable + legacy_invalid + new_invalid - both_invalid``
+    """
+
+    events: int = 0
+    ok: int = 0
+    undecodable: int = 0
+    legacy_invalid: int = 0
+    new_invalid: int = 0
+    both_invalid: int = 0
+
+    def count(self, verdict: EventVerdict) -> None:
+        self.events += 1
+        if not verdict.decodable:
+            self.undecodable += 1
+            return
+        legacy_invalid = bool(verdict.legacy)
+        new_invalid = bool(verdict.new)
+        self.legacy_invalid += legacy_invalid
+        self.new_invalid += new_invalid
+        self.both_invalid += legacy_invalid and new_invalid
+        self.ok += not (legacy_invalid or new_invalid)
+
+    def add_ok(self, events: int) -> None:
+        """Count ``events`` healthy events at once (the fast path batches them)."""
+        self.events += events
+        self.ok += events
+
+    def plus(self, other: Counters) -> Counters:
+        return Counters(
+            *(
+                a + b
+                for a, b in zip(
+                    msgspec.structs.astuple(self), msgspec.structs.astuple(other), strict=True
+                )
+            )
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return msgspec.structs.asdict(self)
+
+
+class Sample(msgspec.Struct, frozen=True):
+    """One example event of a finding group, redacted unless values were asked for."""
+
+    id: str
+    path: str
+    value: dict[str, Any]
+    message: str
+
+    def order(self) -> tuple[Any, ...]:
+        return (id_order(self.id), self.path, self.message)
+
+
+class Group(msgspec.Struct):
+    """Events with at least one finding of (schema, kind, path)."""
+
+    schema: str
+    kind: str
+    path: str
+    events: int = 0
+    first_id: str = ""
+    last_id: str = ""
+    samples: list[Sample] = msgspec.field(default_factory=list)
+
+    def note(self, event_id: str, sample: Sample | None, limit: int) -> None:
+        self.events += 1
+        if not self.first_id or id_order(event_id) < id_order(self.first_id):
+            self.first_id = event_id
+        if not self.last_id or id_order(event_id) > id_order(self.last_id):
+            self.last_id = event_id
+        if sample is not None and limit > 0:
+            if len(self.samples) < limit:
+                self.samples.append(sample)
+                self.samples.sort(key=Sample.order)
+            elif sample.order() < self.samples[-1].order():
+                self.samples[-1] = sample
+                self.samples.sort(key=Sample.order)
+
+    def plus(self, other: Group, limit: int) -> Group:
+        ids = [i for i in (self.first_id, other.first_id) if i]
+        last = [i for i in (self.last_id, other.last_id) if i]
+        samples = sorted({*self.samples, *other.samples}, key=Sample.order)[:limit]
+        return Group(
+            self.schema,
+            self.kind,
+            self.path,
+            self.events + other.events,
+            min(ids, key=id_order) if ids else "",
+            max(last, key=id_order) if last else "",
+            samples,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "kind": self.kind,
+            "path": self.path,
+            "events": self.events,
+            "first_id": self.first_id,
+            "last_id": self.last_id,
+            "samples": [msgspec.structs.asdict(sample) for sample in self.samples],
+        }
+
+
+GroupKey = tuple[str, str, str]
+
+
+class Summary(msgspec.Struct):
+    """Counters, per-op and per-writer breakdowns, finding and warning groups."""
+
+    samples: int = DEFAULT_SAMPLES
+    """K: samples kept per group."""
+    show_values: bool = False
+    totals: Counters = msgspec.field(default_factory=Counters)
+    by_op: dict[str, Counters] = msgspec.field(default_factory=dict)
+    by_writer: dict[str, Counters] = msgspec.field(default_factory=dict)
+    findings: dict[GroupKey, Group] = msgspec.field(default_factory=dict)
+    warnings: dict[GroupKey, Group] = msgspec.field(default_factory=dict)
+    first_id: str = ""
+    last_id: str = ""
+
+    # ---------------------------------------------------------------- adding
+
+    def add(self, verdict: EventVerdict) -> None:
+        """Count one event and file its findings and warnings."""
+        self._span(verdict.id)
+        self.totals.count(verdict)
+        self._counters(self.by_op, verdict.op).count(verdict)
+        self._counters(self.by_writer, verdict.writer).count(verdict)
+        if not verdict.decodable:
+            finding = Finding(UNDECODABLE, "", verdict.wire_message or "undecodable", ABSENT)
+            self._file(self.findings, WIRE, [finding], verdict.id)
+            return
+        if verdict.legacy:
+            self._file(self.findings, LEGACY, verdict.legacy, verdict.id)
+        if verdict.new:
+            self._file(self.findings, NEW, verdict.new, verdict.id)
+        if verdict.warnings:
+            by_schema: dict[str, list[Finding]] = {}
+            for schema, warning in verdict.warnings:
+                by_schema.setdefault(schema, []).append(warning)
+            for schema, warnings in by_schema.items():
+                self._file(self.warnings, schema, warnings, verdict.id)
+
+    def add_ok(self, op: str, writer: str, events: int, first_id: str, last_id: str) -> None:
+        """Count ``events`` healthy events of one op and writer at once."""
+        self._span(first_id)
+        self._span(last_id)
+        self.totals.add_ok(events)
+        self._counters(self.by_op, op).add_ok(events)
+        self._counters(self.by_writer, writer).add_ok(events)
+
+    def _span(self, event_id: str) -> None:
+        if not self.first_id or id_order(event_id) < id_order(self.first_id):
+            self.first_id = event_id
+        if not self.last_id or id_order(event_id) > id_order(self.last_id):
+            self.last_id = event_id
+
+    @staticmethod
+    def _counters(table: dict[str, Counters], key: str) -> Counters:
+        counters = table.get(key)
+        if counters is None:
+            counters = table[key] = Counters()
+        return counters
+
+    def _file(
+        self, table: dict[GroupKey, Group], schema: str, findings: list[Finding], event_id: str
+    ) -> None:
+        """Count the event once in each group its findings fall into."""
+        seen: set[GroupKey] = set()
+        for finding in findings:
+            key = (schema, finding.kind, aggregate_path(finding.path))
+            if key in seen:
+                continue
+            seen.add(key)
+            group = table.get(key)
+            if group is None:
+                group = table[key] = Group(*key)
+            group.note(event_id, self._sample(event_id, finding), self.samples)
+
+    def _sample(self, event_id: str, finding: Finding) -> Sample | None:
+        if self.samples <= 0:
+            return None
+        return Sample(
+            event_id,
+            finding.path,
+            describe_value(finding.value, self.show_values),
+            safe_message(finding.message, finding.value, self.show_values),
+        )
+
+    # ---------------------------------------------------------------- merging
+
+    def merge(self, other: Summary) -> Summary:
+        """A new Summary counting both; associative and commutative."""
+        limit = min(self.samples, other.samples)
+        return Summary(
+            samples=limit,
+            show_values=self.show_values and other.show_values,
+            totals=self.totals.plus(other.totals),
+            by_op=_merge_counters(self.by_op, other.by_op),
+            by_writer=_merge_counters(self.by_writer, other.by_writer),
+            findings=_merge_groups(self.findings, other.findings, limit),
+            warnings=_merge_groups(self.warnings, other.warnings, limit),
+            first_id=min(
+                (i for i in (self.first_id, other.first_id) if i), key=id_order, default=""
+            ),
+            last_id=max((i for i in (self.last_id, other.last_id) if i), key=id_order, default=""),
+        )
+
+    # ---------------------------------------------------------------- reading
+
+    def finding_groups(self) -> list[Group]:
+        """Finding groups, most events first."""
+        return _ranked(self.findings)
+
+    def warning_groups(self) -> list[Group]:
+        return _ranked(self.warnings)
+
+    def counts_failures(self, fail_on: str) -> int:
+        """How many events ``--fail-on`` counts: any, legacy, new or none."""
+        totals = self.totals
+        if fail_on == "none":
+            return 0
+        if fail_on == "legacy":
+            return totals.undecodable + totals.legacy_invalid
+        if fail_on == "new":
+            return totals.undecodable + totals.new_invalid
+        return totals.events - totals.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary part of a report (DESIGN.md "Report (JSON)")."""
+        return {
+            "range": {"first_id": self.first_id or None, "last_id": self.last_id or None},
+            "totals": self.totals.as_dict(),
+            "by_op": {op: c.as_dict() for op, c in sorted(self.by_op.items())},
+            "by_writer": {w: c.as_dict() for w, c in sorted(self.by_writer.items())},
+            "findings": [group.as_dict() for group in self.finding_groups()],
+            "warnings": [group.as_dict() for group in self.warning_groups()],
+        }
+
+    @classmethod
+    def from_dict(cls, report: dict[str, Any], *, samples: int = DEFAULT_SAMPLES) -> Summary:
+        """Rebuild a Summary from a report, to merge reports or render them again."""
+        summary = cls(samples=samples)
+        summary.totals = msgspec.convert(report["totals"], Counters)
+        summary.by_op = {k: msgspec.convert(v, Counters) for k, v in report["by_op"].items()}
+        summary.by_writer = {
+            k: msgspec.convert(v, Counters) for k, v in report["by_writer"].items()
+        }
+        for table, name in ((summary.findings, "findings"), (summary.warnings, "warnings")):
+            for raw in report[name]:
+                group = msgspec.convert(raw, Group)
+                table[(group.schema, group.kind, group.path)] = group
+        summary.first_id = report["range"]["first_id"] or ""
+        summary.last_id = report["range"]["last_id"] or ""
+        summary.show_values = any(
+            "value" in sample.value
+            for group in (*summary.findings.values(), *summary.warnings.values())
+            for sample in group.samples
+        )
+        return summary
+
+
+def _merge_counters(a: dict[str, Counters], b: dict[str, Counters]) -> dict[str, Counters]:
+    merged = {key: counters.plus(Counters()) for key, counters in a.items()}
+    for key, counters in b.items():
+        merged[key] = merged[key].plus(counters) if key in merged else counters.plus(Counters())
+    return merged
+
+
+def _merge_groups(
+    a: dict[GroupKey, Group], b: dict[GroupKey, Group], limit: int
+) -> dict[GroupKey, Group]:
+    merged: dict[GroupKey, Group] = {}
+    for key in a.keys() | b.keys():
+        left, right = a.get(key), b.get(key)
+        empty = Group(*key)
+        merged[key] = (left or empty).plus(right or empty, limit)
+    return merged
+
+
+def _ranked(table: dict[GroupKey, Group]) -> list[Group]:
+    return sorted(table.values(), key=lambda g: (-g.events, g.schema, g.kind, g.path))
+
+
+# ------------------------------------------------------------------ redaction
+
+_JSON_TYPES = {
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+    dict: "object",
+    list: "array",
+}
+
+
+def describe_value(value: Any, show_values: bool) -> dict[str, Any]:
+    """Type and length of a value; the value itself (clipped) only with --show-values.
+
+    Comment bodies are user content: reports are shared in CI logs and pull
+    requests, so values stay out of them unless the user opts in.
+    """
+    if value is ABSENT:
+        return {"type": "absent"}
+    kind = _JSON_TYPES.get(type(value), type(value).__name__)
+    described: dict[str, Any] = {"type": kind}
+    if isinstance(value, str | list | dict):
+        described["length"] = len(value)
+    if show_values:
+        described["value"] = _shown(value)
+    return described
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= _MAX_SHOWN_VALUE else value[:_MAX_SHOWN_VALUE] + "..."
+    if isinstance(value, bool | float) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if value.bit_length() < 1000 else short_repr(value)
+    return short_repr(value)
+
+
+def safe_message(message: str, value: Any, show_values: bool) -> str:
+    """The message with the offending value replaced by its description, then clipped."""
+    if not show_values and value is not ABSENT and value is not None:
+        placeholder = _placeholder(value)
+        for text in _renderings(value):
+            if text and text in message:
+                message = message.replace(text, placeholder)
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
+
+
+def _renderings(value: Any) -> list[str]:
+    texts = [short_repr(value)]
+    with contextlib.suppress(ValueError):  # an int too long for repr
+        texts.insert(0, repr(value))
+    return texts
+
+
+def _placeholder(value: Any) -> str:
+    described = describe_value(value, False)
+    if "length" in described:
+        return f"<{described['type']} of length {described['length']}>"
+    return f"<{described['type']}>"
+
+
+def redact_finding(finding: Finding, show_values: bool) -> dict[str, str]:
+    """A finding as events-out writes it: kind, path and a redacted message."""
+    return {
+        "kind": finding.kind,
+        "path": finding.path,
+        "message": safe_message(finding.message, finding.value, show_values),
+    }
