@@ -319,7 +319,7 @@ class EmbeddedRedis:
                     f"log tail:\n{self.log_tail()}"
                 )
             try:
-                reply = _ping(self.port, self.requirepass, timeout=1.0)
+                reply = _ping(self.port, self.requirepass, timeout=0.25)
             except OSError as error:
                 last_problem = error.strerror or str(error)
             else:
