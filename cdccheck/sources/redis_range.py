@@ -39,7 +39,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -257,11 +257,14 @@ def connect(
     password: str | None = None,
     socket_timeout: float = 30.0,
     connect_timeout: float = 5.0,
+    on_connect: Callable[[], None] | None = None,
 ) -> redis.Redis:
     """A redis-py client for ``url`` that returns raw bytes and does not retry by itself.
 
     The password comes from the URL, else ``password``, else the
-    ``CDCCHECK_REDIS_PASSWORD`` environment variable. Raises ConfigError for a
+    ``CDCCHECK_REDIS_PASSWORD`` environment variable. ``on_connect`` is called
+    after each new connection is ready (redis-py reconnects silently when
+    the server closed an idle pooled connection). Raises ConfigError for a
     malformed URL. No connection is made until the first command.
     """
     import redis
@@ -270,6 +273,13 @@ def connect(
 
     _validate_url(url)
     options: dict[str, Any] = {}
+    if on_connect is not None:
+
+        def set_up_then_notify(connection: Any) -> None:
+            connection.on_connect()  # what redis-py does without a hook
+            on_connect()
+
+        options["redis_connect_func"] = set_up_then_notify
     if _password_in(url) is None:
         password = password if password is not None else os.environ.get(PASSWORD_ENV) or None
         if password is not None:
@@ -395,16 +405,21 @@ class RedisRange:
         self._end = _resolve_bound(end, end=True, option="--end")
         self._open_end = self._end is None
         self._secret = _password_in(url) or password or os.environ.get(PASSWORD_ENV) or None
+        self._connections = 0
         self._client = connect(
             url,
             password=password,
             socket_timeout=socket_timeout,
             connect_timeout=connect_timeout,
+            on_connect=self._connected,
         )
         self._opened = False
         self._length: int | None = None
         self.last_id: str | None = None
         self.entries_read = 0
+
+    def _connected(self) -> None:
+        self._connections += 1
 
     @property
     def where(self) -> str:
@@ -442,10 +457,15 @@ class RedisRange:
                 self._end = _parse_id(newest[0][0].decode()) if newest else (0, 0)
                 self._length = int(length)
         except redis.AuthenticationError as error:
+            if self._secret is None:
+                raise SourceError(
+                    f"Redis at {redact_url(self.url)} requires a password: put it in "
+                    f"--redis-url (redis://:PASSWORD@host:port/db) or {PASSWORD_ENV}"
+                ) from None
             raise SourceError(
                 f"Redis at {redact_url(self.url)} refused the credentials "
-                f"({_one_line(error, self._secret)}): put the password in --redis-url "
-                f"or {PASSWORD_ENV}"
+                f"({_one_line(error, self._secret)}): check the user and password in "
+                f"--redis-url or {PASSWORD_ENV}"
             ) from None
         except (redis.ConnectionError, redis.TimeoutError) as error:
             raise SourceError(
@@ -493,23 +513,24 @@ class RedisRange:
         cursor: StreamId = self._start
         remaining = self.count
         failures = 0
-        reconnected = False
+        connections_checked = self._connections
         while cursor <= end and remaining != 0:
             wanted = self.batch_size if remaining is None else min(self.batch_size, remaining)
             try:
-                if reconnected:
-                    # After a drop the server may have restarted without its
-                    # data; an empty XRANGE would then look like a clean end.
+                batch: list[Entry] = self._client.execute_command(
+                    "XRANGE", self.stream, _format_id(cursor), _format_id(end), "COUNT", wanted
+                )
+                if self._connections != connections_checked:
+                    # A new connection may reach a server that restarted
+                    # without its data: the empty XRANGE of a vanished key
+                    # would look like the clean end of the range.
                     kind = self._key_type()
                     if kind != "stream":
                         raise self._interrupted(
                             f"after reconnecting the key is {'gone' if kind == 'none' else kind} "
                             "(did the server restart without its data?)"
                         )
-                    reconnected = False
-                batch: list[Entry] = self._client.execute_command(
-                    "XRANGE", self.stream, _format_id(cursor), _format_id(end), "COUNT", wanted
-                )
+                    connections_checked = self._connections
             except redis.AuthenticationError as error:
                 raise self._interrupted(_one_line(error, self._secret)) from None
             except (redis.ConnectionError, redis.TimeoutError) as error:
@@ -519,7 +540,6 @@ class RedisRange:
                         f"{_one_line(error, self._secret)}; gave up after {self.retries} retries"
                     ) from None
                 time.sleep(min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1)))
-                reconnected = True
                 continue
             except redis.RedisError as error:
                 raise self._interrupted(_one_line(error, self._secret)) from None
