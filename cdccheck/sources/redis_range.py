@@ -13,7 +13,9 @@ Bounds (``start``/``end``, both inclusive) take any of:
 * a millisecond-only id, which is also how epoch milliseconds are written:
   ``1700000000000`` means ``1700000000000-0`` as a start and
   ``1700000000000-18446744073709551615`` (the whole millisecond) as an end,
-  exactly as XRANGE reads partial ids;
+  exactly as XRANGE reads partial ids. A value of digits only is always
+  read this way, never as epoch seconds or a basic-format date
+  (``20240501``): write ``2024-05-01`` for a date;
 * an ISO-8601 timestamp (``2024-05-01T12:00:00+02:00``, ``...Z``, or naive,
   which means UTC), truncated to its millisecond and then read as above:
   start T covers entries with id time >= T's millisecond, end T covers entries
@@ -147,7 +149,7 @@ def _resolve_bound(
     if text == "-":
         return (0, 0)
     if text == "+":
-        return (_MAX_PART, _MAX_PART) if not end else None
+        return None if end else (_MAX_PART, _MAX_PART)
     exclusive = text.startswith("(")
     if exclusive:
         text = text[1:]
@@ -468,9 +470,14 @@ class RedisRange:
                 f"--redis-url or {PASSWORD_ENV}"
             ) from None
         except (redis.ConnectionError, redis.TimeoutError) as error:
+            reason = _one_line(error, self._secret)
+            hint = (
+                "for a private CA add ?ssl_ca_certs=PATH to --redis-url"
+                if "CERTIFICATE_VERIFY_FAILED" in reason
+                else "is it running? check --redis-url"
+            )
             raise SourceError(
-                f"cannot reach Redis at {redact_url(self.url)}: {_one_line(error, self._secret)}"
-                " (is it running? check --redis-url)"
+                f"cannot reach Redis at {redact_url(self.url)}: {reason} ({hint})"
             ) from None
         except redis.RedisError as error:
             raise SourceError(
