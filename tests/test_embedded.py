@@ -20,6 +20,9 @@ from redis.retry import Retry
 
 from cdccheck.embedded import SERVER_ENV, EmbeddedRedis, EmbeddedRedisError, redis_server_binary
 
+# Every test here runs a real redis-server binary.
+pytestmark = pytest.mark.redis
+
 
 def alive(pid: int) -> bool:
     """True while ``pid`` runs; a zombie nobody reaped yet counts as gone."""
