@@ -347,7 +347,7 @@ def _render_for_stdout(report: dict[str, Any], output_format: OutputFormat) -> s
         import shutil
 
         tty = sys.stdout.isatty()
-        width = shutil.get_terminal_size((100, 24)).columns if tty else 100
+        width = shutil.get_terminal_size((80, 24)).columns if tty else 80
         return render(report, "table", color=tty, width=width)
     return render(report, output_format.value)
 
@@ -380,7 +380,9 @@ def check(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="Corpus files (JSON Lines, as `cdccheck export` writes them).", show_default=False
+            metavar="FILE",
+            help="Corpus files (JSON Lines, as `cdccheck export` writes them).",
+            show_default=False,
         ),
     ],
     legacy: LegacyOption = None,
@@ -402,7 +404,9 @@ def check(
 
     Example:
 
-        cdccheck check events.jsonl --legacy legacy.json --new new.json --format markdown
+    \b
+        cdccheck check events.jsonl --legacy legacy.json --new new.json \\
+            --format markdown
 
     Exit codes: 0 clean, 1 findings counted by --fail-on, 2 usage or schema
     error, 3 unreadable file.
@@ -449,6 +453,297 @@ def check(
     raise typer.Exit(code)
 
 
+# ---------------------------------------------------------------- Redis
+
+
+RedisUrlOption = Annotated[
+    str,
+    typer.Option(
+        "--redis-url",
+        envvar=_env("redis_url"),
+        help=(
+            "redis:// or rediss:// URL; the password may also come from "
+            "CDCCHECK_REDIS_PASSWORD. Never printed."
+        ),
+    ),
+]
+StreamOption = Annotated[
+    str, typer.Option("--stream", envvar=_env("stream"), help="Stream key.", show_default=False)
+]
+StartOption = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        envvar=_env("start"),
+        help="First entry (inclusive): stream id, epoch milliseconds or ISO-8601 time.",
+        show_default=False,
+    ),
+]
+EndOption = Annotated[
+    str | None,
+    typer.Option(
+        "--end",
+        envvar=_env("end"),
+        help="Last entry (inclusive): stream id, epoch milliseconds or ISO-8601 time.",
+        show_default=False,
+    ),
+]
+CountOption = Annotated[
+    int | None,
+    typer.Option(
+        "--count", min=1, envvar=_env("count"), help="Read at most N entries.", show_default=False
+    ),
+]
+BatchOption = Annotated[
+    int, typer.Option("--batch-size", min=1, envvar=_env("batch_size"), help="Entries per XRANGE.")
+]
+
+
+def open_range(
+    url: str, stream: str, start: str | None, end: str | None, count: int | None, batch_size: int
+) -> Any:
+    """A RedisRange, connected and checked (SourceError when it cannot be read)."""
+    from cdccheck.sources.redis_range import RedisRange
+
+    source = RedisRange(url, stream, start=start, end=end, count=count, batch_size=batch_size)
+    source.open()
+    return source
+
+
+def range_description(source: Any) -> dict[str, Any]:
+    from cdccheck.sources.redis_range import redact_url
+
+    return {
+        "kind": "redis",
+        "stream": source.stream,
+        "url": redact_url(source.url),
+        "start": source.start_id,
+        "end": source.end_id,
+    }
+
+
+@app.command()
+@_errors_to_exit_codes
+def replay(
+    redis_url: RedisUrlOption = "redis://localhost:6379/0",
+    stream: StreamOption = ...,  # type: ignore[assignment]
+    start: StartOption = None,
+    end: EndOption = None,
+    count: CountOption = None,
+    batch_size: BatchOption = 1000,
+    legacy: LegacyOption = None,
+    new: NewOption = None,
+    payload_field: PayloadFieldOption = "payload",
+    op_field: OpFieldOption = "op",
+    writer_field: WriterFieldOption = "writer",
+    layout: LayoutOption = Layout.default,
+    encoding: EncodingOption = None,
+    output_format: FormatOption = OutputFormat.table,
+    report: ReportOption = None,
+    events_out: EventsOutOption = None,
+    fail_on: FailOnOption = FailOn.any,
+    samples: SamplesOption = 5,
+    show_values: ShowValuesOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Replay a range of a Redis stream through both schemas and report.
+
+    Reads with XRANGE in batches (constant memory); both ends are inclusive.
+    A connection drop is retried with backoff; if Redis stays away the run
+    stops with exit 3, writes what it checked so far, and says the id to
+    resume from with --start.
+
+    Example:
+
+    \b
+        cdccheck replay --redis-url redis://localhost:6379/0 --stream comments:cdc \\
+            --start 2026-01-28T00:00:00Z --count 100000 --report report.json
+
+    Exit codes: 0 clean, 1 findings counted by --fail-on, 2 usage or schema
+    error, 3 Redis unreachable or stream missing.
+    """
+    from cdccheck.errors import SourceInterrupted
+    from cdccheck.summary import Summary
+
+    engine = build_engine(
+        legacy,
+        new,
+        payload_field=payload_field,
+        op_field=op_field,
+        writer_field=writer_field,
+        layout=layout,
+        encoding=encoding,
+    )
+    source = open_range(redis_url, stream, start, end, count, batch_size)
+    summary = Summary(samples=samples, show_values=show_values)
+    started_at, started = datetime.now(UTC), time.perf_counter()
+    interrupted: SourceInterrupted | None = None
+    try:
+        with Progress(total=source.total(), quiet=quiet) as progress:
+            run_checks(
+                source.batches(),
+                engine,
+                summary,
+                events_out=events_out,
+                show_values=show_values,
+                progress=progress,
+            )
+    except SourceInterrupted as error:
+        interrupted = error  # report what was checked, then exit 3
+    finally:
+        source.close()
+    code = finish(
+        summary,
+        engine,
+        source=range_description(source),
+        started_at=started_at,
+        started=started,
+        output_format=output_format,
+        report=report,
+        fail_on=fail_on,
+        quiet=quiet,
+    )
+    if interrupted is not None:
+        raise interrupted
+    raise typer.Exit(code)
+
+
+@app.command()
+@_errors_to_exit_codes
+def export(
+    redis_url: RedisUrlOption = "redis://localhost:6379/0",
+    stream: StreamOption = ...,  # type: ignore[assignment]
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            envvar=_env("out"),
+            help="Corpus file to write (atomically).",
+            show_default=False,
+        ),
+    ] = ...,  # type: ignore[assignment]
+    start: StartOption = None,
+    end: EndOption = None,
+    count: CountOption = None,
+    batch_size: BatchOption = 1000,
+    quiet: QuietOption = False,
+) -> None:
+    """Export a stream range to a corpus file, raw bytes kept exactly.
+
+    The corpus (JSON Lines, one entry per line) is what `cdccheck check` and
+    `cdccheck gate --corpus` read; malformed payloads survive byte for byte.
+
+    Example:
+
+    \b
+        cdccheck export --redis-url redis://localhost:6379/0 --stream comments:cdc \\
+            --count 10000 --out corpus.jsonl
+    """
+    from cdccheck.sources.corpus import write_corpus
+
+    source = open_range(redis_url, stream, start, end, count, batch_size)
+    try:
+        written = write_corpus(out, source)
+    finally:
+        source.close()
+    if not quiet:
+        typer.echo(f"exported {written:,} entries of {source.stream!r} to {out}", err=True)
+
+
+@app.command()
+@_errors_to_exit_codes
+def demo(
+    events: Annotated[
+        int, typer.Option("--events", min=1, help="How many events to write.")
+    ] = 20_000,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Leave the Redis server running and print its URL.")
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the generated stream.", show_default=False)
+    ] = None,
+    output_format: FormatOption = OutputFormat.table,
+    report: ReportOption = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Which findings make the exit code 1.")
+    ] = FailOn.none,
+    quiet: QuietOption = False,
+) -> None:
+    """Start a private Redis, write a mixed Python/Go comment stream, replay it, report.
+
+    The stream holds every seeded defect class (Python datetimes with a
+    space, NaN, Go RFC3339Nano timestamps, nil slices, omitempty, U+FFFD...)
+    among healthy events, each entry tagged with its writer. Needs a
+    redis-server on PATH or `pip install 'cdccheck[demo]'`.
+
+    Example:
+
+    \b
+        cdccheck demo --events 50000 --keep
+    """
+    import redis
+
+    from cdccheck.demo import DEMO_STREAM, demo_entries, seed_stream
+    from cdccheck.embedded import EmbeddedRedis
+    from cdccheck.summary import Summary
+
+    server = EmbeddedRedis(die_with_parent=not keep).start()
+    try:
+        client = redis.Redis.from_url(server.url)
+        written = seed_stream(client, DEMO_STREAM, demo_entries(events, seed))
+        client.close()
+        if not quiet:
+            typer.echo(f"wrote {written:,} events to {DEMO_STREAM!r} on {server.url}", err=True)
+        engine = build_engine(
+            None,
+            None,
+            payload_field="payload",
+            op_field="op",
+            writer_field="writer",
+            layout=Layout.default,
+            encoding=None,
+        )
+        source = open_range(server.url, DEMO_STREAM, None, None, None, 1000)
+        summary = Summary()
+        started_at, started = datetime.now(UTC), time.perf_counter()
+        with Progress(total=source.total(), quiet=quiet) as progress:
+            run_checks(
+                source.batches(),
+                engine,
+                summary,
+                events_out=None,
+                show_values=False,
+                progress=progress,
+            )
+        source.close()
+        code = finish(
+            summary,
+            engine,
+            source=range_description(source),
+            started_at=started_at,
+            started=started,
+            output_format=output_format,
+            report=report,
+            fail_on=fail_on,
+            quiet=quiet,
+        )
+    except BaseException:
+        server.close()
+        raise
+    if keep:
+        server.detach()
+        typer.echo(
+            f"Redis keeps running at {server.url} (pid {server.pid}); try:\n"
+            f"  cdccheck replay --redis-url {server.url} --stream {DEMO_STREAM}\n"
+            f"stop it with: kill {server.pid}",
+            err=True,
+        )
+    else:
+        server.close()
+    raise typer.Exit(code)
+
+
 # ---------------------------------------------------------------- report render / merge
 
 
@@ -470,6 +765,7 @@ def report_render(
 
     Example:
 
+    \b
         cdccheck report render report.json --format junit -o junit.xml
     """
     from cdccheck.report import render, write_atomic
@@ -505,6 +801,7 @@ def report_merge(
 
     Example:
 
+    \b
         cdccheck report merge a.json b.json -o fleet.json
     """
     from cdccheck.report import write_atomic

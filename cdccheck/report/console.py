@@ -15,7 +15,9 @@ from rich.text import Text
 
 COUNTER_COLUMNS = ("events", "ok", "undecodable", "legacy_invalid", "new_invalid", "both_invalid")
 _HEADINGS = ("events", "ok", "undecod.", "legacy ✗", "new ✗", "both ✗")
-TOP_GROUPS = 15
+TOP_GROUPS = 25
+WIDE = 100
+"""From this width on, finding tables also show the first stream id."""
 
 
 def render_table(
@@ -37,13 +39,15 @@ def render_table(
         console.print(_counters_table("By op", report["by_op"]))
     if report["by_writer"]:
         console.print(_counters_table("By writer", report["by_writer"]))
-    console.print(_groups_table("Findings", report["findings"], report["totals"]["events"]))
+    wide = console.width >= WIDE
+    console.print(_groups_table("Findings", report["findings"], report["totals"]["events"], wide))
     if report["warnings"]:
         console.print(
             _groups_table(
                 "Portability warnings (never change a verdict)",
                 report["warnings"],
                 report["totals"]["events"],
+                wide,
             )
         )
     console.print(_verdict_line(report))
@@ -83,7 +87,9 @@ def _counters_table(title: str, rows: dict[str, dict[str, int]]) -> Table:
     return table
 
 
-def _groups_table(title: str, groups: list[dict[str, Any]], events: int) -> Table | Text:
+def _groups_table(
+    title: str, groups: list[dict[str, Any]], events: int, wide: bool
+) -> Table | Text:
     if not groups:
         return Text(f"{title}: none", style="green")
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -92,17 +98,13 @@ def _groups_table(title: str, groups: list[dict[str, Any]], events: int) -> Tabl
     table.add_column("path", overflow="fold", ratio=1)
     table.add_column("events", justify="right", no_wrap=True)
     table.add_column("share", justify="right", no_wrap=True)
-    table.add_column("first id", overflow="ellipsis", no_wrap=True, max_width=15)
+    if wide:
+        table.add_column("first id", overflow="ellipsis", no_wrap=True, max_width=15)
     for group in groups[:TOP_GROUPS]:
         share = f"{100 * group['events'] / events:.1f}%" if events else "-"
-        table.add_row(
-            group["schema"],
-            group["kind"],
-            group["path"] or "(payload)",
-            f"{group['events']:,}",
-            share,
-            group["first_id"],
-        )
+        cells = [group["schema"], group["kind"], group["path"] or "(payload)"]
+        cells += [f"{group['events']:,}", share]
+        table.add_row(*cells, *([group["first_id"]] if wide else []))
     if len(groups) > TOP_GROUPS:
         table.caption = f"... and {len(groups) - TOP_GROUPS} more groups (see --format json)"
     return table
