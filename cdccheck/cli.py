@@ -732,11 +732,12 @@ def demo(
         server.close()
         raise
     if keep:
+        pid = server.pid
         server.detach()
         typer.echo(
-            f"Redis keeps running at {server.url} (pid {server.pid}); try:\n"
+            f"Redis keeps running at {server.url} (pid {pid}); try:\n"
             f"  cdccheck replay --redis-url {server.url} --stream {DEMO_STREAM}\n"
-            f"stop it with: kill {server.pid}",
+            f"stop it with: kill {pid}",
             err=True,
         )
     else:

@@ -145,6 +145,8 @@ def _parent_death_hook() -> Callable[[], None] | None:
 
 _running: set[EmbeddedRedis] = set()
 _running_lock = threading.Lock()
+_detached: list[subprocess.Popen[bytes]] = []
+"""Servers left running on purpose (``detach``), referenced until the process exits."""
 
 
 def _stop_all_at_exit() -> None:
@@ -366,6 +368,10 @@ class EmbeddedRedis:
         self._own_directory = False
         with _running_lock:
             _running.discard(self)
+        # Keep the Popen object alive: collecting it would warn that the
+        # server still runs, which is the point here.
+        if self._process is not None:
+            _detached.append(self._process)
         self._process = None
 
     def log_tail(self, lines: int = _LOG_TAIL_LINES) -> str:

@@ -13,6 +13,7 @@ first and last ids are the smallest and largest stream ids seen.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from typing import Any
 
@@ -102,7 +103,8 @@ class Sample(msgspec.Struct, frozen=True):
     message: str
 
     def order(self) -> tuple[Any, ...]:
-        return (id_order(self.id), self.path, self.message)
+        """Total order over samples, so merging keeps the same K whatever comes first."""
+        return (id_order(self.id), self.path, self.message, json.dumps(self.value, sort_keys=True))
 
 
 class Group(msgspec.Struct):
@@ -133,7 +135,8 @@ class Group(msgspec.Struct):
     def plus(self, other: Group, limit: int) -> Group:
         ids = [i for i in (self.first_id, other.first_id) if i]
         last = [i for i in (self.last_id, other.last_id) if i]
-        samples = sorted({*self.samples, *other.samples}, key=Sample.order)[:limit]
+        unique = {sample.order(): sample for sample in (*self.samples, *other.samples)}
+        samples = [unique[key] for key in sorted(unique)][:limit]
         return Group(
             self.schema,
             self.kind,

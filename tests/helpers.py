@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -52,11 +53,29 @@ def same_findings(engine: set[tuple[str, str]], reference: set[tuple[str, str]])
     """
     if engine == reference:
         return True
-    unmatched_reference = set(reference - engine)
     for kind, path in engine - reference:
         parent = path.rsplit("/", 1)[0] if path else None
-        if kind == "constraint" and parent is not None and (kind, parent) in unmatched_reference:
+        if kind == "constraint" and parent is not None and (kind, parent) in reference:
             continue
         return False
+    unmatched_reference = reference - engine
     parents = {path.rsplit("/", 1)[0] for _, path in engine - reference}
-    return all(path in parents for _, path in unmatched_reference)
+    return all(kind == "constraint" and path in parents for kind, path in unmatched_reference)
+
+
+REPORT_SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
+
+
+@functools.cache
+def report_validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(REPORT_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate_report(report: dict[str, Any]) -> None:
+    """Every report the tests produce must validate against schemas/report.schema.json."""
+    errors = [
+        f"{list(e.absolute_path)}: {e.message}" for e in report_validator().iter_errors(report)
+    ]
+    assert not errors, errors

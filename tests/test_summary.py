@@ -1,0 +1,233 @@
+"""Summary: counters, groups, samples, redaction, merge laws, and the report's JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cdccheck.errors import ConfigError
+from cdccheck.model import ABSENT, EventVerdict, Finding
+from cdccheck.report.json import build_report, load_report, merge_reports
+from cdccheck.summary import Summary, aggregate_path, describe_value, id_order, safe_message
+from tests.helpers import validate_report
+
+SCHEMAS = {
+    "legacy": {"path": "l.json", "sha256": "a" * 64},
+    "new": {"path": "n.json", "sha256": "b" * 64},
+}
+
+
+def report_of(summary: Summary, **source: Any) -> dict[str, Any]:
+    return build_report(
+        summary,
+        source=source or {"kind": "file", "files": ["x.jsonl"]},
+        schemas=SCHEMAS,
+        started_at=datetime(2026, 1, 28, tzinfo=UTC),
+        elapsed_s=1.5,
+    )
+
+
+def verdict(
+    event_id: str,
+    *,
+    op: str = "create",
+    writer: str = "go",
+    legacy: list[Finding] | None = None,
+    new: list[Finding] | None = None,
+    decodable: bool = True,
+    warnings: list[tuple[str, Finding]] | None = None,
+) -> EventVerdict:
+    if not decodable:
+        return EventVerdict(
+            event_id, "?", writer, False, None, None, wire_message="NaN is not JSON", warnings=[]
+        )
+    return EventVerdict(
+        event_id, op, writer, True, legacy or [], new or [], warnings=warnings or []
+    )
+
+
+def test_counters_obey_the_identity() -> None:
+    summary = Summary()
+    missing = Finding(
+        "missing_required", "/comment/score", "'score' is a required property", ABSENT
+    )
+    mismatch = Finding("type_mismatch", "/comment/score", "True is not of type 'integer'", True)
+    summary.add(verdict("1-0"))
+    summary.add(verdict("1-1", legacy=[missing]))
+    summary.add(verdict("1-2", new=[mismatch]))
+    summary.add(verdict("1-3", legacy=[mismatch], new=[mismatch]))
+    summary.add(verdict("1-4", decodable=False, writer="py"))
+    t = summary.totals
+    assert (t.events, t.ok, t.undecodable, t.legacy_invalid, t.new_invalid, t.both_invalid) == (
+        5,
+        1,
+        1,
+        2,
+        2,
+        1,
+    )
+    assert t.events == t.ok + t.undecodable + t.legacy_invalid + t.new_invalid - t.both_invalid
+    assert summary.by_writer["py"].undecodable == 1
+    assert summary.by_op["?"].events == 1
+    report = report_of(summary)
+    validate_report(report)
+    kinds = {(f["schema"], f["kind"], f["path"]): f["events"] for f in report["findings"]}
+    assert kinds == {
+        ("legacy", "missing_required", "/comment/score"): 1,
+        ("legacy", "type_mismatch", "/comment/score"): 1,
+        ("new", "type_mismatch", "/comment/score"): 2,
+        ("wire", "undecodable", ""): 1,
+    }
+
+
+def test_a_group_counts_events_not_errors_and_arrays_aggregate() -> None:
+    summary = Summary(samples=2)
+    for index in range(4):
+        findings = [
+            Finding("constraint", f"/comment/awards/{i}/count", "0 is less than 1", 0)
+            for i in range(3)
+        ]
+        summary.add(verdict(f"5-{index}", legacy=findings))
+    [group] = summary.finding_groups()
+    assert (group.path, group.events, group.first_id, group.last_id) == (
+        "/comment/awards/*/count",
+        4,
+        "5-0",
+        "5-3",
+    )
+    assert [s.id for s in group.samples] == ["5-0", "5-1"]
+    assert group.samples[0].path == "/comment/awards/0/count"
+
+
+def test_samples_are_redacted_unless_values_are_asked_for() -> None:
+    body = "my secret comment body"
+    finding = Finding("type_mismatch", "/comment/body", f"{body!r} is not of type 'integer'", body)
+    hidden, shown = Summary(), Summary(show_values=True)
+    for summary in (hidden, shown):
+        summary.add(verdict("1-0", legacy=[finding]))
+    hidden_sample = hidden.finding_groups()[0].samples[0]
+    assert body not in json.dumps(report_of(hidden))
+    assert hidden_sample.value == {"type": "string", "length": len(body)}
+    assert hidden_sample.message == f"<string of length {len(body)}> is not of type 'integer'"
+    shown_sample = shown.finding_groups()[0].samples[0]
+    assert shown_sample.value["value"] == body
+    assert body in shown_sample.message
+
+
+def test_describe_and_redact_edge_values() -> None:
+    assert describe_value(ABSENT, False) == {"type": "absent"}
+    assert describe_value(10**5000, True)["type"] == "integer"
+    assert describe_value({"a": 1}, False) == {"type": "object", "length": 1}
+    assert "<integer>" in safe_message("10 is too big", 10, False)
+    assert len(safe_message("x" * 10_000, None, True)) <= 300
+
+
+def test_id_order_and_aggregate_path() -> None:
+    assert sorted(["10-0", "9-5", "9-10", "line:3"], key=id_order) == [
+        "9-5",
+        "9-10",
+        "10-0",
+        "line:3",
+    ]
+    assert aggregate_path("/a/0/b/12") == "/a/*/b/*"
+    assert aggregate_path("/a/0x/1") == "/a/0x/*"
+
+
+def test_fail_on() -> None:
+    summary = Summary()
+    missing = Finding("missing_required", "/a", "'a' is a required property", ABSENT)
+    summary.add(verdict("1-0", legacy=[missing]))
+    assert summary.counts_failures("any") == 1
+    assert summary.counts_failures("legacy") == 1
+    assert summary.counts_failures("new") == 0
+    assert summary.counts_failures("none") == 0
+
+
+# ------------------------------------------------------------------ merge laws
+
+FINDINGS = st.builds(
+    Finding,
+    kind=st.sampled_from(["missing_required", "format", "constraint", "type_mismatch"]),
+    path=st.sampled_from(["/a", "/b/0", "/b/1", "/c"]),
+    message=st.sampled_from(["m1", "m2"]),
+    value=st.sampled_from([ABSENT, "v", 3, None]),
+)
+VERDICTS = st.builds(
+    verdict,
+    st.builds(lambda ms, seq: f"{ms}-{seq}", st.integers(1, 50), st.integers(0, 3)),
+    op=st.sampled_from(["create", "delete", "?"]),
+    writer=st.sampled_from(["go", "py"]),
+    legacy=st.lists(FINDINGS, max_size=2),
+    new=st.lists(FINDINGS, max_size=2),
+    decodable=st.booleans(),
+    warnings=st.lists(st.tuples(st.sampled_from(["wire", "legacy"]), FINDINGS), max_size=2),
+)
+
+
+def summary_of(verdicts: list[EventVerdict], samples: int = 3) -> Summary:
+    summary = Summary(samples=samples)
+    for item in verdicts:
+        summary.add(item)
+    return summary
+
+
+def canonical(summary: Summary) -> Any:
+    return json.dumps(summary.to_dict(), sort_keys=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(VERDICTS, max_size=6), st.lists(VERDICTS, max_size=6), st.lists(VERDICTS, max_size=6)
+)
+def test_merge_is_associative_and_commutative(a: list[Any], b: list[Any], c: list[Any]) -> None:
+    sa, sb, sc = summary_of(a), summary_of(b), summary_of(c)
+    assert canonical(sa.merge(sb)) == canonical(sb.merge(sa))
+    assert canonical(sa.merge(sb).merge(sc)) == canonical(sa.merge(sb.merge(sc)))
+    # Merging the parts counts what one summary of everything counts.
+    whole = summary_of(a + b + c)
+    merged = sa.merge(sb).merge(sc)
+    assert merged.totals == whole.totals
+    assert merged.by_op == whole.by_op
+    assert {k: g.events for k, g in merged.findings.items()} == {
+        k: g.events for k, g in whole.findings.items()
+    }
+    assert {k: (g.first_id, g.last_id) for k, g in merged.findings.items()} == {
+        k: (g.first_id, g.last_id) for k, g in whole.findings.items()
+    }
+    validate_report(report_of(merged))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(VERDICTS, max_size=8))
+def test_report_round_trip(verdicts: list[Any]) -> None:
+    summary = summary_of(verdicts, samples=5)
+    report = report_of(summary)
+    validate_report(report)
+    assert canonical(Summary.from_dict(report)) == canonical(summary)
+
+
+def test_merge_reports_refuses_different_schemas(tmp_path: Any) -> None:
+    one = report_of(summary_of([verdict("1-0")]))
+    other = json.loads(json.dumps(one))
+    other["schemas"]["new"]["sha256"] = "c" * 64
+    with pytest.raises(ConfigError, match="different schemas"):
+        merge_reports([one, other])
+    merged = merge_reports([one, report_of(summary_of([verdict("2-0")]), kind="redis", stream="s")])
+    validate_report(merged)
+    assert merged["totals"]["events"] == 2
+    assert merged["source"]["kind"] == "merged"
+
+
+def test_load_report_refuses_other_files(tmp_path: Any) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"hello": 1}')
+    with pytest.raises(ConfigError, match="not a cdccheck report"):
+        load_report(bad)
+    bad.write_text("{nope")
+    with pytest.raises(ConfigError, match="invalid JSON"):
+        load_report(bad)
