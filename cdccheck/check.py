@@ -112,16 +112,16 @@ class Engine:
         proven: tuple[str, ...] = ()
         fast = self.fast_path
         if fast is not None and encoding == "json":
-            legacy_event = fast.valid(fast.legacy, payload)
-            new_event = fast.valid(fast.new, payload)
-            if legacy_event is not None and new_event is not None:
-                if fast.clean(payload, legacy_event):
-                    return EventVerdict(entry.id, fast.op_of(legacy_event), writer, True, [], [])
+            event = fast.valid(fast.both, payload)
+            if event is not None:
+                if fast.clean(payload, event):
+                    return EventVerdict(entry.id, fast.op_of(event), writer, True, [], [])
                 proven = (LEGACY, NEW)
-            elif legacy_event is not None:
-                proven = (LEGACY,)
-            elif new_event is not None:
-                proven = (NEW,)
+            else:
+                # One side may still be provably valid, which spares explaining it.
+                legacy_ok = fast.valid(fast.legacy, payload) is not None
+                new_ok = fast.valid(fast.new, payload) is not None
+                proven = (LEGACY,) * legacy_ok + (NEW,) * new_ok
         decoded = wire.decode(payload, encoding)
         if isinstance(decoded, wire.Undecodable):
             return _undecodable(entry.id, writer, decoded.message)

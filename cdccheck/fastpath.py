@@ -1,17 +1,18 @@
 """The fast path: msgspec decoders compiled from the schemas accept healthy events.
 
-Most events in a stream are healthy. For those, one typed msgspec decode per
-schema (C speed, straight from the payload bytes) proves the event valid,
-and nothing else needs to run. The rule that keeps verdicts exact:
+Most events in a stream are healthy. For those, ONE typed msgspec decode
+(C speed, straight from the payload bytes) against the intersection of the
+two schemas proves the event valid under both, and nothing else needs to
+run. The rule that keeps verdicts exact:
 
     a fast decoder may only ACCEPT what the reference accepts.
 
 It may refuse more (a float 1.0 for an integer, a leap day, a big integer):
-a refused event simply takes the full path, where the compiled schema and
+a refused event simply takes the full path, where the compiled schemas and
 python-jsonschema decide. So every translation below is conservative:
 
 * objects become Structs that forbid unknown fields; only schemas whose
-  objects are closed (``additionalProperties: false``) compile, because an
+  objects are closed (``additionalProperties: false``) translate, because an
   open Struct skips unknown fields without checking them strictly;
 * integers are bounded to +-2**53, so big integers (a portability warning)
   take the full path; floats never decode as integers;
@@ -21,6 +22,13 @@ python-jsonschema decide. So every translation below is conservative:
 * anything else (anyOf, patternProperties, open objects, recursion ...)
   means the schema has no fast decoder, and its events take the full path.
 
+Each schema is first translated to a small intermediate form (``Shape``);
+the two shapes are intersected (a string must match both patterns, an
+integer lie in both ranges, an object carry only fields both know), and
+that intersection becomes the decoder for the common case. The per-schema
+decoders remain for events the intersection refuses: proving one side
+valid spares its explanation.
+
 An accepted event must also carry no portability warning: the payload bytes
 are screened for U+FFFD, NUL and duplicate keys (see ``clean``).
 """
@@ -29,12 +37,13 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
 from cdccheck.model import UNKNOWN
-from cdccheck.schema import DRAFT_7, Schema
+from cdccheck.schema import Schema
 from cdccheck.wire import SAFE_INTEGER
 
 _DATE_TIME = (
@@ -50,70 +59,131 @@ FORMAT_SUBSETS = {"date-time": _DATE_TIME, "uuid": _UUID}
 """Per format, a regex whose matches the format checker always accepts."""
 
 _ANNOTATIONS = frozenset(
-    {
-        "$schema",
-        "$id",
-        "$comment",
-        "$defs",
-        "definitions",
-        "title",
-        "description",
-        "default",
-        "examples",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-    }
-)
+    {"$schema", "$id", "$comment", "$defs", "definitions", "title", "description",
+     "default", "examples", "deprecated", "readOnly", "writeOnly"}
+)  # fmt: skip
+_STRING_KEYWORDS = frozenset({"minLength", "maxLength", "pattern", "format"})
+_NUMBER_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+_ARRAY_KEYWORDS = frozenset({"items", "minItems", "maxItems"})
+_OBJECT_KEYWORDS = frozenset({"properties", "required", "additionalProperties", "allOf"})
 _MAX_NESTING = 64
 
 _ESCAPED_UNSAFE = re.compile(rb"\\u(?:[fF][fF][fF][dD]|0000|0022|003[aA])")
 _KEY_WITH_SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
 _RAW_REPLACEMENT_CHARACTER = "\ufffd".encode()
+# A pattern joined with another must not refer to groups by number or name,
+# nor set flags: both would change meaning once the two share one regex.
+_UNJOINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux-]+[:)]")
 
 
 class Unsupported(Exception):
     """The schema uses something the fast path cannot translate soundly."""
 
 
-class FastAcceptor:
-    """Typed msgspec decoders for the legacy and the new schema."""
+# ---------------------------------------------------------------- shapes
 
-    def __init__(
-        self,
-        legacy: msgspec.json.Decoder | None,
-        new: msgspec.json.Decoder | None,
-        ops: dict[type, str],
-        op_attributes: dict[type, str],
-    ) -> None:
-        self.legacy = legacy
-        self.new = new
-        self._ops = ops
-        self._op_attributes = op_attributes
+
+@dataclass(frozen=True)
+class Text:
+    min_length: int = 0
+    max_length: int | None = None
+    patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A string that must be one of ``values`` (enum / const)."""
+
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Integer:
+    lowest: int = -SAFE_INTEGER
+    highest: int = SAFE_INTEGER
+
+
+@dataclass(frozen=True)
+class Number:
+    integer: Integer = Integer()
+    bounds: tuple[tuple[str, float], ...] = ()
+    """msgspec float constraints: ("ge" | "le" | "gt" | "lt", value)."""
+
+
+@dataclass(frozen=True)
+class Boolean:
+    pass
+
+
+@dataclass(frozen=True)
+class Null:
+    pass
+
+
+@dataclass(frozen=True)
+class Array:
+    item: Shape
+    min_items: int = 0
+    max_items: int | None = None
+
+
+@dataclass(frozen=True)
+class Object:
+    fields: tuple[tuple[str, Shape, bool], ...]
+    """(name, shape, required) in declaration order."""
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """Objects told apart by a string property: a msgspec tagged union."""
+
+    tag_field: str
+    variants: tuple[tuple[str, Object], ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    members: tuple[Shape, ...]
+
+
+Shape = Text | Choice | Integer | Number | Boolean | Null | Array | Object | Tagged | AnyOf
+
+
+# ---------------------------------------------------------------- the acceptor
+
+
+@dataclass
+class FastAcceptor:
+    """Typed msgspec decoders: both schemas at once, and each on its own."""
+
+    both: msgspec.json.Decoder[Any] | None
+    legacy: msgspec.json.Decoder[Any] | None
+    new: msgspec.json.Decoder[Any] | None
+    ops: dict[type, str] = field(default_factory=dict)
+    op_attributes: dict[type, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
         self._encoder = msgspec.json.Encoder()
 
     @classmethod
     def build(cls, legacy: Schema, new: Schema, *, op_field: str = "op") -> FastAcceptor | None:
-        """Decoders for each schema that translates; None when neither does."""
-        ops: dict[type, str] = {}
-        op_attributes: dict[type, str] = {}
-        decoders: list[msgspec.json.Decoder[Any] | None] = []
-        for schema in (legacy, new):
+        """Decoders for what translates; None when neither schema does."""
+        shapes = [_shape_or_none(schema) for schema in (legacy, new)]
+        builder = _DecoderBuilder(op_field)
+        decoders = [builder.decoder(shape) for shape in shapes]
+        both = None
+        if shapes[0] is not None and shapes[1] is not None:
             try:
-                translator = _Translator(schema, op_field)
-                decoder = msgspec.json.Decoder(translator.root_type())
-            except (Unsupported, TypeError, ValueError):
-                decoders.append(None)
-                continue
-            ops.update(translator.ops)
-            op_attributes.update(translator.op_attributes)
-            decoders.append(decoder)
+                common = meet(shapes[0], shapes[1])
+            except Unsupported:
+                common = None
+            both = builder.decoder(common) if common is not None else None
         if decoders == [None, None]:
             return None
-        return cls(decoders[0], decoders[1], ops, op_attributes)
+        return cls(both, decoders[0], decoders[1], builder.ops, builder.op_attributes)
 
     @staticmethod
-    def valid(decoder: msgspec.json.Decoder | None, payload: bytes) -> Any:
+    def valid(decoder: msgspec.json.Decoder[Any] | None, payload: bytes) -> Any:
         """The decoded event when ``decoder`` proves it valid, else None."""
         if decoder is None:
             return None
@@ -124,19 +194,17 @@ class FastAcceptor:
 
     def accepts(self, payload: bytes) -> str | None:
         """The event's op when both schemas accept it and it is warning-free, else None."""
-        legacy = self.valid(self.legacy, payload)
-        if legacy is None or self.valid(self.new, payload) is None:
+        event = self.valid(self.both, payload)
+        if event is None or not self.clean(payload, event):
             return None
-        if not self.clean(payload, legacy):
-            return None
-        return self.op_of(legacy)
+        return self.op_of(event)
 
     def op_of(self, event: Any) -> str:
         kind = type(event)
-        op = self._ops.get(kind)
+        op = self.ops.get(kind)
         if op is not None:
             return op
-        attribute = self._op_attributes.get(kind)
+        attribute = self.op_attributes.get(kind)
         value = getattr(event, attribute, None) if attribute else None
         return value if isinstance(value, str) else UNKNOWN
 
@@ -158,22 +226,22 @@ class FastAcceptor:
         return payload.count(b'":') == self._encoder.encode(event).count(b'":')
 
 
-class _Translator:
-    """JSON Schema -> msgspec type, or Unsupported."""
+def _shape_or_none(schema: Schema) -> Shape | None:
+    try:
+        return _Translator(schema).translate(schema.document, schema.validator._resolver, 0)
+    except Unsupported:
+        return None
 
-    def __init__(self, schema: Schema, op_field: str) -> None:
+
+# ---------------------------------------------------------------- JSON Schema -> shape
+
+
+class _Translator:
+    def __init__(self, schema: Schema) -> None:
         self.schema = schema
-        self.draft7 = schema.draft == DRAFT_7
-        self.op_field = op_field
-        self.ops: dict[type, str] = {}
-        self.op_attributes: dict[type, str] = {}
-        self._names = 0
         self._active: set[int] = set()
 
-    def root_type(self) -> Any:
-        return self.translate(self.schema.document, self.schema.validator._resolver, 0)
-
-    def translate(self, node: Any, resolver: Any, depth: int) -> Any:
+    def translate(self, node: Any, resolver: Any, depth: int) -> Shape:
         if depth > _MAX_NESTING or not isinstance(node, dict):
             raise Unsupported("boolean schema or nesting too deep")
         if id(node) in self._active:
@@ -184,285 +252,383 @@ class _Translator:
         finally:
             self._active.discard(id(node))
 
-    def _translate(self, node: dict[str, Any], resolver: Any, depth: int) -> Any:
+    def _translate(self, node: dict[str, Any], resolver: Any, depth: int) -> Shape:
+        keywords = set(node) - _ANNOTATIONS
         if "$ref" in node:
-            if set(node) - _ANNOTATIONS - {"$ref"}:
+            if keywords != {"$ref"}:
                 raise Unsupported("$ref with siblings")
             resolved = resolver.lookup(node["$ref"])
             return self.translate(resolved.contents, resolved.resolver, depth + 1)
-        if "$id" in node:
+        if "$id" in node and depth > 0:
             raise Unsupported("$id below the root")  # keeps resolver scoping trivial
         if "enum" in node or "const" in node:
-            return self._literal(node)
+            return self._choice(node, keywords)
         declared = node.get("type")
         if declared is None:
             raise Unsupported("no type")
         names = [declared] if isinstance(declared, str) else list(declared)
         if not names or len(set(names)) != len(names):
             raise Unsupported("odd type list")
+        unknown = keywords - {"type"} - _STRING_KEYWORDS - _NUMBER_KEYWORDS
+        unknown -= _ARRAY_KEYWORDS | _OBJECT_KEYWORDS
+        if unknown:
+            raise Unsupported(f"keywords {sorted(unknown)}")
         members = [self._typed(name, node, resolver, depth) for name in names]
-        return members[0] if len(members) == 1 else Union[tuple(members)]  # noqa: UP007
+        return members[0] if len(members) == 1 else AnyOf(tuple(members))
 
-    def _typed(self, name: str, node: dict[str, Any], resolver: Any, depth: int) -> Any:
-        keywords = set(node) - _ANNOTATIONS - {"type"}
+    def _typed(self, name: str, node: dict[str, Any], resolver: Any, depth: int) -> Shape:
         if name == "null":
-            return None
+            return Null()
         if name == "boolean":
-            return bool
+            return Boolean()
         if name == "string":
-            return self._string(node, keywords)
+            return self._text(node)
         if name == "integer":
-            return self._integer(node, keywords)
+            return _integer(node)
         if name == "number":
-            return Union[self._integer(node, keywords), self._number(node, keywords)]  # noqa: UP007
+            return Number(_integer(node), _float_bounds(node))
         if name == "array":
-            return self._array(node, keywords, resolver, depth)
+            return self._array(node, resolver, depth)
         if name == "object":
-            return self._object(node, keywords, resolver, depth)
+            return self._object(node, resolver, depth)
         raise Unsupported(f"type {name}")
 
-    def _string(self, node: dict[str, Any], keywords: set[str]) -> Any:
-        keywords = keywords - {
-            "minLength",
-            "maxLength",
-            "pattern",
-            "format",
-            "minimum",
-            "maximum",
-            "exclusiveMinimum",
-            "exclusiveMaximum",
-            "minItems",
-            "maxItems",
-            "items",
-            "properties",
-            "required",
-            "additionalProperties",
-        }
-        if keywords:
-            raise Unsupported(f"string keywords {sorted(keywords)}")
-        pattern = node.get("pattern")
+    def _text(self, node: dict[str, Any]) -> Text:
+        patterns = [node["pattern"]] if "pattern" in node else []
         format_name = node.get("format")
         checker = self.schema.validator.format_checker
         if format_name is not None and checker is not None and format_name in checker.checkers:
-            if pattern is not None:
-                raise Unsupported("pattern together with format")
             if format_name not in FORMAT_SUBSETS:
                 raise Unsupported(f"format {format_name}")
-            pattern = FORMAT_SUBSETS[format_name]
-        meta: dict[str, Any] = {}
-        if "minLength" in node:
-            meta["min_length"] = node["minLength"]
-        if "maxLength" in node:
-            meta["max_length"] = node["maxLength"]
-        if pattern is not None:
-            meta["pattern"] = pattern
-        return Annotated[str, msgspec.Meta(**meta)] if meta else str
+            patterns.append(FORMAT_SUBSETS[format_name])
+        return Text(node.get("minLength", 0), node.get("maxLength"), tuple(patterns))
 
-    def _integer(self, node: dict[str, Any], keywords: set[str]) -> Any:
-        lowest, highest = -SAFE_INTEGER, SAFE_INTEGER
-        if "minimum" in node:
-            lowest = max(lowest, math.ceil(node["minimum"]))
-        if "exclusiveMinimum" in node:
-            lowest = max(lowest, math.floor(node["exclusiveMinimum"]) + 1)
-        if "maximum" in node:
-            highest = min(highest, math.floor(node["maximum"]))
-        if "exclusiveMaximum" in node:
-            highest = min(highest, math.ceil(node["exclusiveMaximum"]) - 1)
-        self._only_numeric(keywords)
-        if lowest > highest:
-            raise Unsupported("empty integer range")
-        return Annotated[int, msgspec.Meta(ge=lowest, le=highest)]
-
-    def _number(self, node: dict[str, Any], keywords: set[str]) -> Any:
-        self._only_numeric(keywords)
-        meta: dict[str, Any] = {}
-        for keyword, option in (
-            ("minimum", "ge"),
-            ("maximum", "le"),
-            ("exclusiveMinimum", "gt"),
-            ("exclusiveMaximum", "lt"),
-        ):
-            if keyword in node:
-                meta[option] = float(node[keyword])
-                if meta[option] != node[keyword]:
-                    raise Unsupported("bound not exact as a double")
-        return Annotated[float, msgspec.Meta(**meta)] if meta else float
-
-    @staticmethod
-    def _only_numeric(keywords: set[str]) -> None:
-        other = keywords - {
-            "minimum",
-            "maximum",
-            "exclusiveMinimum",
-            "exclusiveMaximum",
-            "minLength",
-            "maxLength",
-            "pattern",
-            "format",
-            "minItems",
-            "maxItems",
-            "items",
-            "properties",
-            "required",
-            "additionalProperties",
-        }
-        if other:
-            raise Unsupported(f"number keywords {sorted(other)}")
-
-    def _array(self, node: dict[str, Any], keywords: set[str], resolver: Any, depth: int) -> Any:
-        if keywords - {
-            "items",
-            "minItems",
-            "maxItems",
-            "minLength",
-            "maxLength",
-            "pattern",
-            "format",
-            "minimum",
-            "maximum",
-            "properties",
-            "required",
-            "additionalProperties",
-        }:
-            raise Unsupported("array keywords")
+    def _array(self, node: dict[str, Any], resolver: Any, depth: int) -> Array:
         items = node.get("items")
         if not isinstance(items, dict):
             raise Unsupported("array without an items schema")
-        item_type = self.translate(items, resolver, depth + 1)
-        meta: dict[str, Any] = {}
-        if "minItems" in node:
-            meta["min_length"] = node["minItems"]
-        if "maxItems" in node:
-            meta["max_length"] = node["maxItems"]
-        return Annotated[list[item_type], msgspec.Meta(**meta)] if meta else list[item_type]  # type: ignore[valid-type]
+        item = self.translate(items, resolver, depth + 1)
+        return Array(item, node.get("minItems", 0), node.get("maxItems"))
 
-    def _object(self, node: dict[str, Any], keywords: set[str], resolver: Any, depth: int) -> Any:
+    def _object(self, node: dict[str, Any], resolver: Any, depth: int) -> Object | Tagged:
         if node.get("additionalProperties") is not False:
             raise Unsupported("open content model")
-        branches = node.get("allOf")
-        rest = keywords - {
-            "properties",
-            "required",
-            "additionalProperties",
-            "allOf",
-            "minLength",
-            "maxLength",
-            "pattern",
-            "format",
-            "minimum",
-            "maximum",
-            "items",
-            "minItems",
-            "maxItems",
-        }
-        if rest:
-            raise Unsupported(f"object keywords {sorted(rest)}")
         properties: dict[str, Any] = node.get("properties", {})
         required = set(node.get("required", ()))
         if not required <= set(properties):
             raise Unsupported("required property without a schema")
-        if branches is None:
-            return self._struct(properties, required, resolver, depth, tag=None)
-        return self._tagged_union(properties, required, branches, resolver, depth)
+        fields = tuple(
+            (name, self.translate(sub, resolver, depth + 1), name in required)
+            for name, sub in properties.items()
+        )
+        base = Object(fields)
+        if "allOf" not in node:
+            return base
+        return self._tagged(base, node["allOf"], resolver)
 
-    def _tagged_union(
-        self,
-        properties: dict[str, Any],
-        required: set[str],
-        branches: list[Any],
-        resolver: Any,
-        depth: int,
-    ) -> Any:
-        """``allOf`` of ``if {op: const X} then {...}``: one Struct per op value."""
-        op = self.op_field
-        members = []
+    def _tagged(self, base: Object, branches: list[Any], resolver: Any) -> Tagged:
+        """``allOf`` of ``if {op: const X} then {required: [...]}``: one Struct per X."""
+        tag_field = None
+        variants = []
+        names = {name for name, _, _ in base.fields}
         for branch in branches:
-            tag, extra_required = self._discriminated_branch(branch, properties)
-            if op in properties and not self._accepts(properties[op], resolver, tag):
+            tag_field_here, tag, extra = _discriminated_branch(branch)
+            if tag_field is not None and tag_field != tag_field_here:
+                raise Unsupported("branches discriminate on different properties")
+            tag_field = tag_field_here
+            if not extra <= names:
+                raise Unsupported("then requires an undeclared property")
+            declared = {name: shape for name, shape, _ in base.fields}
+            if tag_field in declared and not _admits(declared[tag_field], tag):
                 raise Unsupported("op value refused by the op property schema")
-            fields = {name: sub for name, sub in properties.items() if name != op}
-            members.append(
-                self._struct(fields, (required | extra_required) - {op}, resolver, depth, tag=tag)
+            fields = tuple(
+                (name, shape, required or name in extra)
+                for name, shape, required in base.fields
+                if name != tag_field
             )
-        if len({self.ops[member] for member in members}) != len(members):
-            raise Unsupported("op values repeat")
-        return Union[tuple(members)]  # noqa: UP007
+            variants.append((tag, Object(fields)))
+        if tag_field is None or len({tag for tag, _ in variants}) != len(variants):
+            raise Unsupported("no discriminator, or tags repeat")
+        return Tagged(tag_field, tuple(variants))
 
-    def _discriminated_branch(
-        self, branch: Any, properties: dict[str, Any]
-    ) -> tuple[str, set[str]]:
-        op = self.op_field
-        if not isinstance(branch, dict) or set(branch) - _ANNOTATIONS != {"if", "then"}:
-            raise Unsupported("allOf member is not if/then")
-        condition, then = branch["if"], branch["then"]
-        if not isinstance(condition, dict) or set(condition) - {"properties", "required"}:
-            raise Unsupported("if is not a discriminator")
-        if condition.get("required", [op]) != [op] or set(condition.get("properties", {})) != {op}:
-            raise Unsupported("if is not a discriminator")
-        const = condition["properties"][op]
-        if (
-            not isinstance(const, dict)
-            or set(const) != {"const"}
-            or not isinstance(const["const"], str)
-        ):
-            raise Unsupported("if is not a const discriminator")
-        if not isinstance(then, dict) or set(then) - _ANNOTATIONS - {"required"}:
-            raise Unsupported("then does more than require properties")
-        extra_required = set(then.get("required", ()))
-        if not extra_required <= set(properties):
-            raise Unsupported("then requires an undeclared property")
-        return const["const"], extra_required
+    def _choice(self, node: dict[str, Any], keywords: set[str]) -> Shape:
+        if keywords - {"enum", "const", "type"} or ("enum" in node and "const" in node):
+            raise Unsupported("enum with other keywords")
+        options = node["enum"] if "enum" in node else [node["const"]]
+        declared = node.get("type")
+        if declared not in (None, "string", ["string", "null"], ["null", "string"]):
+            raise Unsupported("enum with a type other than string")
+        strings = tuple(option for option in options if isinstance(option, str))
+        if not strings or len(strings) + (None in options) != len(options):
+            raise Unsupported("enum of non-strings")
+        if None in options and declared in (None, ["string", "null"], ["null", "string"]):
+            return AnyOf((Choice(strings), Null()))
+        return Choice(strings)
 
-    def _accepts(self, subschema: Any, resolver: Any, value: Any) -> bool:
-        validator = self.schema.validator
-        return not any(True for _ in validator.descend(value, subschema, resolver=resolver))
 
-    def _struct(
-        self,
-        properties: dict[str, Any],
-        required: set[str],
-        resolver: Any,
-        depth: int,
-        tag: str | None,
-    ) -> Any:
+def _discriminated_branch(branch: Any) -> tuple[str, str, set[str]]:
+    if not isinstance(branch, dict) or set(branch) - _ANNOTATIONS != {"if", "then"}:
+        raise Unsupported("allOf member is not if/then")
+    condition, then = branch["if"], branch["then"]
+    if not isinstance(condition, dict) or set(condition) - {"properties", "required"}:
+        raise Unsupported("if is not a discriminator")
+    properties = condition.get("properties", {})
+    if len(properties) != 1:
+        raise Unsupported("if is not a discriminator")
+    [(tag_field, const)] = properties.items()
+    if condition.get("required", [tag_field]) != [tag_field]:
+        raise Unsupported("if is not a discriminator")
+    if (
+        not isinstance(const, dict)
+        or set(const) != {"const"}
+        or not isinstance(const["const"], str)
+    ):
+        raise Unsupported("if is not a const discriminator")
+    if not isinstance(then, dict) or set(then) - _ANNOTATIONS - {"required"}:
+        raise Unsupported("then does more than require properties")
+    return tag_field, const["const"], set(then.get("required", ()))
+
+
+def _integer(node: dict[str, Any]) -> Integer:
+    lowest, highest = -SAFE_INTEGER, SAFE_INTEGER
+    if "minimum" in node:
+        lowest = max(lowest, math.ceil(node["minimum"]))
+    if "exclusiveMinimum" in node:
+        lowest = max(lowest, math.floor(node["exclusiveMinimum"]) + 1)
+    if "maximum" in node:
+        highest = min(highest, math.floor(node["maximum"]))
+    if "exclusiveMaximum" in node:
+        highest = min(highest, math.ceil(node["exclusiveMaximum"]) - 1)
+    return Integer(lowest, highest)
+
+
+def _float_bounds(node: dict[str, Any]) -> tuple[tuple[str, float], ...]:
+    bounds = []
+    for keyword, option in (("minimum", "ge"), ("maximum", "le"),
+                            ("exclusiveMinimum", "gt"), ("exclusiveMaximum", "lt")):  # fmt: skip
+        if keyword in node:
+            value = float(node[keyword])
+            if value != node[keyword]:
+                raise Unsupported("bound not exact as a double")
+            bounds.append((option, value))
+    return tuple(bounds)
+
+
+def _admits(shape: Shape, value: str) -> bool:
+    """Whether a string ``value`` fits ``shape``, judged as the reference would."""
+    if isinstance(shape, AnyOf):
+        return any(_admits(member, value) for member in shape.members)
+    if isinstance(shape, Choice):
+        return value in shape.values
+    if isinstance(shape, Text):
+        return (
+            len(value) >= shape.min_length
+            and (shape.max_length is None or len(value) <= shape.max_length)
+            and all(re.search(pattern, value) for pattern in shape.patterns)
+        )
+    return False
+
+
+# ---------------------------------------------------------------- intersection
+
+
+def meet(a: Shape, b: Shape) -> Shape | None:
+    """The shape of values that fit both ``a`` and ``b``; None when nothing does."""
+    if isinstance(a, AnyOf) or isinstance(b, AnyOf):
+        left = a.members if isinstance(a, AnyOf) else (a,)
+        right = b.members if isinstance(b, AnyOf) else (b,)
+        members = [m for x in left for y in right if (m := meet(x, y)) is not None]
+        if not members:
+            return None
+        return members[0] if len(members) == 1 else AnyOf(tuple(members))
+    if isinstance(a, Text) and isinstance(b, Text):
+        highest = [limit for limit in (a.max_length, b.max_length) if limit is not None]
+        return Text(max(a.min_length, b.min_length), min(highest, default=None),
+                    a.patterns + b.patterns)  # fmt: skip
+    if isinstance(a, Choice) or isinstance(b, Choice):
+        choice, other = (a, b) if isinstance(a, Choice) else (b, a)
+        assert isinstance(choice, Choice)
+        values = tuple(value for value in choice.values if _admits(other, value))
+        return Choice(values) if values else None
+    if isinstance(a, Integer | Number) and isinstance(b, Integer | Number):
+        whole = _meet_integers(
+            a if isinstance(a, Integer) else a.integer, b if isinstance(b, Integer) else b.integer
+        )
+        if isinstance(a, Number) and isinstance(b, Number):
+            return Number(whole or Integer(1, 0), a.bounds + b.bounds)
+        return whole
+    if isinstance(a, Boolean) and isinstance(b, Boolean):
+        return a
+    if isinstance(a, Null) and isinstance(b, Null):
+        return a
+    if isinstance(a, Array) and isinstance(b, Array):
+        item = meet(a.item, b.item)
+        if item is None:
+            raise Unsupported("array items nothing fits")
+        highest = [limit for limit in (a.max_items, b.max_items) if limit is not None]
+        return Array(item, max(a.min_items, b.min_items), min(highest, default=None))
+    if isinstance(a, Tagged) or isinstance(b, Tagged):
+        return _meet_tagged(a, b)
+    if isinstance(a, Object) and isinstance(b, Object):
+        return _meet_objects(a, b)
+    return None
+
+
+def _meet_integers(a: Integer, b: Integer) -> Integer | None:
+    lowest, highest = max(a.lowest, b.lowest), min(a.highest, b.highest)
+    return Integer(lowest, highest) if lowest <= highest else None
+
+
+def _meet_objects(a: Object, b: Object) -> Object | None:
+    # Both are closed: a field only one of them declares may not appear.
+    theirs = {name: (shape, required) for name, shape, required in b.fields}
+    ours = {name for name, _, _ in a.fields}
+    if any(required and name not in ours for name, (_, required) in theirs.items()):
+        return None
+    fields = []
+    for name, shape, required in a.fields:
+        if name not in theirs:
+            if required:
+                return None
+            continue
+        other, other_required = theirs[name]
+        common = meet(shape, other)
+        if common is None:
+            if required or other_required:
+                return None
+            continue
+        fields.append((name, common, required or other_required))
+    return Object(tuple(fields))
+
+
+def _meet_tagged(a: Shape, b: Shape) -> Shape | None:
+    tagged, other = (a, b) if isinstance(a, Tagged) else (b, a)
+    assert isinstance(tagged, Tagged)
+    variants = []
+    if isinstance(other, Tagged):
+        if other.tag_field != tagged.tag_field:
+            raise Unsupported("tagged on different properties")
+        theirs = dict(other.variants)
+        for tag, variant in tagged.variants:
+            if tag in theirs and (common := _meet_objects(variant, theirs[tag])) is not None:
+                variants.append((tag, common))
+    elif isinstance(other, Object):
+        declared = {name: shape for name, shape, _ in other.fields}
+        if tagged.tag_field not in declared:
+            return None  # the plain object is closed and does not know the tag
+        rest = Object(tuple(f for f in other.fields if f[0] != tagged.tag_field))
+        for tag, variant in tagged.variants:
+            if _admits(declared[tagged.tag_field], tag):
+                common = _meet_objects(variant, rest)
+                if common is not None:
+                    variants.append((tag, common))
+    else:
+        return None
+    return Tagged(tagged.tag_field, tuple(variants)) if variants else None
+
+
+# ---------------------------------------------------------------- shape -> msgspec
+
+
+class _DecoderBuilder:
+    def __init__(self, op_field: str) -> None:
+        self.op_field = op_field
+        self.ops: dict[type, str] = {}
+        self.op_attributes: dict[type, str] = {}
+        self._names = 0
+
+    def decoder(self, shape: Shape | None) -> msgspec.json.Decoder[Any] | None:
+        if shape is None:
+            return None
+        try:
+            return msgspec.json.Decoder(self.type_of(shape, root=True))
+        except (Unsupported, TypeError, ValueError):
+            return None
+
+    def type_of(self, shape: Shape, root: bool = False) -> Any:
+        if isinstance(shape, Text):
+            meta: dict[str, Any] = {}
+            if shape.min_length:
+                meta["min_length"] = shape.min_length
+            if shape.max_length is not None:
+                meta["max_length"] = shape.max_length
+            if shape.patterns:
+                meta["pattern"] = joined_pattern(shape.patterns)
+            return Annotated[str, msgspec.Meta(**meta)] if meta else str
+        if isinstance(shape, Choice):
+            return Literal[shape.values]
+        if isinstance(shape, Integer):
+            return Annotated[int, msgspec.Meta(ge=shape.lowest, le=shape.highest)]
+        if isinstance(shape, Number):
+            bounds: dict[str, Any] = dict(shape.bounds)
+            floats = Annotated[float, msgspec.Meta(**bounds)] if bounds else float
+            if shape.integer.lowest > shape.integer.highest:
+                return floats
+            return Union[self.type_of(shape.integer), floats]  # noqa: UP007
+        if isinstance(shape, Boolean):
+            return bool
+        if isinstance(shape, Null):
+            return None
+        if isinstance(shape, Array):
+            item = self.type_of(shape.item)
+            meta = {}
+            if shape.min_items:
+                meta["min_length"] = shape.min_items
+            if shape.max_items is not None:
+                meta["max_length"] = shape.max_items
+            return Annotated[list[item], msgspec.Meta(**meta)] if meta else list[item]  # type: ignore[valid-type]
+        if isinstance(shape, Object):
+            return self._struct(shape, tag=None, root=root)
+        if isinstance(shape, Tagged):
+            members = [self._struct(variant, tag=(shape.tag_field, tag), root=root)
+                       for tag, variant in shape.variants]  # fmt: skip
+            return Union[tuple(members)]  # noqa: UP007
+        return Union[tuple(self.type_of(member) for member in shape.members)]  # noqa: UP007
+
+    def _struct(self, shape: Object, *, tag: tuple[str, str] | None, root: bool) -> Any:
         fields: list[Any] = []
         rename: dict[str, str] = {}
         op_attribute = None
-        for index, (name, subschema) in enumerate(properties.items()):
+        for index, (name, member, required) in enumerate(shape.fields):
             attribute = f"f{index}"
             rename[attribute] = name
-            field_type = self.translate(subschema, resolver, depth + 1)
+            member_type = self.type_of(member)
             if name == self.op_field:
                 op_attribute = attribute
-            if name in required:
-                fields.append((attribute, field_type))
+            if required:
+                fields.append((attribute, member_type))
             else:
-                fields.append((attribute, Union[field_type, msgspec.UnsetType], msgspec.UNSET))  # noqa: UP007
+                fields.append((attribute, Union[member_type, msgspec.UnsetType], msgspec.UNSET))  # noqa: UP007
         # Required fields first: msgspec wants defaults after non-defaults.
         fields.sort(key=len)
         self._names += 1
         options: dict[str, Any] = {"forbid_unknown_fields": True, "rename": rename}
         if tag is not None:
-            options.update(tag_field=self.op_field, tag=tag)
+            options.update(tag_field=tag[0], tag=tag[1])
         struct = msgspec.defstruct(f"Fast{self._names}", fields, **options)
-        if tag is not None:
-            self.ops[struct] = tag
-        elif op_attribute is not None and depth == 0:
+        if root and tag is not None and tag[0] == self.op_field:
+            self.ops[struct] = tag[1]
+        elif root and op_attribute is not None:
             self.op_attributes[struct] = op_attribute
         return struct
 
-    def _literal(self, node: dict[str, Any]) -> Any:
-        if set(node) - _ANNOTATIONS - {"enum", "const", "type"}:
-            raise Unsupported("enum with other keywords")
-        options = node["enum"] if "enum" in node else [node["const"]]
-        if "enum" in node and "const" in node:
-            raise Unsupported("enum and const")
-        declared = node.get("type")
-        strings = [option for option in options if isinstance(option, str)]
-        allows_null = None in options and declared in (None, ["string", "null"], ["null", "string"])
-        if len(strings) + (None in options) != len(options) or not strings:
-            raise Unsupported("enum of non-strings")
-        if declared not in (None, "string", ["string", "null"], ["null", "string"]):
-            raise Unsupported("enum with a type other than string")
-        literal = Literal[tuple(strings)]  # type: ignore[valid-type]
-        return Union[literal, None] if allows_null else literal  # noqa: UP007
+
+def joined_pattern(patterns: tuple[str, ...]) -> str:
+    """One regex that ``re.search`` matches exactly when every pattern matches.
+
+    Each pattern sits in a lookahead after a lazy prefix, so it may match
+    anywhere, as ``re.search`` lets it; anchors keep their meaning because
+    ``^`` and ``\\A`` still mean the start of the string.
+    """
+    unique = tuple(dict.fromkeys(patterns))
+    if len(unique) == 1:
+        return unique[0]
+    for pattern in unique:
+        if _UNJOINABLE.search(pattern):
+            raise Unsupported("pattern refers to groups or sets flags")
+    joined = r"\A" + "".join(rf"(?=[\s\S]*?(?:{pattern}))" for pattern in unique)
+    try:
+        re.compile(joined)
+    except re.error as error:
+        raise Unsupported(f"patterns do not join: {error}") from None
+    return joined
