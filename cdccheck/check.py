@@ -16,6 +16,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
+
 from cdccheck import wire
 from cdccheck.compiled import CompiledSchema
 from cdccheck.errors import ConfigError
@@ -35,6 +37,8 @@ from cdccheck.model import (
 from cdccheck.schema import DRAFT_7, Schema
 
 LAYOUTS = ("default", "debezium")
+HealthyCounts = dict[tuple[str, bytes | None], int]
+"""Healthy events of a batch by (op, raw writer field value)."""
 
 
 class Engine:
@@ -103,8 +107,48 @@ class Engine:
                 return op
         return UNKNOWN
 
-    def check(self, entry: Entry) -> EventVerdict:
-        """The full verdict for one entry; never raises for bad data."""
+    def check_batch(self, entries: list[Entry]) -> tuple[HealthyCounts, list[EventVerdict]]:
+        """Check a batch: healthy events are only counted, the rest get full verdicts.
+
+        Returns ({(op, raw writer): count} for events the fast path accepted,
+        verdicts of all other events in order). This is the hot loop of every
+        command, so it works on the raw fields and never builds a verdict for
+        a healthy event.
+        """
+        healthy: HealthyCounts = {}
+        verdicts: list[EventVerdict] = []
+        fast = self.fast_path
+        if fast is None or fast.both is None or self.layout != "default" or self.encoding != "json":
+            return healthy, [self.check(entry) for entry in entries]
+        decode, clean, op_of = fast.both.decode, fast.clean, fast.op_of
+        payload_field, writer_field, encoding_field = (
+            self.payload_field,
+            self.writer_field,
+            self.encoding_field,
+        )
+        for entry in entries:
+            fields = entry.fields
+            payload = fields.get(payload_field)
+            if payload is not None and encoding_field not in fields:
+                try:
+                    event = decode(payload)
+                except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+                    event = None
+                if event is not None and clean(payload, event):
+                    key = (op_of(event), fields.get(writer_field))
+                    healthy[key] = healthy.get(key, 0) + 1
+                    continue
+                verdicts.append(self.check(entry, both_refused=event is None))
+            else:
+                verdicts.append(self.check(entry))
+        return healthy, verdicts
+
+    def check(self, entry: Entry, *, both_refused: bool = False) -> EventVerdict:
+        """The full verdict for one entry; never raises for bad data.
+
+        ``both_refused`` says the caller already tried the decoder for both
+        schemas and it refused the payload.
+        """
         writer = self.writer_of(entry)
         payload, encoding, missing = self.payload_of(entry)
         if payload is None:
@@ -112,7 +156,7 @@ class Engine:
         proven: tuple[str, ...] = ()
         fast = self.fast_path
         if fast is not None and encoding == "json":
-            event = fast.valid(fast.both, payload)
+            event = None if both_refused else fast.valid(fast.both, payload)
             if event is not None:
                 if fast.clean(payload, event):
                     return EventVerdict(entry.id, fast.op_of(event), writer, True, [], [])

@@ -68,12 +68,17 @@ _ARRAY_KEYWORDS = frozenset({"items", "minItems", "maxItems"})
 _OBJECT_KEYWORDS = frozenset({"properties", "required", "additionalProperties", "allOf"})
 _MAX_NESTING = 64
 
-_ESCAPED_UNSAFE = re.compile(rb"\\u(?:[fF][fF][fF][dD]|0000|0022|003[aA])")
-_KEY_WITH_SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
 _RAW_REPLACEMENT_CHARACTER = "\ufffd".encode()
+_ESCAPED_UNSAFE = re.compile(rb"\\u(?:[fF]{3}[dD]|0000)")
+_SPACE_AFTER_QUOTE = re.compile(rb'"[ \t\r\n]')
+_KEY_WITH_SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
 # A pattern joined with another must not refer to groups by number or name,
 # nor set flags: both would change meaning once the two share one regex.
 _UNJOINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux-]+[:)]")
+
+
+KeySpec = tuple[int, tuple[str, ...], tuple[str, ...]]
+"""Per Struct type: (keys always present, optional attributes, attributes that may hold objects)."""
 
 
 class Unsupported(Exception):
@@ -161,9 +166,7 @@ class FastAcceptor:
     new: msgspec.json.Decoder[Any] | None
     ops: dict[type, str] = field(default_factory=dict)
     op_attributes: dict[type, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._encoder = msgspec.json.Encoder()
+    key_specs: dict[type, KeySpec] = field(default_factory=dict)
 
     @classmethod
     def build(cls, legacy: Schema, new: Schema, *, op_field: str = "op") -> FastAcceptor | None:
@@ -180,7 +183,9 @@ class FastAcceptor:
             both = builder.decoder(common) if common is not None else None
         if decoders == [None, None]:
             return None
-        return cls(both, decoders[0], decoders[1], builder.ops, builder.op_attributes)
+        return cls(
+            both, decoders[0], decoders[1], builder.ops, builder.op_attributes, builder.key_specs
+        )
 
     @staticmethod
     def valid(decoder: msgspec.json.Decoder[Any] | None, payload: bytes) -> Any:
@@ -211,19 +216,33 @@ class FastAcceptor:
     def clean(self, payload: bytes, event: Any) -> bool:
         """No U+FFFD, no NUL, no duplicate key: nothing a warning would flag.
 
-        Duplicate keys: every key written without space before its colon ends
-        in ``":``. Re-encoding the decoded event writes each distinct key once
-        and every string with ``\\"`` for a quote, so if the payload has no
-        key with space before its colon and no quote or colon written as a
-        \\u escape, equal counts of ``":`` prove no key was repeated.
+        U+FFFD and NUL are found raw or escaped. For duplicates: unless a key
+        has space before its colon, every key ends in ``":``, so that byte
+        pair occurs at least once per key token; when it occurs exactly as
+        often as the decoded event has distinct keys, no key token repeats.
         """
         if _RAW_REPLACEMENT_CHARACTER in payload:
             return False
         if b"\\u" in payload and _ESCAPED_UNSAFE.search(payload):
             return False
-        if _KEY_WITH_SPACE_BEFORE_COLON.search(payload):
+        if _SPACE_AFTER_QUOTE.search(payload) and _KEY_WITH_SPACE_BEFORE_COLON.search(payload):
             return False
-        return payload.count(b'":') == self._encoder.encode(event).count(b'":')
+        return payload.count(b'":') == self.key_count(event)
+
+    def key_count(self, value: Any) -> int:
+        """How many object keys a decoded event holds (tags included)."""
+        spec = self.key_specs.get(type(value))
+        if spec is not None:
+            count, optional, children = spec
+            for attribute in optional:
+                if getattr(value, attribute) is not msgspec.UNSET:
+                    count += 1
+            for attribute in children:
+                count += self.key_count(getattr(value, attribute))
+            return count
+        if type(value) is list:
+            return sum(self.key_count(item) for item in value)
+        return 0
 
 
 def _shape_or_none(schema: Schema) -> Shape | None:
@@ -535,6 +554,7 @@ class _DecoderBuilder:
         self.op_field = op_field
         self.ops: dict[type, str] = {}
         self.op_attributes: dict[type, str] = {}
+        self.key_specs: dict[type, KeySpec] = {}
         self._names = 0
 
     def decoder(self, shape: Shape | None) -> msgspec.json.Decoder[Any] | None:
@@ -589,15 +609,22 @@ class _DecoderBuilder:
         fields: list[Any] = []
         rename: dict[str, str] = {}
         op_attribute = None
+        always = 1 if tag is not None else 0
+        optional: list[str] = []
+        children: list[str] = []
         for index, (name, member, required) in enumerate(shape.fields):
             attribute = f"f{index}"
             rename[attribute] = name
             member_type = self.type_of(member)
             if name == self.op_field:
                 op_attribute = attribute
+            if _holds_objects(member):
+                children.append(attribute)
             if required:
+                always += 1
                 fields.append((attribute, member_type))
             else:
+                optional.append(attribute)
                 fields.append((attribute, Union[member_type, msgspec.UnsetType], msgspec.UNSET))  # noqa: UP007
         # Required fields first: msgspec wants defaults after non-defaults.
         fields.sort(key=len)
@@ -606,11 +633,22 @@ class _DecoderBuilder:
         if tag is not None:
             options.update(tag_field=tag[0], tag=tag[1])
         struct = msgspec.defstruct(f"Fast{self._names}", fields, **options)
+        self.key_specs[struct] = (always, tuple(optional), tuple(children))
         if root and tag is not None and tag[0] == self.op_field:
             self.ops[struct] = tag[1]
         elif root and op_attribute is not None:
             self.op_attributes[struct] = op_attribute
         return struct
+
+
+def _holds_objects(shape: Shape) -> bool:
+    if isinstance(shape, Object | Tagged):
+        return True
+    if isinstance(shape, Array):
+        return _holds_objects(shape.item)
+    if isinstance(shape, AnyOf):
+        return any(_holds_objects(member) for member in shape.members)
+    return False
 
 
 def joined_pattern(patterns: tuple[str, ...]) -> str:

@@ -27,11 +27,19 @@ def check_batch(
     engine: Engine, batch: list[Entry], summary: Summary, sink: VerdictSink | None = None
 ) -> None:
     """Check one batch into ``summary``; ``sink`` sees every verdict when given."""
-    for entry in batch:
-        verdict = engine.check(entry)
-        summary.add(verdict)
-        if sink is not None:
+    if sink is not None:
+        for entry in batch:
+            verdict = engine.check(entry)
+            summary.add(verdict)
             sink(verdict)
+        return
+    if not batch:
+        return
+    healthy, verdicts = engine.check_batch(batch)
+    summary.add_healthy(healthy, batch[0].id, batch[-1].id)
+    for verdict in verdicts:
+        summary.add(verdict)
+    summary.span(batch[0].id, batch[-1].id)
 
 
 def run(

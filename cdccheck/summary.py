@@ -24,6 +24,7 @@ from cdccheck.model import (
     LEGACY,
     NEW,
     UNDECODABLE,
+    UNKNOWN,
     WIRE,
     EventVerdict,
     Finding,
@@ -31,7 +32,6 @@ from cdccheck.model import (
 from cdccheck.reference import short_repr
 
 DEFAULT_SAMPLES = 5
-_STREAM_ID = re.compile(r"^(\d+)-(\d+)$")
 _INDEX = re.compile(r"/\d+(?=/|$)")
 _MAX_SHOWN_VALUE = 200
 _MAX_MESSAGE = 300
@@ -39,9 +39,9 @@ _MAX_MESSAGE = 300
 
 def id_order(stream_id: str) -> tuple[int, int, int, str]:
     """Sort key for ids: Redis stream ids numerically, anything else after, by text."""
-    match = _STREAM_ID.match(stream_id)
-    if match:
-        return (0, int(match.group(1)), int(match.group(2)), "")
+    milliseconds, dash, sequence = stream_id.partition("-")
+    if dash and milliseconds.isdigit() and sequence.isdigit():
+        return (0, int(milliseconds), int(sequence), "")
     return (1, 0, 0, stream_id)
 
 
@@ -180,7 +180,7 @@ class Summary(msgspec.Struct):
 
     def add(self, verdict: EventVerdict) -> None:
         """Count one event and file its findings and warnings."""
-        self._span(verdict.id)
+        self.span(verdict.id, verdict.id)
         self.totals.count(verdict)
         self._counters(self.by_op, verdict.op).count(verdict)
         self._counters(self.by_writer, verdict.writer).count(verdict)
@@ -199,19 +199,26 @@ class Summary(msgspec.Struct):
             for schema, warnings in by_schema.items():
                 self._file(self.warnings, schema, warnings, verdict.id)
 
-    def add_ok(self, op: str, writer: str, events: int, first_id: str, last_id: str) -> None:
-        """Count ``events`` healthy events of one op and writer at once."""
-        self._span(first_id)
-        self._span(last_id)
-        self.totals.add_ok(events)
-        self._counters(self.by_op, op).add_ok(events)
-        self._counters(self.by_writer, writer).add_ok(events)
+    def add_healthy(
+        self, counts: dict[tuple[str, bytes | None], int], first_id: str, last_id: str
+    ) -> None:
+        """Count healthy events in bulk: {(op, raw writer): events} read from first to last id."""
+        self.span(first_id, last_id)
+        for (op, raw_writer), events in counts.items():
+            writer = UNKNOWN if raw_writer is None else raw_writer.decode("utf-8", "replace")
+            self.totals.add_ok(events)
+            self._counters(self.by_op, op).add_ok(events)
+            self._counters(self.by_writer, writer).add_ok(events)
 
-    def _span(self, event_id: str) -> None:
-        if not self.first_id or id_order(event_id) < id_order(self.first_id):
-            self.first_id = event_id
-        if not self.last_id or id_order(event_id) > id_order(self.last_id):
-            self.last_id = event_id
+    def span(self, first_id: str, last_id: str) -> None:
+        """Note that entries from ``first_id`` to ``last_id`` were read.
+
+        The range is what was read, first to last, in the order sources read
+        (id order for Redis); merging takes the smallest and largest.
+        """
+        if not self.first_id:
+            self.first_id = first_id
+        self.last_id = last_id
 
     @staticmethod
     def _counters(table: dict[str, Counters], key: str) -> Counters:
