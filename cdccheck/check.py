@@ -184,7 +184,11 @@ class Engine:
         payload under; their (empty) findings are not computed again.
         """
         value = decoded.value
-        with _digits_unlimited_if_needed(decoded.warnings):
+        if decoded.warnings and _has_giant_integer(decoded.warnings):
+            with _int_digits_unlimited():
+                legacy = [] if LEGACY in proven_valid else self._findings(LEGACY, value)
+                new = [] if NEW in proven_valid else self._findings(NEW, value)
+        else:
             legacy = [] if LEGACY in proven_valid else self._findings(LEGACY, value)
             new = [] if NEW in proven_valid else self._findings(NEW, value)
         warnings: list[tuple[str, Finding]] = [(WIRE, warning) for warning in decoded.warnings]
@@ -309,19 +313,19 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
     return unique
 
 
+def _has_giant_integer(warnings: list[Finding]) -> bool:
+    return any(
+        warning.kind == BIG_INTEGER and warning.value.bit_length() > 14_000 for warning in warnings
+    )
+
+
 @contextlib.contextmanager
-def _digits_unlimited_if_needed(warnings: list[Finding]) -> Iterator[None]:
+def _int_digits_unlimited() -> Iterator[None]:
     """Let error messages repr integers longer than Python's 4300-digit default.
 
     Rule 1 accepts integer literals of any size; python-jsonschema puts the
     instance's repr in its messages, which would raise for such an integer.
     """
-    giant = any(
-        warning.kind == BIG_INTEGER and warning.value.bit_length() > 14_000 for warning in warnings
-    )
-    if not giant:
-        yield
-        return
     previous = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)
     try:

@@ -88,8 +88,33 @@ def flatten(path: Path) -> tuple[Any, ...]:
     return tuple(parts)
 
 
-def _emit(out: list[Finding], kind: str, path: Path, message: str, value: Any) -> None:
-    out.append(Finding(kind, json_pointer(flatten(path)), message, value))
+class _Failed(Exception):
+    """Raised by a probe at the first finding: a yes/no question needs no more."""
+
+
+class _Probe(list[Finding]):
+    """The ``out`` of a validity question (``if``, ``not``): no finding is built."""
+
+    def extend(self, findings: Any) -> None:
+        for _ in findings:
+            raise _Failed
+
+
+_PROBE = _Probe()
+
+
+def _emit(
+    out: list[Finding], kind: str, path: Path, value: Any, suffix: str = "", message: str = ""
+) -> None:
+    """Append a finding; its message is ``message``, else "<value> <suffix>".
+
+    Messages are built here, after the probe check, because short_repr and
+    the JSON Pointer cost more than the check that failed.
+    """
+    if out.__class__ is _Probe:
+        raise _Failed
+    text = message or f"{short_repr(value)} {suffix}"
+    out.append(Finding(kind, json_pointer(flatten(path)), text, value))
 
 
 def json_equal(one: Any, two: Any) -> bool:
@@ -153,9 +178,7 @@ class CompiledSchema:
         return out
 
     def is_valid(self, value: Any) -> bool:
-        out: list[Finding] = []
-        self._root(value, None, out)
-        return not out
+        return self._valid(self._root)(value)
 
     # -------------------------------------------------------------- compiling
 
@@ -222,15 +245,21 @@ class CompiledSchema:
 
         def reference(instance: Any, path: Path, out: list[Finding]) -> None:
             errors = validator.descend(instance, node, resolver=resolver)
+            if out.__class__ is _Probe:
+                if next(iter(errors), None) is not None:
+                    raise _Failed
+                return
             out.extend(findings_from_errors(errors, flatten(path)))
 
         return reference
 
     def _valid(self, check: Check) -> Callable[[Any], bool]:
         def valid(instance: Any) -> bool:
-            out: list[Finding] = []
-            check(instance, None, out)
-            return not out
+            try:
+                check(instance, None, _PROBE)
+            except _Failed:
+                return False
+            return True
 
         return valid
 
@@ -247,14 +276,14 @@ class CompiledSchema:
     def _kw_type(self, types: Any, node: Any, resolver: Any) -> Check:
         names = [types] if isinstance(types, str) else list(types)
         tests = tuple(_TYPE_TESTS[name] for name in names if name in _TYPE_TESTS)
-        expected = ", ".join(repr(name) for name in names)
+        suffix = "is not of type " + ", ".join(repr(name) for name in names)
 
         def check(instance: Any, path: Path, out: list[Finding]) -> None:
             for test in tests:
                 if test(instance):
                     return
             kind = NULL_NOT_ALLOWED if instance is None else TYPE_MISMATCH
-            _emit(out, kind, path, f"{short_repr(instance)} is not of type {expected}", instance)
+            _emit(out, kind, path, instance, suffix)
 
         return check
 
@@ -265,20 +294,22 @@ class CompiledSchema:
 
             def strings(instance: Any, path: Path, out: list[Finding]) -> None:
                 if not (isinstance(instance, str) and instance in allowed):
-                    _emit(out, ENUM_VALUE, path, f"{short_repr(instance)} {message}", instance)
+                    _emit(out, ENUM_VALUE, path, instance, message)
 
             return strings
 
         def check(instance: Any, path: Path, out: list[Finding]) -> None:
             if not any(json_equal(option, instance) for option in options):
-                _emit(out, ENUM_VALUE, path, f"{short_repr(instance)} {message}", instance)
+                _emit(out, ENUM_VALUE, path, instance, message)
 
         return check
 
     def _kw_const(self, expected: Any, node: Any, resolver: Any) -> Check:
+        message = f"{short_repr(expected)} was expected"
+
         def check(instance: Any, path: Path, out: list[Finding]) -> None:
             if not json_equal(instance, expected):
-                _emit(out, ENUM_VALUE, path, f"{short_repr(expected)} was expected", instance)
+                _emit(out, ENUM_VALUE, path, instance, message=message)
 
         return check
 
@@ -304,8 +335,8 @@ class CompiledSchema:
                             out,
                             MISSING_REQUIRED,
                             (path, name),
-                            f"{name!r} is a required property",
                             ABSENT,
+                            message=f"{name!r} is a required property",
                         )
 
         return check
@@ -325,8 +356,8 @@ class CompiledSchema:
                                     out,
                                     MISSING_REQUIRED,
                                     (path, name),
-                                    f"{name!r} is a dependency of {trigger!r}",
                                     ABSENT,
+                                    message=f"{name!r} is a dependency of {trigger!r}",
                                 )
 
         return check
@@ -374,8 +405,8 @@ class CompiledSchema:
                             out,
                             UNKNOWN_FIELD,
                             (path, name),
-                            f"additional property {name!r} is not allowed",
                             instance[name],
+                            message=f"additional property {name!r} is not allowed",
                         )
 
             return closed
@@ -438,8 +469,8 @@ class CompiledSchema:
                         out,
                         CONSTRAINT,
                         path,
-                        f"expected at most {start} items but found {extra} extra",
                         instance,
+                        message=f"expected at most {start} items but found {extra} extra",
                     )
 
             return none_allowed
@@ -464,6 +495,7 @@ class CompiledSchema:
 
     def _kw_pattern(self, pattern: str, node: Any, resolver: Any) -> Check:
         search = re.compile(pattern).search
+        suffix = f"does not match {pattern!r}"
 
         def check(instance: Any, path: Path, out: list[Finding]) -> None:
             if isinstance(instance, str) and not search(instance):
@@ -471,8 +503,8 @@ class CompiledSchema:
                     out,
                     CONSTRAINT,
                     path,
-                    f"{short_repr(instance)} does not match {pattern!r}",
                     instance,
+                    suffix,
                 )
 
         return check
@@ -482,6 +514,7 @@ class CompiledSchema:
         if checker is None or name not in checker.checkers:
             return None  # the reference ignores formats it does not know
         function, raises = checker.checkers[name]
+        suffix = f"is not a {name!r}"
 
         def check(instance: Any, path: Path, out: list[Finding]) -> None:
             try:
@@ -489,7 +522,7 @@ class CompiledSchema:
             except raises:
                 conforms = False
             if not conforms:
-                _emit(out, FORMAT, path, f"{short_repr(instance)} is not a {name!r}", instance)
+                _emit(out, FORMAT, path, instance, suffix)
 
         return check
 
@@ -518,7 +551,7 @@ class CompiledSchema:
         if "then" not in node and "else" not in node:
             return None
         # The reference evaluates `if` with the enclosing resolver: so do we.
-        holds = self._valid(self._compile(condition, resolver))
+        holds = _discriminator(condition) or self._valid(self._compile(condition, resolver))
         then = self._compile(node["then"], resolver) if "then" in node else None
         otherwise = self._compile(node["else"], resolver) if "else" in node else None
 
@@ -531,16 +564,11 @@ class CompiledSchema:
 
     def _kw_not(self, forbidden: Any, node: Any, resolver: Any) -> Check:
         holds = self._valid(self._compile(forbidden, resolver))
+        suffix = f"should not be valid under {short_repr(forbidden)}"
 
         def check(instance: Any, path: Path, out: list[Finding]) -> None:
             if holds(instance):
-                _emit(
-                    out,
-                    CONSTRAINT,
-                    path,
-                    f"{short_repr(instance)} should not be valid under {short_repr(forbidden)}",
-                    instance,
-                )
+                _emit(out, CONSTRAINT, path, instance, suffix)
 
         return check
 
@@ -553,6 +581,39 @@ class CompiledSchema:
 
     def _draft7_ref(self, node: dict[str, Any]) -> bool:
         return self._draft7 and "$ref" in node
+
+
+def _discriminator(condition: Any) -> Callable[[Any], bool] | None:
+    """A direct test for the usual ``if``: one property equal to a constant.
+
+    ``{"properties": {"op": {"const": "create"}}, "required": ["op"]}`` holds
+    for anything that is not an object (both keywords only constrain
+    objects), and for an object whose ``op`` is present (when required) and
+    equal to the constant. Exactly the reference's answer, without running
+    and discarding the checks of every other branch.
+    """
+    if not isinstance(condition, dict) or set(condition) - {"properties", "required"}:
+        return None
+    properties = condition.get("properties")
+    if not isinstance(properties, dict) or len(properties) != 1:
+        return None
+    [(name, test)] = properties.items()
+    if not isinstance(test, dict) or set(test) != {"const"}:
+        return None
+    required = condition.get("required", [])
+    if required not in ([], [name]):
+        return None
+    expected = test["const"]
+    must_exist = bool(required)
+
+    def holds(instance: Any) -> bool:
+        if not isinstance(instance, dict):
+            return True
+        if name not in instance:
+            return not must_exist
+        return json_equal(instance[name], expected)
+
+    return holds
 
 
 def _uses_dynamic_scope(node: Any) -> bool:
@@ -581,13 +642,13 @@ def _accept(instance: Any, path: Path, out: list[Finding]) -> None:
 
 
 def _reject(instance: Any, path: Path, out: list[Finding]) -> None:
-    _emit(out, CONSTRAINT, path, f"False schema does not allow {short_repr(instance)}", instance)
+    _emit(out, CONSTRAINT, path, instance, "is not allowed by a false schema")
 
 
 def _size_check(kind: type[Sized], fails: Callable[[int], bool], message: str) -> Check:
     def check(instance: Any, path: Path, out: list[Finding]) -> None:
         if isinstance(instance, kind) and fails(len(instance)):
-            _emit(out, CONSTRAINT, path, f"{short_repr(instance)} {message}", instance)
+            _emit(out, CONSTRAINT, path, instance, message)
 
     return check
 
@@ -595,6 +656,6 @@ def _size_check(kind: type[Sized], fails: Callable[[int], bool], message: str) -
 def _bound_check(fails: Callable[[Any], bool], message: str) -> Check:
     def check(instance: Any, path: Path, out: list[Finding]) -> None:
         if _is_number(instance) and fails(instance):
-            _emit(out, CONSTRAINT, path, f"{short_repr(instance)} {message}", instance)
+            _emit(out, CONSTRAINT, path, instance, message)
 
     return check

@@ -13,7 +13,11 @@ about a second, and ``cdccheck --help`` should not pay for it.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import json
+import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,9 +161,35 @@ def _draft_of(document: Any, origin: str) -> str:
 
 
 def _validator_class(draft: str) -> type[Validator]:
+    _defer_rfc3987_syntax()
     from jsonschema import Draft7Validator, Draft202012Validator
 
     return Draft202012Validator if draft == DRAFT_2020_12 else Draft7Validator
+
+
+def _defer_rfc3987_syntax() -> None:
+    """Put off building rfc3987-syntax's grammar until an iri format is checked.
+
+    jsonschema imports ``rfc3987_syntax.is_valid_syntax`` for the ``iri`` and
+    ``iri-reference`` formats, and that import builds a Lark grammar: a few
+    seconds at every start of every command, for formats few CDC schemas use.
+    A stand-in module hands jsonschema a function that imports the real one on
+    its first call, so those formats are still checked, by the same code.
+    """
+    name = "rfc3987_syntax"
+    if name in sys.modules or "jsonschema" in sys.modules or importlib.util.find_spec(name) is None:
+        return
+    real: list[Any] = []
+
+    def is_valid_syntax(rule: str, value: str) -> bool:
+        if not real:
+            del sys.modules[name]
+            real.append(importlib.import_module(name).is_valid_syntax)
+        return bool(real[0](rule, value))
+
+    stand_in = types.ModuleType(name, "Stand-in that imports rfc3987_syntax on first use.")
+    stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
+    sys.modules[name] = stand_in
 
 
 def _check_against_metaschema(document: Any, validator_class: type[Validator], origin: str) -> None:

@@ -13,6 +13,7 @@ first and last ids are the smallest and largest stream ids seen.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 from typing import Any
@@ -37,6 +38,7 @@ _MAX_SHOWN_VALUE = 200
 _MAX_MESSAGE = 300
 
 
+@functools.lru_cache(maxsize=4096)
 def id_order(stream_id: str) -> tuple[int, int, int, str]:
     """Sort key for ids: Redis stream ids numerically, anything else after, by text."""
     milliseconds, dash, sequence = stream_id.partition("-")
@@ -45,6 +47,7 @@ def id_order(stream_id: str) -> tuple[int, int, int, str]:
     return (1, 0, 0, stream_id)
 
 
+@functools.lru_cache(maxsize=4096)
 def aggregate_path(path: str) -> str:
     """``/comment/awards/3/count`` -> ``/comment/awards/*/count``."""
     return _INDEX.sub("/*", path)
@@ -117,20 +120,32 @@ class Group(msgspec.Struct):
     first_id: str = ""
     last_id: str = ""
     samples: list[Sample] = msgspec.field(default_factory=list)
+    limit: int = DEFAULT_SAMPLES
+    """K, the most samples kept (not part of the report)."""
 
-    def note(self, event_id: str, sample: Sample | None, limit: int) -> None:
+    def note(self, event_id: str) -> bool:
+        """Count one more event; True when it may enter the samples (then call ``keep``)."""
         self.events += 1
-        if not self.first_id or id_order(event_id) < id_order(self.first_id):
+        order = id_order(event_id)
+        if not self.first_id or order < id_order(self.first_id):
             self.first_id = event_id
-        if not self.last_id or id_order(event_id) > id_order(self.last_id):
+        if not self.last_id or order > id_order(self.last_id):
             self.last_id = event_id
-        if sample is not None and limit > 0:
-            if len(self.samples) < limit:
-                self.samples.append(sample)
-                self.samples.sort(key=Sample.order)
-            elif sample.order() < self.samples[-1].order():
-                self.samples[-1] = sample
-                self.samples.sort(key=Sample.order)
+        # Samples are the K smallest by id (then path, message, value): a full
+        # list only takes an event that is not after its last sample.
+        return len(self.samples) < self.limit or order <= id_order(self.samples[-1].id)
+
+    def keep(self, sample: Sample) -> None:
+        samples = self.samples
+        if len(samples) < self.limit:
+            if samples and sample.order() < samples[-1].order():
+                samples.append(sample)
+                samples.sort(key=Sample.order)
+            else:
+                samples.append(sample)
+        elif self.limit and sample.order() < samples[-1].order():
+            samples[-1] = sample
+            samples.sort(key=Sample.order)
 
     def plus(self, other: Group, limit: int) -> Group:
         ids = [i for i in (self.first_id, other.first_id) if i]
@@ -145,6 +160,7 @@ class Group(msgspec.Struct):
             min(ids, key=id_order) if ids else "",
             max(last, key=id_order) if last else "",
             samples,
+            limit,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -239,12 +255,11 @@ class Summary(msgspec.Struct):
             seen.add(key)
             group = table.get(key)
             if group is None:
-                group = table[key] = Group(*key)
-            group.note(event_id, self._sample(event_id, finding), self.samples)
+                group = table[key] = Group(*key, limit=self.samples)
+            if group.note(event_id) and self.samples > 0:
+                group.keep(self._sample(event_id, finding))
 
-    def _sample(self, event_id: str, finding: Finding) -> Sample | None:
-        if self.samples <= 0:
-            return None
+    def _sample(self, event_id: str, finding: Finding) -> Sample:
         return Sample(
             event_id,
             finding.path,
@@ -314,6 +329,7 @@ class Summary(msgspec.Struct):
         for table, name in ((summary.findings, "findings"), (summary.warnings, "warnings")):
             for raw in report[name]:
                 group = msgspec.convert(raw, Group)
+                group.limit = samples
                 table[(group.schema, group.kind, group.path)] = group
         summary.first_id = report["range"]["first_id"] or ""
         summary.last_id = report["range"]["last_id"] or ""
@@ -338,7 +354,7 @@ def _merge_groups(
     merged: dict[GroupKey, Group] = {}
     for key in a.keys() | b.keys():
         left, right = a.get(key), b.get(key)
-        empty = Group(*key)
+        empty = Group(*key, limit=limit)
         merged[key] = (left or empty).plus(right or empty, limit)
     return merged
 

@@ -44,6 +44,7 @@ encoding/json does so silently); NUL is refused by PostgreSQL text columns."""
 
 _BOM = b"\xef\xbb\xbf"
 _KEY_WITH_SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
+_SPACE_AFTER_QUOTE = re.compile(rb'"[ \t\r\n]')
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -79,7 +80,7 @@ _JSON = msgspec.json.Decoder()
 
 def decode_json(payload: bytes) -> Decoded | Undecodable:
     """Strict RFC 8259 decoding, see the module docstring."""
-    if not payload.strip(b" \t\r\n"):
+    if not payload or payload.isspace():
         return Undecodable("empty payload" if not payload else "payload is only whitespace")
     if payload.startswith(_BOM):
         return Undecodable("payload starts with a UTF-8 byte order mark (RFC 8259 forbids it)")
@@ -108,7 +109,10 @@ def _may_have_duplicate_keys(payload: bytes, key_count: int) -> bool:
     """
     if payload.count(b'":') != key_count:
         return True
-    return _KEY_WITH_SPACE_BEFORE_COLON.search(payload) is not None
+    return (
+        _SPACE_AFTER_QUOTE.search(payload) is not None
+        and _KEY_WITH_SPACE_BEFORE_COLON.search(payload) is not None
+    )
 
 
 class _PairsDict(dict[str, Any]):
@@ -378,7 +382,8 @@ def _scan(
 
     Returns (warnings, integral float paths, number of object keys), or
     Undecodable when the value nests too deep or (MessagePack) leaves the JSON
-    data model.
+    data model. Scalars are checked inline and paths built only for what is
+    reported: this runs for every event the fast path did not accept.
     """
     warnings: list[Finding] = []
     integral_floats: list[tuple[tuple[str | int, ...], float]] = []
@@ -396,24 +401,35 @@ def _scan(
         if type(node) is dict:
             key_count += len(node)
             items: Any = node.items()
+            for key in node:
+                if type(key) is not str:
+                    return Undecodable(
+                        f"map key {key!r} at {json_pointer(path) or '/'} is not a string "
+                        f"(the JSON data model has string keys only)"
+                    )
+                if "\ufffd" in key or "\x00" in key:
+                    warnings.append(_unsafe_string(key, (*path, key), "key"))
         else:
             items = enumerate(node)
         for key, child in items:
             kind = type(child)
-            if kind is dict or kind is list:
+            if kind is str:
+                if "\ufffd" in child or "\x00" in child:
+                    warnings.append(_unsafe_string(child, (*path, key), "string"))
+            elif kind is dict or kind is list:
                 stack.append((child, (*path, key)))
-            elif kind is not bool and kind is not type(None):
+            elif kind is int:
+                if child > SAFE_INTEGER or child < -SAFE_INTEGER:
+                    _check_scalar(child, (*path, key), warnings, integral_floats, msgpack)
+            elif kind is float:
+                if child.is_integer() or (msgpack and not math.isfinite(child)):
+                    problem = _check_scalar(child, (*path, key), warnings, integral_floats, msgpack)
+                    if problem:
+                        return Undecodable(problem)
+            elif kind is not bool and child is not None:
                 problem = _check_scalar(child, (*path, key), warnings, integral_floats, msgpack)
                 if problem:
                     return Undecodable(problem)
-            if type(key) is str:
-                if "\ufffd" in key or "\x00" in key:
-                    warnings.append(_unsafe_string(key, (*path, key), "key"))
-            elif type(node) is dict:
-                return Undecodable(
-                    f"map key {key!r} at {json_pointer(path) or '/'} is not a string "
-                    f"(the JSON data model has string keys only)"
-                )
     return warnings, integral_floats, key_count
 
 

@@ -24,7 +24,7 @@ import json
 import math
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -679,14 +679,42 @@ def mixed_samples(
     return _stamp(n, seed, defect_rate, tagged=True)
 
 
-def _stamp(n: int, seed: int, defect_rate: float, *, tagged: bool) -> Iterator[Any]:
+def class_stream(
+    n: int,
+    healthy_classes: Sequence[str],
+    seed: int = DEFAULT_SEED,
+    *,
+    defect_classes: Sequence[str] = (),
+    defect_rate: float = 0.0,
+) -> Iterator[Entry]:
+    """``n`` entries cycling through ``healthy_classes``; ``defect_rate`` of them defective.
+
+    For benchmarks that need a given mix, e.g. every event of one defect class
+    (``class_stream(n, ["go.rfc3339nano"])``) or JSON-only traffic.
+    """
+    return _stamp(
+        n, seed, defect_rate, tagged=False, healthy_mix=healthy_classes, defect_mix=defect_classes
+    )
+
+
+def _stamp(
+    n: int,
+    seed: int,
+    defect_rate: float,
+    *,
+    tagged: bool,
+    healthy_mix: Sequence[str] = _HEALTHY_MIX,
+    defect_mix: Sequence[str] = DEFECT_CLASSES,
+) -> Iterator[Any]:
     if not 0.0 <= defect_rate <= 1.0:
         raise ValueError(f"defect_rate must be between 0 and 1, not {defect_rate}")
+    if defect_rate and not defect_mix:
+        raise ValueError("a defect rate needs defect classes")
     factory = _Factory(seed)
-    healthy = _templates(factory, list(_HEALTHY_MIX))
+    healthy = _templates(factory, list(healthy_mix))
     factory.rng.shuffle(healthy)
     defects = _templates(
-        factory, [name for name in DEFECT_CLASSES for _ in range(_DEFECT_TEMPLATES_PER_CLASS)]
+        factory, [name for name in defect_mix for _ in range(_DEFECT_TEMPLATES_PER_CLASS)]
     )
     return _stamped(
         healthy,
