@@ -262,3 +262,25 @@ def test_installed_script_end_to_end(tmp_path: Path) -> None:
     )
     assert bad.returncode == 3
     assert bad.stderr == "cdccheck: error: cannot read corpus missing.jsonl: no such file\n"
+
+
+def test_debezium_layout_reads_the_single_field(tmp_path: Path) -> None:
+    from cdccheck.model import Entry
+
+    healthy = next(iter(healthy_entries(1))).fields["payload"]
+    corpus = tmp_path / "debezium.jsonl"
+    write_corpus(
+        corpus,
+        [
+            Entry("1-0", {"t1_abc": healthy}),
+            Entry("1-1", {"t1_abd": b'{"op": "create"}'}),
+            Entry("1-2", {"a": healthy, "b": healthy}),
+        ],
+    )
+    result = invoke("check", str(corpus), "--layout", "debezium", "--format", "json")
+    report = json.loads(result.output)
+    assert report["totals"]["ok"] == 1
+    assert report["totals"]["legacy_invalid"] == 1
+    assert report["totals"]["undecodable"] == 1
+    [undecodable] = [g for g in report["findings"] if g["kind"] == "undecodable"]
+    assert "debezium layout expects one field" in undecodable["samples"][0]["message"]
