@@ -8,6 +8,7 @@ carries the exit code the command line turns it into::
      +-- ConfigError           exit 2: bad option, unreadable or invalid schema, remote $ref
      +-- SourceError           exit 3: Redis unreachable, stream missing, corpus unreadable
           +-- SourceInterrupted  exit 3: the source went away part way; says how far we got
+          +-- SourceUnavailable  exit 3: Redis is unreachable for now; the sidecar retries
 
 Messages say what happened, where, and what to do, on one line.
 """
@@ -46,3 +47,10 @@ class SourceInterrupted(SourceError):
     def __init__(self, message: str, last_id: str | None) -> None:
         super().__init__(message)
         self.last_id = last_id
+
+
+class SourceUnavailable(SourceError):
+    """Redis cannot be reached right now (connection refused or lost, loading, cluster down).
+
+    One-shot commands stop with exit 3; the sidecar waits and tries again.
+    """
