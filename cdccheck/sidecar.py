@@ -1,0 +1,977 @@
+"""The consume loop: a consumer-group member that checks every event, for weeks.
+
+``consume(engine, options)`` joins a consumer group of its own
+(:mod:`cdccheck.sources.redis_group`), and for each batch it reads:
+
+1. checks it with the shared pipeline (``pipeline.check_batch``) into a
+   batch Summary;
+2. commits it (:mod:`cdccheck.fleet`): XACK + fleet-summary counts +
+   quarantine in one atomic script, so the fleet summary counts each event
+   exactly once whatever crashes when;
+3. only then adds the batch to this consumer's own Summary, its metrics and
+   its ``--report`` file.
+
+Stopping: the first SIGTERM/SIGINT lets the batch in hand finish and commit,
+then the final report is written and ``consume`` returns; a second signal
+exits at once (status 128 + signal), which is safe: an uncommitted batch
+stays pending and is read again. Drain mode (``until_idle_s``,
+``max_events``) stops by itself. Redis going away is waited out with capped
+exponential backoff and jitter, readiness false meanwhile.
+
+Test hook (tests only, never set it in production): the environment
+variable ``CDCCHECK_TEST_CRASH_AT=POINT:N`` makes the process SIGKILL itself
+the Nth time it reaches POINT: ``mid-batch`` (half the batch checked),
+``before-commit`` (batch checked, not committed) or ``after-commit``
+(committed, before the next read). The crash tests use it to hit each
+instant deterministically.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import logging
+import os
+import random
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from cdccheck.check import Engine
+from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
+from cdccheck.fleet import TRIMMED, Fleet, QuarantineRecord
+from cdccheck.fleet import field as fleet_field
+from cdccheck.model import EventVerdict
+from cdccheck.pipeline import check_batch, verdict_line
+from cdccheck.sources.redis_group import (
+    DEFAULT_BATCH,
+    DEFAULT_BLOCK_MS,
+    DEFAULT_CLAIM_IDLE_MS,
+    DEFAULT_GROUP,
+    DEFAULT_RESCAN_S,
+    GroupBatch,
+    GroupMissing,
+    RedisGroup,
+    connect_any,
+    redis_errors,
+    secret_of,
+)
+from cdccheck.sources.redis_range import redact_url
+from cdccheck.summary import Summary
+
+__all__ = [
+    "CRASH_ENV",
+    "ConsumeOptions",
+    "ConsumeResult",
+    "Sidecar",
+    "configure_logging",
+    "consume",
+    "fleet_report",
+]
+
+CRASH_ENV = "CDCCHECK_TEST_CRASH_AT"
+"""Test-only crash hook, see the module docstring."""
+CRASH_POINTS = ("mid-batch", "before-commit", "after-commit")
+QUARANTINE_TEMPLATE = "{stream}"
+"""In --quarantine-stream, stands for the stream's hash tag: one quarantine per stream."""
+
+_METRICS_EVERY_S = 5.0
+_PROGRESS_EVERY_S = 60.0
+_STALE_CHECK_EVERY_S = 600.0
+_HEALTHY_LOOP_S = 120.0
+_MAX_LABEL_VALUES = 100
+"""Distinct ops (and writers) given their own metric label; ops come from payloads, so
+a stream of garbage must not grow the metrics without bound."""
+
+log = logging.getLogger("cdccheck.sidecar")
+
+
+@dataclass
+class ConsumeOptions:
+    """Everything ``cdccheck consume`` takes besides the schemas (see its --help)."""
+
+    url: str
+    streams: list[str] = field(default_factory=list)
+    pattern: str | None = None
+    group: str = DEFAULT_GROUP
+    consumer: str | None = None
+    start_id: str = "$"
+    batch: int = DEFAULT_BATCH
+    block_ms: int = DEFAULT_BLOCK_MS
+    claim_idle_ms: int = DEFAULT_CLAIM_IDLE_MS
+    quarantine_stream: str | None = None
+    quarantine_maxlen: int = 100_000
+    report: Path | None = None
+    report_every_s: float = 60.0
+    metrics_port: int | None = None
+    # All interfaces: Prometheus scrapes a sidecar from outside its pod.
+    metrics_host: str = "0.0.0.0"
+    until_idle_s: float | None = None
+    max_events: int | None = None
+    samples: int = 5
+    show_values: bool = False
+    rescan_every_s: float = DEFAULT_RESCAN_S
+    backoff_base_s: float = 0.1
+    backoff_cap_s: float = 5.0
+    password: str | None = None
+
+    @property
+    def drain(self) -> bool:
+        """Drain mode: the run stops by itself (and --fail-on applies)."""
+        return self.until_idle_s is not None or self.max_events is not None
+
+
+class ConsumeResult(NamedTuple):
+    """What a finished ``consume`` counted (this consumer only) and why it stopped."""
+
+    summary: Summary
+    report: dict[str, Any]
+    stopped_by: str
+
+
+# ---------------------------------------------------------------- logging
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "msg": record.getMessage(),
+        }
+        line.update(getattr(record, "fields", {}))
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class _TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        moment = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        fields = " ".join(f"{key}={value}" for key, value in getattr(record, "fields", {}).items())
+        return f"{moment} {record.levelname.lower():7} {record.getMessage()}  {fields}".rstrip()
+
+
+def configure_logging(log_format: str = "json", stream: Any = None) -> None:
+    """Send cdccheck's logs to stderr: one JSON object per line, or ``text`` for people."""
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"bad --log-format {log_format!r}: expected json or text")
+    logger = logging.getLogger("cdccheck")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(_JsonFormatter() if log_format == "json" else _TextFormatter())
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def _info(message: str, **fields: Any) -> None:
+    log.info(message, extra={"fields": fields})
+
+
+def _warning(message: str, **fields: Any) -> None:
+    log.warning(message, extra={"fields": fields})
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def _verdict_class(verdict: EventVerdict) -> str:
+    """One exclusive class per event, so the classes add up to the events."""
+    if not verdict.decodable:
+        return "undecodable"
+    legacy, new = bool(verdict.legacy), bool(verdict.new)
+    if legacy and new:
+        return "both_invalid"
+    if legacy:
+        return "legacy_invalid"
+    return "new_invalid" if new else "ok"
+
+
+class _Metrics:
+    """The Prometheus metrics of one sidecar, in a registry of its own."""
+
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry = CollectorRegistry()
+        registry = self.registry
+        self._seen: dict[str, set[str]] = {"op": set(), "writer": set()}
+        self.events = Counter(
+            "cdccheck_events",
+            "Events checked and committed by this consumer, by exclusive verdict "
+            "(ok, undecodable, legacy_invalid, new_invalid, both_invalid), op and writer.",
+            ["verdict", "op", "writer"],
+            registry=registry,
+        )
+        self.findings = Counter(
+            "cdccheck_findings",
+            "Events with a finding, by schema (legacy, new, wire) and kind; an event counts "
+            "once per finding group.",
+            ["schema", "kind"],
+            registry=registry,
+        )
+        self.warnings = Counter(
+            "cdccheck_warnings",
+            "Events with a portability warning, by schema and kind.",
+            ["schema", "kind"],
+            registry=registry,
+        )
+        self.trimmed = Counter(
+            "cdccheck_trimmed_entries",
+            "Pending entries deleted or trimmed from the stream before they were checked.",
+            registry=registry,
+        )
+        self.quarantined = Counter(
+            "cdccheck_quarantined_events",
+            "Failing events copied to the quarantine stream.",
+            registry=registry,
+        )
+        self.claimed = Counter(
+            "cdccheck_claimed_entries",
+            "Entries claimed from idle consumers (XAUTOCLAIM).",
+            registry=registry,
+        )
+        self.lost = Counter(
+            "cdccheck_lost_entries",
+            "Entries another consumer claimed before this one committed them (not counted here).",
+            registry=registry,
+        )
+        self.batch_seconds = Histogram(
+            "cdccheck_batch_duration_seconds",
+            "Time to check and commit one batch.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=registry,
+        )
+        self.lag = Gauge(
+            "cdccheck_group_lag",
+            "Entries of the stream not yet delivered to the group (XINFO GROUPS, Redis 7+).",
+            ["stream"],
+            registry=registry,
+        )
+        self.pending = Gauge(
+            "cdccheck_group_pending",
+            "Entries delivered to the group and not acknowledged yet (XINFO GROUPS).",
+            ["stream"],
+            registry=registry,
+        )
+        self.redis_up = Gauge(
+            "cdccheck_redis_up", "1 while Redis answers, else 0.", registry=registry
+        )
+        self.ready = Gauge(
+            "cdccheck_ready", "1 while the consumer reads and commits.", registry=registry
+        )
+
+    def _label(self, dimension: str, value: str) -> str:
+        seen = self._seen[dimension]
+        if value in seen:
+            return value
+        if len(seen) < _MAX_LABEL_VALUES:
+            seen.add(value)
+            return value
+        return "_other"
+
+    def batch(self, verdicts: list[EventVerdict], summary: Summary, seconds: float) -> None:
+        tally = collections.Counter(
+            (_verdict_class(verdict), verdict.op, verdict.writer) for verdict in verdicts
+        )
+        for (verdict, op, writer), count in tally.items():
+            self.events.labels(verdict, self._label("op", op), self._label("writer", writer)).inc(
+                count
+            )
+        for table, counter in (
+            (summary.findings, self.findings),
+            (summary.warnings, self.warnings),
+        ):
+            by_kind: collections.Counter[tuple[str, str]] = collections.Counter()
+            for (schema, kind, _path), group in table.items():
+                by_kind[(schema, kind)] += group.events
+            for labels, count in by_kind.items():
+                counter.labels(*labels).inc(count)
+        self.batch_seconds.observe(seconds)
+
+    def render(self) -> bytes:
+        from prometheus_client import generate_latest
+
+        return bytes(generate_latest(self.registry))
+
+
+class _HttpServer:
+    """/metrics, /healthz and /readyz on a daemon thread."""
+
+    def __init__(self, sidecar: Sidecar, host: str, port: int) -> None:
+        owner = sidecar
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0]
+                if path == "/metrics":
+                    from prometheus_client import CONTENT_TYPE_LATEST
+
+                    self._send(200, owner.metrics.render(), CONTENT_TYPE_LATEST)
+                elif path == "/healthz":
+                    healthy, why = owner.healthy()
+                    self._send(200 if healthy else 503, (why + "\n").encode())
+                elif path == "/readyz":
+                    ready, why = owner.readiness()
+                    self._send(200 if ready else 503, (why + "\n").encode())
+                else:
+                    self._send(404, b"try /metrics, /healthz or /readyz\n")
+
+            def _send(self, status: int, body: bytes, kind: str = "text/plain") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return  # scrapes every few seconds would drown the real log lines
+
+        try:
+            self.server = ThreadingHTTPServer((host, port), Handler)
+        except OSError as error:
+            raise ConfigError(
+                f"cannot serve metrics on {host}:{port}: {error.strerror or error} "
+                "(pick another --metrics-port)"
+            ) from None
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="cdccheck-metrics", daemon=True
+        )
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# ---------------------------------------------------------------- the loop
+
+
+class _Crash:
+    """The test-only crash hook (CDCCHECK_TEST_CRASH_AT=POINT:N)."""
+
+    def __init__(self, spec: str | None) -> None:
+        self.point: str | None = None
+        self.countdown = 0
+        if not spec:
+            return
+        point, _, count = spec.partition(":")
+        if point not in CRASH_POINTS or not count.isdigit() or int(count) < 1:
+            raise ConfigError(
+                f"bad {CRASH_ENV}={spec!r}: expected POINT:N with POINT one of "
+                f"{', '.join(CRASH_POINTS)} (a test-only hook)"
+            )
+        self.point, self.countdown = point, int(count)
+
+    def reached(self, point: str) -> bool:
+        if point != self.point:
+            return False
+        self.countdown -= 1
+        return self.countdown == 0
+
+    @staticmethod
+    def now() -> None:
+        sys.stderr.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class _InDoubt(NamedTuple):
+    """A commit whose reply was lost: settled by the consumer's recorded token."""
+
+    stream: str
+    token: str
+    summary: Summary
+    verdicts: list[EventVerdict]
+    trimmed: int
+    quarantined: int
+    seconds: float
+
+
+class Sidecar:
+    """One consumer: reads, checks, commits, reports; ``run()`` until stopped."""
+
+    def __init__(self, engine: Engine, options: ConsumeOptions) -> None:
+        from cdccheck.report.json import schema_info
+
+        if options.max_events is not None and options.max_events < 1:
+            raise ConfigError(f"bad --max-events {options.max_events}: it must be at least 1")
+        if options.until_idle_s is not None and options.until_idle_s <= 0:
+            raise ConfigError(f"bad --until-idle {options.until_idle_s}: it must be positive")
+        if options.report_every_s <= 0:
+            raise ConfigError(f"bad --report-every {options.report_every_s}: it must be positive")
+        if options.quarantine_maxlen < 1:
+            raise ConfigError(
+                f"bad --quarantine-maxlen {options.quarantine_maxlen}: it must be at least 1"
+            )
+        self.engine = engine
+        self.options = options
+        self.schemas = {"legacy": schema_info(engine.legacy), "new": schema_info(engine.new)}
+        self.summary = Summary(samples=options.samples, show_values=options.show_values)
+        self.source = RedisGroup(
+            options.url,
+            options.streams,
+            pattern=options.pattern,
+            group=options.group,
+            consumer=options.consumer,
+            start_id=options.start_id,
+            batch_size=options.batch,
+            block_ms=options.block_ms,
+            claim_idle_ms=options.claim_idle_ms,
+            rescan_every_s=options.rescan_every_s,
+            password=options.password,
+            deleted_counter=self._trimmed_counter,
+            exclude=self._is_quarantine,
+        )
+        self.consumer = self.source.consumer
+        self.metrics = _Metrics()
+        self.fleets: dict[str, Fleet] = {}
+        self.trimmed = 0
+        self.quarantined = 0
+        self.lost = 0
+        self.batches = 0
+        self.ready = False
+        self.redis_up = False
+        self._secret = secret_of(options.url, options.password)
+        self._run_id = uuid.uuid4().hex[:12]
+        self._stop_reason: str | None = None
+        self._signals = 0
+        self._doubt: _InDoubt | None = None
+        self._crash = _Crash(os.environ.get(CRASH_ENV))
+        self._heartbeat = time.monotonic()
+        self._started_at = datetime.now(UTC)
+        self._started = time.perf_counter()
+        self._last_activity = time.monotonic()
+        self._claimed_seen = 0
+        self._deleted_seen = 0
+        self._next_report = time.monotonic() + options.report_every_s
+        self._next_metrics = 0.0
+        self._next_progress = time.monotonic() + _PROGRESS_EVERY_S
+        self._next_stale_check = 0.0
+        self._http: _HttpServer | None = None
+        self.metrics_port: int | None = None
+
+    # -- keys of one stream ----------------------------------------------------
+
+    def _trimmed_counter(self, stream: str) -> tuple[str, str]:
+        return self._fleet(stream).keys.counters, fleet_field(*TRIMMED)
+
+    def quarantine_key(self, stream: str) -> str | None:
+        """The quarantine stream for ``stream`` (``{stream}`` in the option becomes its tag)."""
+        template = self.options.quarantine_stream
+        if template is None:
+            return None
+        if QUARANTINE_TEMPLATE in template:
+            from cdccheck.fleet import hash_tag
+
+            return template.replace(QUARANTINE_TEMPLATE, "{" + hash_tag(stream) + "}")
+        return template
+
+    def _is_quarantine(self, key: str) -> bool:
+        template = self.options.quarantine_stream
+        if template is None:
+            return False
+        if QUARANTINE_TEMPLATE not in template:
+            return key == template
+        head, _, tail = template.partition(QUARANTINE_TEMPLATE)
+        return key.startswith(head + "{") and key.endswith("}" + tail)
+
+    def _fleet(self, stream: str) -> Fleet:
+        fleet = self.fleets.get(stream)
+        if fleet is None:
+            fleet = Fleet(
+                self.source.client, stream, self.options.group, cluster=self.source.is_cluster
+            )
+            quarantine = self.quarantine_key(stream)
+            if self.source.is_cluster and quarantine is not None:
+                from cdccheck.sources.redis_group import key_slot
+
+                if key_slot(quarantine) != key_slot(stream):
+                    raise ConfigError(
+                        f"--quarantine-stream {quarantine!r} is in another cluster slot than "
+                        f"stream {stream!r}, so it cannot be written in the same step: name it "
+                        f"with the stream's hash tag, e.g. 'cdccheck:quarantine:{{stream}}'"
+                    )
+            self.fleets[stream] = fleet
+        return fleet
+
+    # -- health ----------------------------------------------------------------
+
+    def healthy(self) -> tuple[bool, str]:
+        """Liveness: the loop turned recently (a wedged loop should be restarted)."""
+        quiet = time.monotonic() - self._heartbeat
+        if quiet > _HEALTHY_LOOP_S + self.options.block_ms / 1000:
+            return False, f"the consume loop has not turned for {quiet:.0f}s"
+        return True, "ok"
+
+    def readiness(self) -> tuple[bool, str]:
+        """Readiness: connected, group joined, not stopping."""
+        if self._stop_reason is not None:
+            return False, f"stopping ({self._stop_reason})"
+        if not self.ready:
+            return False, "not connected to Redis"
+        return True, "ready"
+
+    def _set_ready(self, ready: bool) -> None:
+        self.ready = self.redis_up = ready
+        self.metrics.ready.set(1 if ready else 0)
+        self.metrics.redis_up.set(1 if ready else 0)
+
+    # -- stopping ----------------------------------------------------------------
+
+    def stop(self, reason: str) -> None:
+        """Ask the loop to stop after the batch in hand (callable from any thread)."""
+        if self._stop_reason is None:
+            self._stop_reason = reason
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        self._signals += 1
+        if self._signals > 1:
+            _warning(
+                f"second {name}: exiting now; the uncommitted batch will be read again",
+                signal=name,
+            )
+            logging.shutdown()
+            os._exit(128 + signum)
+        _info(f"{name}: finishing the batch in hand, then stopping", signal=name)
+        self.stop(name)
+
+    @contextlib.contextmanager
+    def _signals_installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {
+            signum: signal.signal(signum, self._on_signal)
+            for signum in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self._stop_reason is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, 0.05))
+
+    # -- running -----------------------------------------------------------------
+
+    def _errors(self, what: str) -> contextlib.AbstractContextManager[None]:
+        return redis_errors(self.options.url, self._secret, what)
+
+    def run(self) -> ConsumeResult:
+        """Consume until a signal, ``stop()`` or the drain condition; the final report is written.
+
+        Raises ConfigError / SourceError for what retrying cannot fix, and
+        SourceUnavailable when Redis is down at start in drain mode.
+        """
+        with self._signals_installed():
+            try:
+                if self.options.metrics_port is not None:
+                    self._http = _HttpServer(
+                        self, self.options.metrics_host, self.options.metrics_port
+                    )
+                    self.metrics_port = self._http.port
+                self._set_ready(False)
+                self._join_first()
+                while self._stop_reason is None:
+                    self._heartbeat = time.monotonic()
+                    try:
+                        self._step()
+                    except SourceUnavailable as error:
+                        self._wait_for_redis(error)
+                    except GroupMissing as error:
+                        with contextlib.suppress(SourceUnavailable):
+                            self.source.rejoin(str(error))
+            finally:
+                report = self._finish()
+        return ConsumeResult(self.summary, report, self._stop_reason or "error")
+
+    def _join(self) -> None:
+        self.source.open()
+        for stream in self.source.streams:
+            self._register(stream)
+        self._set_ready(True)
+        self._last_activity = time.monotonic()
+
+    def _register(self, stream: str) -> None:
+        with self._errors(f"registering with the fleet summary of stream {stream!r}"):
+            self._fleet(stream).register(
+                samples=self.options.samples,
+                show_values=self.options.show_values,
+                schemas=self.schemas,
+            )
+
+    def _join_first(self) -> None:
+        attempt = 0
+        while self._stop_reason is None:
+            try:
+                self._join()
+            except SourceUnavailable as error:
+                if self.options.drain:
+                    raise  # a job or a test wants a clear failure, not a wait
+                attempt += 1
+                self._backoff(error, attempt)
+                continue
+            _info(
+                "consuming",
+                url=redact_url(self.options.url),
+                group=self.options.group,
+                consumer=self.consumer,
+                streams=self.source.streams,
+                cluster=self.source.is_cluster,
+            )
+            return
+
+    def _backoff(self, error: SourceError, attempt: int) -> None:
+        # Capped exponential backoff with jitter: a fleet of sidecars that lost
+        # the same server must not reconnect in lockstep.
+        delay = min(self.options.backoff_cap_s, self.options.backoff_base_s * 2 ** (attempt - 1))
+        delay = delay / 2 + random.uniform(0, delay / 2)
+        _warning("Redis unavailable; retrying", error=str(error), retry_in_s=round(delay, 3))
+        self._sleep(delay)
+
+    def _wait_for_redis(self, error: SourceUnavailable) -> None:
+        self._set_ready(False)
+        attempt = 0
+        while self._stop_reason is None:
+            attempt += 1
+            self._backoff(error, attempt)
+            if self._stop_reason is not None:
+                return
+            try:
+                self._join()
+                if self._doubt is not None:
+                    self._settle()
+            except SourceUnavailable as again:
+                error = again
+                continue
+            _info("Redis is back; reading pending entries again", attempts=attempt)
+            return
+
+    def _step(self) -> None:
+        if self._doubt is not None:
+            self._settle()
+        self._housekeeping()
+        limit = None
+        if self.options.max_events is not None:
+            limit = self.options.max_events - self.summary.totals.events
+            if limit <= 0:
+                self.stop("max-events")
+                return
+        batches = self.source.read(limit)
+        self._heartbeat = time.monotonic()
+        self._note_claims()
+        if not batches:
+            idle = time.monotonic() - self._last_activity
+            if self.options.until_idle_s is not None and idle >= self.options.until_idle_s:
+                self.stop("until-idle")
+            return
+        self._last_activity = time.monotonic()
+        for batch in batches:
+            self._process(batch)
+
+    def _note_claims(self) -> None:
+        claimed = self.source.claimed - self._claimed_seen
+        if claimed:
+            self.metrics.claimed.inc(claimed)
+            self._claimed_seen = self.source.claimed
+        deleted = self.source.deleted_on_claim - self._deleted_seen
+        if deleted:
+            # Counted in the fleet summary by the claim script itself.
+            self.trimmed += deleted
+            self.metrics.trimmed.inc(deleted)
+            self._deleted_seen = self.source.deleted_on_claim
+
+    def _process(self, batch: GroupBatch) -> None:
+        started = time.perf_counter()
+        options = self.options
+        verdicts: list[EventVerdict] = []
+        summary = Summary(samples=options.samples, show_values=options.show_values)
+        if self._crash.reached("mid-batch"):
+            check_batch(self.engine, batch.entries[: len(batch.entries) // 2], summary)
+            self._crash.now()
+        check_batch(self.engine, batch.entries, summary, verdicts.append)
+        if self._crash.reached("before-commit"):
+            self._crash.now()
+        self._commit(batch, summary, verdicts, started)
+        if self._crash.reached("after-commit"):
+            self._crash.now()
+
+    def _quarantine(
+        self, batch: GroupBatch, verdicts: list[EventVerdict]
+    ) -> list[QuarantineRecord]:
+        if self.options.quarantine_stream is None:
+            return []
+        failing = {verdict.id: verdict for verdict in verdicts if not verdict.ok}
+        if not failing:
+            return []
+        return [
+            QuarantineRecord(
+                entry.fields,
+                batch.stream,
+                entry.id,
+                json.dumps(
+                    verdict_line(failing[entry.id], self.options.show_values), ensure_ascii=False
+                ),
+            )
+            for entry in batch.entries
+            if entry.id in failing
+        ]
+
+    def _commit(
+        self,
+        batch: GroupBatch,
+        summary: Summary,
+        verdicts: list[EventVerdict],
+        started: float,
+    ) -> None:
+        fleet = self._fleet(batch.stream)
+        ids = batch.ids
+        trimmed = list(batch.trimmed)
+        quarantine = self._quarantine(batch, verdicts)
+        while True:
+            self.batches += 1
+            token = f"{self._run_id}:{self.batches}"
+            # Until the reply is in, the commit may or may not have happened.
+            self._doubt = _InDoubt(
+                batch.stream,
+                token,
+                summary,
+                verdicts,
+                len(trimmed),
+                len(quarantine),
+                time.perf_counter() - started,
+            )
+            with self._errors(f"committing a batch of stream {batch.stream!r}"):
+                lost = fleet.commit(
+                    consumer=self.consumer,
+                    token=token,
+                    ids=ids,
+                    summary=summary,
+                    trimmed=len(trimmed),
+                    quarantine=quarantine,
+                    quarantine_key=self.quarantine_key(batch.stream),
+                    quarantine_maxlen=self.options.quarantine_maxlen,
+                )
+            if not lost:
+                self._doubt = None
+                self._committed(summary, verdicts, len(trimmed), len(quarantine), started)
+                return
+            # Another consumer claimed these while this one was slow: they are
+            # its to count now. Commit the rest.
+            self._doubt = None
+            gone = set(lost)
+            self.lost += len(gone)
+            self.metrics.lost.inc(len(gone))
+            _warning(
+                "entries were claimed by another consumer before this one committed them",
+                stream=batch.stream,
+                entries=len(gone),
+            )
+            ids = [i for i in ids if i not in gone]
+            if not ids:
+                return
+            trimmed = [i for i in trimmed if i not in gone]
+            verdicts = [v for v in verdicts if v.id not in gone]
+            quarantine = [q for q in quarantine if q.id not in gone]
+            summary = Summary(samples=self.options.samples, show_values=self.options.show_values)
+            for verdict in verdicts:
+                summary.add(verdict)
+
+    def _settle(self) -> None:
+        """Decide a commit whose reply was lost, from the token it records atomically."""
+        doubt = self._doubt
+        assert doubt is not None
+        with self._errors("checking the last commit"):
+            recorded = self._fleet(doubt.stream).last_token(self.consumer)
+        self._doubt = None
+        if recorded == doubt.token:
+            self._committed(doubt.summary, doubt.verdicts, doubt.trimmed, doubt.quarantined, None)
+            _info("the commit in doubt had gone through", stream=doubt.stream)
+        else:
+            _info("the commit in doubt had not gone through; its entries are read again")
+
+    def _committed(
+        self,
+        summary: Summary,
+        verdicts: list[EventVerdict],
+        trimmed: int,
+        quarantined: int,
+        started: float | None,
+    ) -> None:
+        self.summary = self.summary.merge(summary)
+        self.trimmed += trimmed
+        self.quarantined += quarantined
+        if trimmed:
+            self.metrics.trimmed.inc(trimmed)
+        if quarantined:
+            self.metrics.quarantined.inc(quarantined)
+        seconds = time.perf_counter() - started if started is not None else 0.0
+        self.metrics.batch(verdicts, summary, seconds)
+
+    # -- periodic work -------------------------------------------------------------
+
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        for stream in self.source.refresh_streams():
+            self._register(stream)
+        if self.options.report is not None and now >= self._next_report:
+            self._next_report = now + self.options.report_every_s
+            self._write_report()
+        if self._http is not None and now >= self._next_metrics:
+            self._next_metrics = now + _METRICS_EVERY_S
+            for stream, stats in self.source.group_stats().items():
+                self.metrics.pending.labels(stream).set(stats["pending"] or 0)
+                if stats["lag"] is not None:
+                    self.metrics.lag.labels(stream).set(stats["lag"])
+        if now >= self._next_stale_check:
+            self._next_stale_check = now + _STALE_CHECK_EVERY_S
+            forgotten = self.source.forget_stale_consumers()
+            if forgotten:
+                for fleet in self.fleets.values():
+                    with self._errors("forgetting stale consumers"):
+                        fleet.forget(forgotten)
+                _info("removed stale consumers from the group", consumers=forgotten)
+        if now >= self._next_progress:
+            self._next_progress = now + _PROGRESS_EVERY_S
+            self._log_progress("progress")
+
+    def _log_progress(self, message: str, **more: Any) -> None:
+        totals = self.summary.totals
+        elapsed = max(time.perf_counter() - self._started, 1e-9)
+        _info(
+            message,
+            events=totals.events,
+            ok=totals.ok,
+            failing=totals.events - totals.ok,
+            trimmed=self.trimmed,
+            quarantined=self.quarantined,
+            events_per_s=round(totals.events / elapsed, 1),
+            **more,
+        )
+
+    def source_description(self) -> dict[str, Any]:
+        """The report's ``source``: this consumer, its group and its streams."""
+        streams = self.source.streams or list(self.options.streams)
+        described: dict[str, Any] = {"kind": "group"}
+        if len(streams) == 1:
+            described["stream"] = streams[0]
+        described.update(
+            {
+                "streams": streams,
+                "group": self.options.group,
+                "consumer": self.consumer,
+                "url": redact_url(self.options.url),
+                "trimmed": self.trimmed,
+                "quarantined": self.quarantined,
+            }
+        )
+        return described
+
+    def build_report(self) -> dict[str, Any]:
+        """This consumer's report (what it committed), in the JSON report format."""
+        from cdccheck.report.json import build_report
+
+        return build_report(
+            self.summary,
+            source=self.source_description(),
+            schemas=self.schemas,
+            started_at=self._started_at,
+            elapsed_s=time.perf_counter() - self._started,
+        )
+
+    def _write_report(self) -> dict[str, Any]:
+        from cdccheck.report import write_atomic
+        from cdccheck.report.json import render_json
+
+        report = self.build_report()
+        if self.options.report is not None:
+            write_atomic(self.options.report, render_json(report))
+        return report
+
+    def _finish(self) -> dict[str, Any]:
+        self._set_ready(False)
+        try:
+            report = self._write_report()
+        finally:
+            if self._http is not None:
+                self._http.close()
+            self.source.close()
+        self._log_progress("stopped", reason=self._stop_reason or "error")
+        return report
+
+
+def consume(engine: Engine, options: ConsumeOptions) -> ConsumeResult:
+    """Run a sidecar until it stops (see the module docstring); the library entry point."""
+    return Sidecar(engine, options).run()
+
+
+# ---------------------------------------------------------------- the fleet report
+
+
+def fleet_report(
+    url: str, streams: list[str], group: str, *, password: str | None = None
+) -> dict[str, Any]:
+    """The fleet-wide report of ``group`` on ``streams``: every sidecar's commits merged."""
+    from cdccheck.report.json import build_report
+
+    if not streams:
+        raise ConfigError("no stream: pass --stream KEY (repeat it for several streams)")
+    secret = secret_of(url, password)
+    client, cluster = connect_any(url, password=password)
+    try:
+        with redis_errors(url, secret, f"reading the fleet summary of group {group!r}"):
+            snapshots = [Fleet(client, stream, group, cluster=cluster).read() for stream in streams]
+    finally:
+        client.close()
+    digests = {(s.meta.get("legacy_sha256"), s.meta.get("new_sha256")) for s in snapshots}
+    if len(digests) > 1:
+        raise ConfigError(
+            "these streams were checked with different schemas (sha256 differ): report them "
+            "one --stream at a time"
+        )
+    summary = snapshots[0].summary
+    for snapshot in snapshots[1:]:
+        summary = summary.merge(snapshot.summary)
+    meta = snapshots[0].meta
+    created = min(datetime.fromisoformat(s.meta["created_at"]) for s in snapshots)
+    source: dict[str, Any] = {"kind": "group"}
+    if len(streams) == 1:
+        source["stream"] = streams[0]
+    source.update(
+        {
+            "streams": streams,
+            "group": group,
+            "url": redact_url(url),
+            "consumers": sorted({name for s in snapshots for name in s.consumers}),
+            "trimmed": sum(s.trimmed for s in snapshots),
+            "quarantined": sum(s.quarantined for s in snapshots),
+        }
+    )
+    return build_report(
+        summary,
+        source=source,
+        schemas={
+            "legacy": {"path": meta.get("legacy_path", ""), "sha256": meta["legacy_sha256"]},
+            "new": {"path": meta.get("new_path", ""), "sha256": meta["new_sha256"]},
+        },
+        started_at=created,
+        elapsed_s=max(0.0, (datetime.now(UTC) - created).total_seconds()),
+    )
