@@ -37,14 +37,8 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-report_app = typer.Typer(
-    help=(
-        "Render or merge JSON reports.\n\n"
-        "Example: cdccheck report render report.json --format markdown"
-    ),
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
+# Its help is report_fleet's docstring: the bare `report` shows a fleet summary.
+report_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(report_app, name="report")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -743,6 +737,290 @@ def demo(
     else:
         server.close()
     raise typer.Exit(code)
+
+
+# ---------------------------------------------------------------- consume and the fleet report
+
+
+class LogFormat(StrEnum):
+    json = "json"
+    text = "text"
+
+
+StreamsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--stream",
+        metavar="KEY",
+        envvar=_env("stream"),
+        help="Stream key; repeat for several streams (sharded streams).",
+        show_default=False,
+    ),
+]
+GroupOption = Annotated[
+    str,
+    typer.Option(
+        "--group",
+        envvar=_env("group"),
+        help="Consumer group of the sidecars (their own, never the production consumers').",
+    ),
+]
+
+
+@app.command()
+@_errors_to_exit_codes
+def consume(
+    redis_url: RedisUrlOption = "redis://localhost:6379/0",
+    stream: StreamsOption = None,
+    stream_pattern: Annotated[
+        str | None,
+        typer.Option(
+            "--stream-pattern",
+            envvar=_env("stream_pattern"),
+            help="Also read every stream matching this SCAN pattern (rescanned periodically).",
+            show_default=False,
+        ),
+    ] = None,
+    group: GroupOption = "cdccheck",
+    consumer: Annotated[
+        str | None,
+        typer.Option(
+            "--consumer",
+            envvar=_env("consumer"),
+            help="Consumer name in the group (default: host-pid).",
+            show_default=False,
+        ),
+    ] = None,
+    start_id: Annotated[
+        str,
+        typer.Option(
+            "--start-id",
+            envvar=_env("start_id"),
+            help="Where a NEW group starts: $ (new entries only) or 0 (whole stream). "
+            "An existing group is joined as it is.",
+        ),
+    ] = "$",
+    batch: Annotated[
+        int,
+        typer.Option("--batch", min=1, max=10_000, envvar=_env("batch"), help="Entries per read."),
+    ] = 500,
+    block_ms: Annotated[
+        int,
+        typer.Option(
+            "--block-ms", min=1, envvar=_env("block_ms"), help="How long a read waits for entries."
+        ),
+    ] = 1000,
+    claim_idle_ms: Annotated[
+        int,
+        typer.Option(
+            "--claim-idle-ms",
+            min=1,
+            envvar=_env("claim_idle_ms"),
+            help="Claim other consumers' entries pending longer than this (dead consumers).",
+        ),
+    ] = 60_000,
+    quarantine_stream: Annotated[
+        str | None,
+        typer.Option(
+            "--quarantine-stream",
+            envvar=_env("quarantine_stream"),
+            help="Copy each failing event (raw fields + findings) to this stream; "
+            "{stream} in the name stands for the stream's hash tag (Redis Cluster).",
+            show_default=False,
+        ),
+    ] = None,
+    quarantine_maxlen: Annotated[
+        int,
+        typer.Option(
+            "--quarantine-maxlen",
+            min=1,
+            envvar=_env("quarantine_maxlen"),
+            help="Keep about this many quarantined events (XADD MAXLEN ~).",
+        ),
+    ] = 100_000,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            envvar=_env("report"),
+            help="Keep this consumer's JSON report in this file (rewritten atomically).",
+            show_default=False,
+        ),
+    ] = None,
+    report_every: Annotated[
+        float,
+        typer.Option(
+            "--report-every",
+            min=0.01,
+            envvar=_env("report_every"),
+            help="Seconds between rewrites of --report.",
+        ),
+    ] = 60.0,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            min=0,
+            max=65535,
+            envvar=_env("metrics_port"),
+            help="Serve Prometheus /metrics, /healthz and /readyz on this port.",
+            show_default=False,
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str,
+        typer.Option(
+            "--metrics-host", envvar=_env("metrics_host"), help="Address the metrics listen on."
+        ),
+    ] = "0.0.0.0",  # all interfaces: Prometheus scrapes a sidecar from outside its pod
+    log_format: Annotated[
+        LogFormat,
+        typer.Option("--log-format", envvar=_env("log_format"), help="Log lines on stderr."),
+    ] = LogFormat.json,
+    until_idle: Annotated[
+        float | None,
+        typer.Option(
+            "--until-idle",
+            min=0.001,
+            envvar=_env("until_idle"),
+            help="Drain mode: stop after this many seconds without entries.",
+            show_default=False,
+        ),
+    ] = None,
+    max_events: Annotated[
+        int | None,
+        typer.Option(
+            "--max-events",
+            min=1,
+            envvar=_env("max_events"),
+            help="Drain mode: stop after checking this many events.",
+            show_default=False,
+        ),
+    ] = None,
+    rescan_every: Annotated[
+        float,
+        typer.Option(
+            "--rescan-every",
+            min=0.01,
+            envvar=_env("rescan_every"),
+            help="Seconds between SCANs for --stream-pattern.",
+        ),
+    ] = 30.0,
+    legacy: LegacyOption = None,
+    new: NewOption = None,
+    payload_field: PayloadFieldOption = "payload",
+    op_field: OpFieldOption = "op",
+    writer_field: WriterFieldOption = "writer",
+    layout: LayoutOption = Layout.default,
+    encoding: EncodingOption = None,
+    fail_on: FailOnOption = FailOn.any,
+    samples: SamplesOption = 5,
+    show_values: ShowValuesOption = False,
+) -> None:
+    """Run as a sidecar: check every event of a stream as a consumer-group member.
+
+    Counting is exactly-once: each batch's acknowledgement and its counts in
+    the fleet summary are committed in one atomic step, so crashes and
+    restarts never lose or double-count an event. Many sidecars in one group
+    split the stream; `cdccheck report --redis-url URL --stream KEY --group G`
+    shows the fleet-wide summary. SIGTERM finishes the batch, writes the
+    final report and exits 0; Redis going away is retried with backoff.
+    Logs are JSON lines on stderr.
+
+    Example:
+
+    \b
+        cdccheck consume --redis-url redis://redis:6379/0 --stream comments:cdc \\
+            --group cdccheck --report /data/report.json --metrics-port 9108
+
+    Drain mode (jobs and tests): --until-idle or --max-events stop by
+    themselves, and only then does --fail-on decide the exit code.
+
+    Exit codes: 0 stopped cleanly, 1 findings counted by --fail-on (drain
+    mode), 2 usage or schema error, 3 Redis unreachable at start (drain
+    mode), credentials refused or key not a stream.
+    """
+    from cdccheck.sidecar import ConsumeOptions, configure_logging
+    from cdccheck.sidecar import consume as run_sidecar
+
+    configure_logging(log_format.value)
+    engine = build_engine(
+        legacy,
+        new,
+        payload_field=payload_field,
+        op_field=op_field,
+        writer_field=writer_field,
+        layout=layout,
+        encoding=encoding,
+    )
+    options = ConsumeOptions(
+        url=redis_url,
+        streams=list(stream or []),
+        pattern=stream_pattern,
+        group=group,
+        consumer=consumer,
+        start_id=start_id,
+        batch=batch,
+        block_ms=block_ms,
+        claim_idle_ms=claim_idle_ms,
+        quarantine_stream=quarantine_stream,
+        quarantine_maxlen=quarantine_maxlen,
+        report=report,
+        report_every_s=report_every,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
+        until_idle_s=until_idle,
+        max_events=max_events,
+        samples=samples,
+        show_values=show_values,
+        rescan_every_s=rescan_every,
+    )
+    result = run_sidecar(engine, options)
+    failing = result.summary.counts_failures(fail_on.value)
+    raise typer.Exit(1 if options.drain and failing else 0)
+
+
+@report_app.callback(invoke_without_command=True)
+@_errors_to_exit_codes
+def report_fleet(
+    ctx: typer.Context,
+    redis_url: RedisUrlOption = "redis://localhost:6379/0",
+    stream: StreamsOption = None,
+    group: GroupOption = "cdccheck",
+    output_format: FormatOption = OutputFormat.table,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write here (atomically) instead of stdout.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Render or merge JSON reports, or show a consumer group's fleet summary.
+
+    With --stream (and no subcommand): the fleet-wide summary of every
+    sidecar in --group, read from Redis, in any format.
+
+    Example:
+
+    \b
+        cdccheck report --redis-url redis://redis:6379/0 --stream comments:cdc \\
+            --group cdccheck --format markdown
+        cdccheck report render report.json --format junit -o junit.xml
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not stream:
+        typer.echo(ctx.get_help())
+        typer.echo("\ncdccheck: error: pass --stream KEY for a fleet summary", err=True)
+        raise typer.Exit(2)
+    from cdccheck.report import render, write_atomic
+    from cdccheck.sidecar import fleet_report
+
+    built = fleet_report(redis_url, list(stream), group)
+    if output is not None:
+        write_atomic(output, render(built, output_format.value, color=False))
+        return
+    typer.echo(_render_for_stdout(built, output_format), nl=False)
 
 
 # ---------------------------------------------------------------- report render / merge
