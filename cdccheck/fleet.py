@@ -92,6 +92,11 @@ def padded_id(stream_id: str) -> str:
 _PADDED_LENGTH = len(padded_id("0-0"))
 
 
+def _id_key(stream_id: str) -> tuple[int, int]:
+    ms, _, seq = stream_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
 def sample_member(sample: Sample) -> str:
     """A sample as a sorted-set member: padded id first, so members sort like samples.
 
@@ -183,11 +188,21 @@ end
 
 local group, consumer, token = take(), take(), take()
 local n = tonumber(take())
+local lowest, highest = take(), take()
 local ids = {}
 for i = 1, n do ids[i] = take() end
+-- One range query finds the batch in this consumer's pending list; an id it
+-- misses (the range also held other entries of ours) is looked up alone.
+local mine = {}
+if n > 0 then
+  for _, pending in ipairs(redis.call('XPENDING', stream, group, lowest, highest, n, consumer)) do
+    mine[pending[1]] = true
+  end
+end
 local lost = {}
 for i = 1, n do
-  if #redis.call('XPENDING', stream, group, ids[i], ids[i], 1, consumer) == 0 then
+  if not mine[ids[i]]
+      and #redis.call('XPENDING', stream, group, ids[i], ids[i], 1, consumer) == 0 then
     lost[#lost + 1] = ids[i]
   end
 end
@@ -341,7 +356,16 @@ class Fleet:
             self.keys.spans,
             self.keys.consumers,
         ]
-        arguments: list[Any] = [self.keys.group, consumer, token, len(ids), *ids]
+        ordered = sorted(ids, key=_id_key) if ids else ["0-0"]
+        arguments: list[Any] = [
+            self.keys.group,
+            consumer,
+            token,
+            len(ids),
+            ordered[0],
+            ordered[-1],
+            *ids,
+        ]
         increments, spans, samples = _update(summary) if summary is not None else ([], [], {})
         if trimmed:
             increments.append((field(*TRIMMED), trimmed))

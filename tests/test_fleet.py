@@ -1,0 +1,207 @@
+"""The fleet summary in Redis: round trip, exactly-once commits, key layout."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+import redis
+
+from cdccheck.errors import ConfigError, SourceError
+from cdccheck.fleet import QUARANTINED, Fleet, FleetKeys, QuarantineRecord, field, hash_tag
+from cdccheck.model import EventVerdict
+from cdccheck.pipeline import check_batch
+from cdccheck.report.json import schema_info
+from cdccheck.samples import samples as sample_events
+from cdccheck.sources.redis_group import RedisGroup, key_slot
+from cdccheck.summary import Summary
+from tests.sidecar_support import GROUP, engine, replay_summary, seed
+
+
+def same(a: Summary, b: Summary) -> bool:
+    """Equal reports; compared as JSON text so that a NaN sample value equals itself."""
+    return json.dumps(a.to_dict(), sort_keys=True) == json.dumps(b.to_dict(), sort_keys=True)
+
+
+def schemas() -> dict[str, dict[str, str]]:
+    return {"legacy": schema_info(engine().legacy), "new": schema_info(engine().new)}
+
+
+def verdicts_of_every_class() -> list[EventVerdict]:
+    """A verdict for each sample event: every finding kind, warnings, undecodable ones."""
+    return [engine().check(sample.entry) for sample in sample_events(11, per_class=3)]
+
+
+@pytest.mark.parametrize("show_values", [False, True])
+def test_committed_batches_read_back_as_their_merge(
+    redis_client: redis.Redis, redis_url: str, show_values: bool
+) -> None:
+    seed(redis_client, "s", 400, defect_rate=0.4)
+    source = RedisGroup(redis_url, ["s"], group=GROUP, consumer="a", start_id="0", batch_size=37)
+    source.open()
+    fleet = Fleet(source.client, "s", GROUP)
+    fleet.register(samples=3, show_values=show_values, schemas=schemas())
+    expected = Summary(samples=3, show_values=show_values)
+    while batches := source.read():
+        for batch in batches:
+            summary = Summary(samples=3, show_values=show_values)
+            check_batch(engine(), batch.entries, summary)
+            assert fleet.commit(consumer="a", token="t", ids=batch.ids, summary=summary) == []
+            expected = expected.merge(summary)
+    snapshot = fleet.read()
+    assert same(snapshot.summary, expected)
+    assert snapshot.summary.totals.events == 400
+    assert snapshot.consumers == ["a"]
+    if not show_values:
+        # Replay keeps its samples by adding events in id order; the fleet by merging.
+        assert same(snapshot.summary, replay_summary(redis_url, "s", samples=3))
+    source.close()
+
+
+def test_any_split_and_commit_order_gives_the_same_summary(redis_client: redis.Redis) -> None:
+    verdicts = verdicts_of_every_class()
+    rng = random.Random(5)
+    results = []
+    for attempt in range(3):
+        fleet = Fleet(redis_client, f"s{attempt}", GROUP)
+        order = list(verdicts)
+        rng.shuffle(order)
+        cut = sorted(rng.sample(range(1, len(order)), 6))
+        parts = [order[a:b] for a, b in zip([0, *cut], [*cut, len(order)], strict=True)]
+        for part in parts:
+            summary = Summary(samples=2)
+            for verdict in part:
+                summary.add(verdict)
+            # No ids to acknowledge: only the counting is exercised here.
+            assert fleet.commit(consumer="c", token="t", ids=[], summary=summary) == []
+        redis_client.hset(fleet.keys.meta, mapping={"samples": 2, "show_values": "0"})
+        results.append(fleet.read().summary)
+    whole = Summary(samples=2)
+    for verdict in verdicts:
+        whole.add(verdict)
+    for result in results:
+        assert same(result, whole)
+
+
+def test_first_and_last_ids_compare_as_numbers_beyond_double_precision(
+    redis_client: redis.Redis,
+) -> None:
+    fleet = Fleet(redis_client, "s", GROUP)
+    for stream_id in ("9-0", "18446744073709551615-3", "10-0", "9007199254740993-1", "9-1"):
+        summary = Summary()
+        summary.add(EventVerdict(stream_id, "?", "?", False, None, None, wire_message="x"))
+        fleet.commit(consumer="c", token="t", ids=[], summary=summary)
+    redis_client.hset(fleet.keys.meta, mapping={"samples": 5, "show_values": "0"})
+    summary = fleet.read().summary
+    assert (summary.first_id, summary.last_id) == ("9-0", "18446744073709551615-3")
+    (group,) = summary.findings.values()
+    assert (group.first_id, group.last_id) == ("9-0", "18446744073709551615-3")
+    assert [sample.id for sample in group.samples] == [
+        "9-0",
+        "9-1",
+        "10-0",
+        "9007199254740993-1",
+        "18446744073709551615-3",
+    ]
+
+
+def test_entries_claimed_away_are_refused_and_nothing_is_counted(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    entries = seed(redis_client, "s", 10)
+    source = RedisGroup(redis_url, ["s"], group=GROUP, consumer="slow", start_id="0")
+    source.open()
+    (batch,) = source.read()
+    # Another consumer claims three of them while "slow" is still checking.
+    stolen = [entries[2].id, entries[5].id, entries[9].id]
+    redis_client.xclaim("s", GROUP, "fast", 0, stolen)
+    summary = Summary()
+    check_batch(engine(), batch.entries, summary)
+    fleet = Fleet(source.client, "s", GROUP)
+    assert sorted(
+        fleet.commit(consumer="slow", token="t1", ids=batch.ids, summary=summary)
+    ) == sorted(stolen)
+    assert not redis_client.exists(fleet.keys.counters)
+    assert redis_client.xpending("s", GROUP)["pending"] == 10
+    rest = [i for i in batch.ids if i not in stolen]
+    assert fleet.commit(consumer="slow", token="t2", ids=rest, summary=None) == []
+    pending = redis_client.xpending_range("s", GROUP, "-", "+", 20)
+    assert [p["message_id"].decode() for p in pending] == stolen
+    assert fleet.last_token("slow") == "t2"
+    source.close()
+
+
+def test_quarantine_records_go_to_the_stream_in_the_same_commit(redis_client: redis.Redis) -> None:
+    fleet = Fleet(redis_client, "s", GROUP)
+    records = [
+        QuarantineRecord({"payload": b"\xff\xfe", "writer": b"go"}, "s", f"{n}-0", '{"id": 1}')
+        for n in range(1, 4)
+    ]
+    assert (
+        fleet.commit(
+            consumer="c",
+            token="t",
+            ids=[],
+            summary=None,
+            quarantine=records,
+            quarantine_key="q",
+            quarantine_maxlen=1000,
+        )
+        == []
+    )
+    entries = redis_client.xrange("q")
+    assert len(entries) == 3
+    assert entries[0][1] == {
+        b"payload": b"\xff\xfe",
+        b"writer": b"go",
+        b"cdccheck:stream": b"s",
+        b"cdccheck:id": b"1-0",
+        b"cdccheck:findings": b'{"id": 1}',
+    }
+    assert int(redis_client.hget(fleet.keys.counters, field(*QUARANTINED))) == 3
+
+
+def test_sidecars_of_one_group_must_count_the_same_way(redis_client: redis.Redis) -> None:
+    fleet = Fleet(redis_client, "s", GROUP)
+    first = fleet.register(samples=5, show_values=False, schemas=schemas())
+    assert fleet.register(samples=5, show_values=False, schemas=schemas()) == first
+    with pytest.raises(ConfigError, match="samples '5' there, '3' here"):
+        fleet.register(samples=3, show_values=False, schemas=schemas())
+    other = schemas()
+    other["new"] = {"path": "x.json", "sha256": "0" * 64}
+    with pytest.raises(ConfigError, match="new_sha256"):
+        fleet.register(samples=5, show_values=False, schemas=other)
+
+
+def test_reading_a_fleet_nobody_started(redis_client: redis.Redis) -> None:
+    with pytest.raises(SourceError, match="no fleet summary for group 'cdccheck'"):
+        Fleet(redis_client, "nothing", GROUP).read()
+
+
+@pytest.mark.parametrize(
+    ("stream", "tag"),
+    [
+        ("comments:cdc", "comments:cdc"),
+        ("{comments}:cdc:1", "comments"),
+        ("x{y", "x{y"),
+    ],
+)
+def test_every_key_shares_the_stream_slot(stream: str, tag: str) -> None:
+    assert hash_tag(stream) == tag
+    keys = FleetKeys(stream, "g:1")
+    assert keys.colocated()
+    for key in (keys.counters, keys.spans, keys.meta, keys.consumers, keys.samples('["x"]')):
+        assert key_slot(key) == key_slot(stream)
+
+
+def test_names_with_colons_do_not_collide() -> None:
+    assert FleetKeys("a:b", "c").counters != FleetKeys("a", "b:c").counters
+
+
+def test_a_stream_name_no_tag_can_follow_is_refused_on_a_cluster(redis_client: redis.Redis) -> None:
+    assert not FleetKeys("a}b", "g").colocated()
+    assert not FleetKeys("a{}b", "g").colocated()  # an empty tag: the whole name is hashed
+    Fleet(redis_client, "a}b", "g")  # a single server does not care
+    with pytest.raises(ConfigError, match="cannot share a cluster slot"):
+        Fleet(redis_client, "a}b", "g", cluster=True)
