@@ -1,0 +1,502 @@
+"""The sidecar on a real redis-server: drain mode, poison, signals, scale-out, metrics, CLI."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from typer.testing import CliRunner
+
+from cdccheck.cli import app
+from cdccheck.embedded import EmbeddedRedis
+from cdccheck.report.json import load_report, merge_reports
+from cdccheck.sidecar import ConsumeOptions, Sidecar
+from cdccheck.summary import Summary
+from tests.helpers import validate_report
+from tests.sidecar_support import (
+    GROUP,
+    comparable,
+    consumer,
+    engine,
+    finish,
+    fleet_summary,
+    replay_summary,
+    seed,
+    wait_for,
+)
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _quiet_logging() -> Iterator[None]:
+    """The sidecar logs to the stderr it found; CliRunner swaps stderr per call."""
+    yield
+    logger = logging.getLogger("cdccheck")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+
+
+def options(url: str, *streams: str, **more: Any) -> ConsumeOptions:
+    chosen: dict[str, Any] = {
+        "start_id": "0",
+        "block_ms": 50,
+        "batch": 64,
+        "until_idle_s": 0.3,
+        "claim_idle_ms": 1000,
+    }
+    chosen.update(more)
+    return ConsumeOptions(url=url, streams=list(streams), **chosen)
+
+
+def log_lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    lines = []
+    for line in path.read_text().splitlines():
+        try:
+            lines.append(json.loads(line))
+        except json.JSONDecodeError:
+            pytest.fail(f"a log line that is not JSON: {line!r}")
+    return lines
+
+
+def consuming(path: Path) -> bool:
+    return any(line.get("msg") == "consuming" for line in log_lines(path))
+
+
+# ---------------------------------------------------------------- drain mode, in process
+
+
+def test_drain_counts_each_event_once_like_replay(
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    seed(redis_client, "s", 700, defect_rate=0.2)
+    report_path = tmp_path / "report.json"
+    result = Sidecar(engine(), options(redis_url, "s", report=report_path)).run()
+    assert result.stopped_by == "until-idle"
+    reference = comparable(replay_summary(redis_url, "s"))
+    assert comparable(result.summary) == reference
+    assert comparable(fleet_summary(redis_url, "s")) == reference
+    assert redis_client.xpending("s", GROUP)["pending"] == 0
+    report = load_report(report_path)
+    validate_report(report)
+    assert report["source"]["kind"] == "group"
+    assert report["source"]["stream"] == "s"
+    assert report["totals"] == reference["totals"]
+
+
+def test_max_events_stops_exactly_and_the_next_run_continues(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    seed(redis_client, "s", 300)
+    first = Sidecar(engine(), options(redis_url, "s", max_events=120, until_idle_s=None)).run()
+    assert first.stopped_by == "max-events"
+    assert first.summary.totals.events == 120
+    assert redis_client.xpending("s", GROUP)["pending"] == 0
+    second = Sidecar(engine(), options(redis_url, "s")).run()
+    assert second.summary.totals.events == 180
+    assert fleet_summary(redis_url, "s").totals.events == 300
+
+
+def test_poison_payloads_are_counted_acknowledged_and_quarantined(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    poison = [
+        b"\x00\xff\xfe garbage \x80",
+        b'{"comment": {"body": "' + b"x" * (1 << 20) + b'"}}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+    ]
+    for index, payload in enumerate(poison):
+        redis_client.xadd("s", {"payload": payload, "writer": b"go-comments"}, id=f"{index + 1}-0")
+    healthy = seed(redis_client, "s", 50, defect_rate=0.0, first_ms=100)
+    started = time.monotonic()
+    result = Sidecar(
+        engine(), options(redis_url, "s", batch=3, quarantine_stream="cdccheck:quarantine")
+    ).run()
+    assert time.monotonic() - started < 30
+    totals = result.summary.totals
+    assert totals.events == len(poison) + len(healthy)
+    assert totals.ok == len(healthy)
+    assert totals.undecodable >= 3  # garbage and both nestings; the 1 MB body decodes
+    assert redis_client.xpending("s", GROUP)["pending"] == 0
+    quarantined = redis_client.xrange("cdccheck:quarantine")
+    assert len(quarantined) == len(poison) == result.report["source"]["quarantined"]
+    by_id = {fields[b"cdccheck:id"]: fields for _, fields in quarantined}
+    assert by_id[b"1-0"][b"payload"] == poison[0]
+    assert by_id[b"2-0"][b"payload"] == poison[1]  # raw fields kept byte for byte
+    findings = json.loads(by_id[b"3-0"][b"cdccheck:findings"])
+    assert findings["decodable"] is False
+    assert "nest" in findings["wire"]["message"] or "deep" in findings["wire"]["message"]
+
+
+def test_a_pattern_never_reads_its_own_quarantine(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    seed(redis_client, "cdc:a", 100, defect_rate=0.5)
+    seed(redis_client, "cdc:b", 100, defect_rate=0.5, first_ms=1_900_000_000_000)
+    first = Sidecar(
+        engine(),
+        options(redis_url, pattern="cdc:*", quarantine_stream="cdc:quarantine", until_idle_s=0.5),
+    ).run()
+    assert first.summary.totals.events == 200
+    failing = first.summary.totals.events - first.summary.totals.ok
+    assert redis_client.xlen("cdc:quarantine") == failing
+    # A second sidecar started now matches the quarantine stream too, and skips it.
+    second = Sidecar(
+        engine(), options(redis_url, pattern="cdc:*", quarantine_stream="cdc:quarantine")
+    ).run()
+    assert second.summary.totals.events == 0
+    assert "cdc:quarantine" not in second.report["source"]["streams"]
+
+
+# ---------------------------------------------------------------- metrics and health
+
+
+def http_get(port: int, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_metrics_parse_and_match_the_report(redis_client: redis.Redis, redis_url: str) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    sidecar = Sidecar(
+        engine(),
+        options(redis_url, "s", until_idle_s=None, metrics_port=0, metrics_host="127.0.0.1"),
+    )
+    thread = threading.Thread(target=sidecar.run)
+    thread.start()
+    try:
+        wait_for(lambda: sidecar.metrics_port is not None and sidecar.ready, what="readiness")
+        port = sidecar.metrics_port
+        assert port is not None
+        assert http_get(port, "/healthz") == (200, "ok\n")
+        assert http_get(port, "/readyz") == (200, "ready\n")
+        seed(redis_client, "s", 400, defect_rate=0.3)
+        wait_for(lambda: sidecar.summary.totals.events == 400, what="400 events")
+        status, text = http_get(port, "/metrics")
+        assert status == 200
+        report = sidecar.build_report()
+    finally:
+        sidecar.stop("test")
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    events = [s for s in families["cdccheck_events"].samples if s.name == "cdccheck_events_total"]
+    by_verdict: dict[str, float] = {}
+    by_op: dict[str, float] = {}
+    by_writer: dict[str, float] = {}
+    for sample in events:
+        for table, label in ((by_verdict, "verdict"), (by_op, "op"), (by_writer, "writer")):
+            table[sample.labels[label]] = table.get(sample.labels[label], 0) + sample.value
+    totals = report["totals"]
+    assert sum(by_verdict.values()) == totals["events"] == 400
+    assert by_verdict.get("ok", 0) == totals["ok"]
+    assert by_verdict.get("undecodable", 0) == totals["undecodable"]
+    assert by_verdict.get("both_invalid", 0) == totals["both_invalid"]
+    assert by_verdict.get("legacy_invalid", 0) + totals["both_invalid"] == totals["legacy_invalid"]
+    assert by_verdict.get("new_invalid", 0) + totals["both_invalid"] == totals["new_invalid"]
+    assert by_op == {op: counters["events"] for op, counters in report["by_op"].items()}
+    assert by_writer == {w: counters["events"] for w, counters in report["by_writer"].items()}
+    findings: dict[tuple[str, str], float] = {}
+    for group in report["findings"]:
+        key = (group["schema"], group["kind"])
+        findings[key] = findings.get(key, 0) + group["events"]
+    measured = {
+        (s.labels["schema"], s.labels["kind"]): s.value
+        for s in families["cdccheck_findings"].samples
+        if s.name == "cdccheck_findings_total"
+    }
+    assert measured == findings
+    assert families["cdccheck_redis_up"].samples[0].value == 1
+    pending = {s.labels["stream"]: s.value for s in families["cdccheck_group_pending"].samples}
+    assert pending == {"s": 0}
+    histogram = {s.name: s.value for s in families["cdccheck_batch_duration_seconds"].samples}
+    assert histogram["cdccheck_batch_duration_seconds_count"] >= 400 / 64
+
+
+def test_readiness_is_false_until_redis_answers(make_redis: Callable[..., EmbeddedRedis]) -> None:
+    server = make_redis()
+    port = server.port
+    server.stop()
+    sidecar = Sidecar(
+        engine(),
+        options(
+            f"redis://127.0.0.1:{port}/0",
+            "s",
+            until_idle_s=None,
+            metrics_port=0,
+            metrics_host="127.0.0.1",
+            backoff_cap_s=0.2,
+        ),
+    )
+    thread = threading.Thread(target=sidecar.run)
+    thread.start()
+    try:
+        wait_for(lambda: sidecar.metrics_port is not None, what="the metrics server")
+        assert sidecar.metrics_port is not None
+        status, body = http_get(sidecar.metrics_port, "/readyz")
+        assert (status, body) == (503, "not connected to Redis\n")
+        assert http_get(sidecar.metrics_port, "/healthz")[0] == 200
+        server.start()
+        wait_for(lambda: sidecar.ready, what="readiness after Redis started")
+        assert http_get(sidecar.metrics_port, "/readyz")[0] == 200
+    finally:
+        sidecar.stop("test")
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+# ---------------------------------------------------------------- processes and signals
+
+
+def test_sigterm_exits_0_within_seconds_with_a_final_report(
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    seed(redis_client, "s", 300, defect_rate=0.3)
+    log, report = tmp_path / "log", tmp_path / "report.json"
+    process = consumer(
+        redis_url,
+        "--stream",
+        "s",
+        "--start-id",
+        "0",
+        "--report",
+        str(report),
+        "--report-every",
+        "3600",
+        log=log,
+    )
+    try:
+        wait_for(lambda: consuming(log), timeout=30, what="the consumer to start")
+        wait_for(
+            lambda: (
+                redis_client.xinfo_groups("s")[0]["pending"] == 0
+                and redis_client.xinfo_groups("s")[0]["last-delivered-id"] != b"0-0"
+            ),
+            what="the backlog to be consumed",
+        )
+        assert not report.exists()  # --report-every is an hour: only the final one
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        code = finish(process, timeout=10)
+        took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert code == 0  # findings do not matter outside drain mode
+    assert took < 10
+    written = load_report(report)
+    validate_report(written)
+    assert written["totals"]["events"] == 300
+    assert log_lines(log)[-1]["msg"] == "stopped"
+
+
+def test_a_second_signal_exits_at_once(redis_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    process = consumer(redis_url, "--stream", "s", "--block-ms", "8000", log=log)
+    try:
+        wait_for(lambda: consuming(log), timeout=30, what="the consumer to start")
+        time.sleep(0.2)  # inside the 8 s blocking read
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        code = finish(process, timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert code == 128 + signal.SIGINT
+    assert time.monotonic() - started < 3
+
+
+def test_two_consumers_split_the_load_and_the_fleet_is_their_merge(
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    redis_client.xgroup_create("s", GROUP, "$", mkstream=True)
+    processes, reports, logs = [], [], []
+    for name in ("one", "two"):
+        reports.append(tmp_path / f"{name}.json")
+        logs.append(tmp_path / f"{name}.log")
+        processes.append(
+            consumer(
+                redis_url,
+                "--stream",
+                "s",
+                "--consumer",
+                name,
+                "--batch",
+                "10",
+                "--block-ms",
+                "100",
+                "--report",
+                str(reports[-1]),
+                log=logs[-1],
+            )
+        )
+    try:
+        for log in logs:
+            wait_for(lambda log=log: consuming(log), timeout=30, what="both consumers")
+        wait_for(lambda: len(redis_client.xinfo_consumers("s", GROUP)) == 2, what="two readers")
+        entries = []
+        for part in range(20):  # a steady flow, so both take turns
+            entries += seed(
+                redis_client,
+                "s",
+                100,
+                defect_rate=0.1,
+                seed=part,
+                first_ms=1_700_000_000_000 + part * 1000,
+            )
+            time.sleep(0.02)
+        wait_for(
+            lambda: fleet_summary(redis_url, "s").totals.events == len(entries),
+            timeout=60,
+            what="every event counted",
+        )
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        assert [finish(process, timeout=15) for process in processes] == [0, 0]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    shares = [load_report(path)["totals"]["events"] for path in reports]
+    assert all(share > 0 for share in shares), shares
+    assert sum(shares) == len(entries) == 2000
+    merged = merge_reports([load_report(path) for path in reports])
+    fleet = runner.invoke(
+        app, ["report", "--redis-url", redis_url, "--stream", "s", "--format", "json"]
+    )
+    assert fleet.exit_code == 0, fleet.output
+    fleet_report = json.loads(fleet.stdout)
+    validate_report(fleet_report)
+    for key in ("totals", "by_op", "by_writer", "range"):
+        assert fleet_report[key] == merged[key], key
+    for key in ("findings", "warnings"):
+        assert {(g["schema"], g["kind"], g["path"], g["events"]) for g in fleet_report[key]} == {
+            (g["schema"], g["kind"], g["path"], g["events"]) for g in merged[key]
+        }
+    assert sorted(fleet_report["source"]["consumers"]) == ["one", "two"]
+    assert comparable(fleet_summary(redis_url, "s")) == comparable(replay_summary(redis_url, "s"))
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def invoke(*args: str) -> Any:
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_fail_on_counts_only_in_drain_mode(redis_client: redis.Redis, redis_url: str) -> None:
+    seed(redis_client, "s", 200, defect_rate=0.3)
+    common = [
+        "consume",
+        "--redis-url",
+        redis_url,
+        "--stream",
+        "s",
+        "--block-ms",
+        "50",
+        "--until-idle",
+        "0.3",
+        "--log-format",
+        "text",
+    ]
+    assert invoke(*common, "--start-id", "0", "--group", "a").exit_code == 1
+    assert invoke(*common, "--start-id", "0", "--group", "b", "--fail-on", "none").exit_code == 0
+    clean = invoke(*common, "--group", "c")  # "$": nothing new, nothing failing
+    assert clean.exit_code == 0
+    assert "stopped" in clean.stderr
+
+
+def test_the_fleet_report_in_every_format(
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    seed(redis_client, "s", 150, defect_rate=0.3)
+    Sidecar(engine(), options(redis_url, "s")).run()
+    base = ["report", "--redis-url", redis_url, "--stream", "s", "--group", GROUP]
+    as_json = invoke(*base, "--format", "json")
+    assert as_json.exit_code == 0
+    validate_report(json.loads(as_json.stdout))
+    assert "150" in invoke(*base, "--format", "table").stdout
+    assert invoke(*base, "--format", "markdown").stdout.startswith("#")
+    assert "<testsuite" in invoke(*base, "--format", "junit").stdout
+    out = tmp_path / "fleet.xml"
+    assert invoke(*base, "--format", "junit", "-o", str(out)).exit_code == 0
+    assert "<testsuite" in out.read_text()
+    # The subcommands still work next to the fleet summary.
+    report = tmp_path / "fleet.json"
+    assert invoke(*base, "--format", "json", "-o", str(report)).exit_code == 0
+    assert invoke("report", "render", str(report), "--format", "markdown").exit_code == 0
+    assert invoke("report", "merge", str(report), str(report)).exit_code == 0
+
+
+def test_the_fleet_report_of_an_unknown_group(redis_url: str) -> None:
+    result = invoke("report", "--redis-url", redis_url, "--stream", "s", "--group", "nobody")
+    assert result.exit_code == 3
+    assert "no fleet summary for group 'nobody'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_redis_down_at_start_in_drain_mode_is_exit_3_without_the_password(
+    make_redis: Callable[..., EmbeddedRedis],
+) -> None:
+    server = make_redis()
+    port = server.port
+    server.stop()
+    result = invoke(
+        "consume",
+        "--redis-url",
+        f"redis://:s3cret@127.0.0.1:{port}/0",
+        "--stream",
+        "s",
+        "--until-idle",
+        "1",
+        "--log-format",
+        "text",
+    )
+    assert result.exit_code == 3
+    assert "s3cret" not in result.output
+    assert "cdccheck: error: cannot reach Redis at redis://:***@127.0.0.1" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_consume_needs_a_stream(redis_url: str) -> None:
+    result = invoke("consume", "--redis-url", redis_url, "--until-idle", "1")
+    assert result.exit_code == 2
+    assert "pass --stream KEY or --stream-pattern PATTERN" in result.stderr
+
+
+def test_the_test_crash_hook_is_checked(redis_url: str) -> None:
+    os.environ["CDCCHECK_TEST_CRASH_AT"] = "sometime"
+    try:
+        result = invoke("consume", "--redis-url", redis_url, "--stream", "s", "--until-idle", "1")
+    finally:
+        del os.environ["CDCCHECK_TEST_CRASH_AT"]
+    assert result.exit_code == 2
+    assert "CDCCHECK_TEST_CRASH_AT" in result.stderr
+
+
+def test_summaries_merge_whatever_the_consumer(redis_client: redis.Redis, redis_url: str) -> None:
+    """The local Summary of a consumer is the merge of its committed batches."""
+    seed(redis_client, "s", 200, defect_rate=0.5)
+    result = Sidecar(engine(), options(redis_url, "s", batch=7)).run()
+    expected = Summary.from_dict(result.report)
+    assert comparable(result.summary) == comparable(expected)
