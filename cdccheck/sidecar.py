@@ -597,8 +597,13 @@ class Sidecar:
                     except SourceUnavailable as error:
                         self._wait_for_redis(error)
                     except GroupMissing as error:
-                        with contextlib.suppress(SourceUnavailable):
-                            self.source.rejoin(str(error))
+                        # The group (and maybe the fleet summary) went with the
+                        # data: join and register again, as after a restart.
+                        _warning("consumer group vanished; joining again", error=str(error))
+                        try:
+                            self._join()
+                        except SourceUnavailable as again:
+                            self._wait_for_redis(again)
             finally:
                 report = self._finish()
         return ConsumeResult(self.summary, report, self._stop_reason or "error")
@@ -644,6 +649,8 @@ class Sidecar:
         # the same server must not reconnect in lockstep.
         delay = min(self.options.backoff_cap_s, self.options.backoff_base_s * 2 ** (attempt - 1))
         delay = delay / 2 + random.uniform(0, delay / 2)
+        # Waiting out an outage is the loop working: /healthz stays green.
+        self._heartbeat = time.monotonic()
         _warning("Redis unavailable; retrying", error=str(error), retry_in_s=round(delay, 3))
         self._sleep(delay)
 
@@ -746,6 +753,11 @@ class Sidecar:
         ids = batch.ids
         trimmed = list(batch.trimmed)
         quarantine = self._quarantine(batch, verdicts)
+        # Why the XACK travels with the counts, in one atomic script (see
+        # cdccheck.fleet): acknowledged without being counted, a crash would
+        # lose the batch; counted without being acknowledged, the batch would
+        # be read and counted again. Only once Redis says it happened does the
+        # batch join this consumer's own summary.
         while True:
             self.batches += 1
             token = f"{self._run_id}:{self.batches}"

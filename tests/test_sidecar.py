@@ -162,6 +162,26 @@ def test_a_pattern_never_reads_its_own_quarantine(
     assert "cdc:quarantine" not in second.report["source"]["streams"]
 
 
+def test_a_pattern_picks_up_streams_created_later(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    sidecar = Sidecar(
+        engine(), options(redis_url, pattern="later:*", until_idle_s=None, rescan_every_s=0.1)
+    )
+    thread = threading.Thread(target=sidecar.run)
+    thread.start()
+    try:
+        wait_for(lambda: sidecar.ready, what="readiness")
+        assert sidecar.source.streams == []
+        seed(redis_client, "later:1", 40)
+        wait_for(lambda: sidecar.summary.totals.events == 40, what="the new stream's events")
+    finally:
+        sidecar.stop("test")
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert sidecar.source.streams == ["later:1"]
+
+
 # ---------------------------------------------------------------- metrics and health
 
 

@@ -625,11 +625,13 @@ class RedisGroup:
         return list(by_slot.values())
 
     def _read_new(self, count: int, *, exact: bool) -> list[GroupBatch]:
+        if not self._streams:
+            # A pattern that matches nothing yet: wait as a read would.
+            time.sleep(self.block_ms / 1000)
+            return []
         # COUNT applies per stream: for an exact total (--max-events) each
         # stream is read on its own.
         groups = [[s] for s in self._streams] if exact else self._slot_groups()
-        if not groups:
-            return []
         if len(groups) == 1:
             return self._new_from(groups[0], count, self.block_ms)
         for streams in groups:
