@@ -279,7 +279,7 @@ class _Metrics:
             return value
         return "_other"
 
-    def batch(self, verdicts: list[EventVerdict], summary: Summary, seconds: float) -> None:
+    def batch(self, verdicts: list[EventVerdict], summary: Summary, seconds: float | None) -> None:
         tally = collections.Counter(
             (_verdict_class(verdict), verdict.op, verdict.writer) for verdict in verdicts
         )
@@ -296,7 +296,8 @@ class _Metrics:
                 by_kind[(schema, kind)] += group.events
             for labels, count in by_kind.items():
                 counter.labels(*labels).inc(count)
-        self.batch_seconds.observe(seconds)
+        if seconds is not None:  # unknown for a commit settled after a lost reply
+            self.batch_seconds.observe(seconds)
 
     def render(self) -> bytes:
         from prometheus_client import generate_latest
@@ -395,7 +396,6 @@ class _InDoubt(NamedTuple):
     verdicts: list[EventVerdict]
     trimmed: int
     quarantined: int
-    seconds: float
 
 
 class Sidecar:
@@ -439,7 +439,7 @@ class Sidecar:
         self.trimmed = 0
         self.quarantined = 0
         self.lost = 0
-        self.batches = 0
+        self._commits = 0
         self.ready = False
         self.redis_up = False
         self._secret = secret_of(options.url, options.password)
@@ -759,8 +759,8 @@ class Sidecar:
         # be read and counted again. Only once Redis says it happened does the
         # batch join this consumer's own summary.
         while True:
-            self.batches += 1
-            token = f"{self._run_id}:{self.batches}"
+            self._commits += 1
+            token = f"{self._run_id}:{self._commits}"
             # Until the reply is in, the commit may or may not have happened.
             self._doubt = _InDoubt(
                 batch.stream,
@@ -769,7 +769,6 @@ class Sidecar:
                 verdicts,
                 len(trimmed),
                 len(quarantine),
-                time.perf_counter() - started,
             )
             with self._errors(f"committing a batch of stream {batch.stream!r}"):
                 lost = fleet.commit(
@@ -835,7 +834,7 @@ class Sidecar:
             self.metrics.trimmed.inc(trimmed)
         if quarantined:
             self.metrics.quarantined.inc(quarantined)
-        seconds = time.perf_counter() - started if started is not None else 0.0
+        seconds = time.perf_counter() - started if started is not None else None
         self.metrics.batch(verdicts, summary, seconds)
 
     # -- periodic work -------------------------------------------------------------

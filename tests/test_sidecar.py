@@ -20,8 +20,9 @@ from typer.testing import CliRunner
 
 from cdccheck.cli import app
 from cdccheck.embedded import EmbeddedRedis
+from cdccheck.pipeline import check_batch
 from cdccheck.report.json import load_report, merge_reports
-from cdccheck.sidecar import ConsumeOptions, Sidecar
+from cdccheck.sidecar import ConsumeOptions, Sidecar, _InDoubt
 from cdccheck.summary import Summary
 from tests.helpers import validate_report
 from tests.sidecar_support import (
@@ -180,6 +181,48 @@ def test_a_pattern_picks_up_streams_created_later(
         thread.join(timeout=10)
     assert not thread.is_alive()
     assert sidecar.source.streams == ["later:1"]
+
+
+def test_a_commit_whose_reply_was_lost_is_settled_by_its_token(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    seed(redis_client, "s", 30)
+    sidecar = Sidecar(engine(), options(redis_url, "s", consumer="me"))
+    sidecar._join()
+    (batch,) = sidecar.source.read()
+    summary, verdicts = Summary(), []
+    check_batch(engine(), batch.entries, summary, verdicts.append)
+    fleet = sidecar._fleet("s")
+    assert fleet.commit(consumer="me", token="went-through", ids=batch.ids, summary=summary) == []
+    # The reply never arrived: all the sidecar knows is the token it sent.
+    sidecar._doubt = _InDoubt("s", "went-through", summary, verdicts, 0, 0)
+    sidecar._settle()
+    assert sidecar.summary.totals.events == 30
+    sidecar._doubt = _InDoubt("s", "never-arrived", summary, verdicts, 0, 0)
+    sidecar._settle()
+    assert sidecar.summary.totals.events == 30  # not counted twice
+    assert sidecar._doubt is None
+    sidecar.source.close()
+
+
+def test_entries_claimed_away_mid_batch_are_left_to_their_new_owner(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    entries = seed(redis_client, "s", 20, defect_rate=0.5)
+    sidecar = Sidecar(engine(), options(redis_url, "s", consumer="slow"))
+    sidecar._join()
+    (batch,) = sidecar.source.read()
+    summary, verdicts = Summary(), []
+    check_batch(engine(), batch.entries, summary, verdicts.append)
+    stolen = [entry.id for entry in entries[:5]]
+    redis_client.xclaim("s", GROUP, "fast", 0, stolen)
+    sidecar._commit(batch, summary, verdicts, time.perf_counter())
+    assert sidecar.summary.totals.events == 15
+    assert sidecar.lost == 5
+    assert fleet_summary(redis_url, "s").totals.events == 15
+    pending = redis_client.xpending_range("s", GROUP, "-", "+", 50)
+    assert [p["message_id"].decode() for p in pending] == stolen
+    sidecar.source.close()
 
 
 # ---------------------------------------------------------------- metrics and health
