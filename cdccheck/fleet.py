@@ -454,6 +454,7 @@ class Fleet:
                 group_key = (parts[1], parts[2], parts[3])
                 group = Group(
                     *group_key,
+                    limit=summary.samples,
                     events=value,
                     first_id=spans.get(field(*parts, "first"), ""),
                     last_id=spans.get(field(*parts, "last"), ""),

@@ -50,7 +50,7 @@ from cdccheck.check import Engine
 from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
 from cdccheck.fleet import TRIMMED, Fleet, QuarantineRecord
 from cdccheck.fleet import field as fleet_field
-from cdccheck.model import EventVerdict
+from cdccheck.model import Entry, EventVerdict
 from cdccheck.pipeline import check_batch, verdict_line
 from cdccheck.sources.redis_group import (
     DEFAULT_BATCH,
@@ -66,7 +66,7 @@ from cdccheck.sources.redis_group import (
     secret_of,
 )
 from cdccheck.sources.redis_range import redact_url
-from cdccheck.summary import Summary
+from cdccheck.summary import Counters, Summary
 
 __all__ = [
     "CRASH_ENV",
@@ -184,16 +184,15 @@ def _warning(message: str, **fields: Any) -> None:
 # ---------------------------------------------------------------- metrics
 
 
-def _verdict_class(verdict: EventVerdict) -> str:
-    """One exclusive class per event, so the classes add up to the events."""
-    if not verdict.decodable:
-        return "undecodable"
-    legacy, new = bool(verdict.legacy), bool(verdict.new)
-    if legacy and new:
-        return "both_invalid"
-    if legacy:
-        return "legacy_invalid"
-    return "new_invalid" if new else "ok"
+def verdict_classes(counters: Counters) -> dict[str, int]:
+    """Report counters (where legacy_invalid and new_invalid overlap) as exclusive classes."""
+    return {
+        "ok": counters.ok,
+        "undecodable": counters.undecodable,
+        "legacy_invalid": counters.legacy_invalid - counters.both_invalid,
+        "new_invalid": counters.new_invalid - counters.both_invalid,
+        "both_invalid": counters.both_invalid,
+    }
 
 
 class _Metrics:
@@ -208,8 +207,20 @@ class _Metrics:
         self.events = Counter(
             "cdccheck_events",
             "Events checked and committed by this consumer, by exclusive verdict "
-            "(ok, undecodable, legacy_invalid, new_invalid, both_invalid), op and writer.",
-            ["verdict", "op", "writer"],
+            "(ok, undecodable, legacy_invalid, new_invalid, both_invalid).",
+            ["verdict"],
+            registry=registry,
+        )
+        self.events_by_op = Counter(
+            "cdccheck_events_by_op",
+            "Events checked and committed, by operation and exclusive verdict.",
+            ["op", "verdict"],
+            registry=registry,
+        )
+        self.events_by_writer = Counter(
+            "cdccheck_events_by_writer",
+            "Events checked and committed, by writer and exclusive verdict.",
+            ["writer", "verdict"],
             registry=registry,
         )
         self.findings = Counter(
@@ -279,14 +290,20 @@ class _Metrics:
             return value
         return "_other"
 
-    def batch(self, verdicts: list[EventVerdict], summary: Summary, seconds: float | None) -> None:
-        tally = collections.Counter(
-            (_verdict_class(verdict), verdict.op, verdict.writer) for verdict in verdicts
-        )
-        for (verdict, op, writer), count in tally.items():
-            self.events.labels(verdict, self._label("op", op), self._label("writer", writer)).inc(
-                count
-            )
+    def batch(self, summary: Summary, seconds: float | None) -> None:
+        """Count a committed batch, from its Summary alone."""
+        for verdict, count in verdict_classes(summary.totals).items():
+            if count:
+                self.events.labels(verdict).inc(count)
+        for dimension, breakdown, counter in (
+            ("op", summary.by_op, self.events_by_op),
+            ("writer", summary.by_writer, self.events_by_writer),
+        ):
+            for key, counters in breakdown.items():
+                label = self._label(dimension, key)
+                for verdict, count in verdict_classes(counters).items():
+                    if count:
+                        counter.labels(label, verdict).inc(count)
         for table, counter in (
             (summary.findings, self.findings),
             (summary.warnings, self.warnings),
@@ -393,7 +410,6 @@ class _InDoubt(NamedTuple):
     stream: str
     token: str
     summary: Summary
-    verdicts: list[EventVerdict]
     trimmed: int
     quarantined: int
 
@@ -706,53 +722,63 @@ class Sidecar:
             self.metrics.trimmed.inc(deleted)
             self._deleted_seen = self.source.deleted_on_claim
 
+    def _check(self, entries: list[Entry]) -> tuple[Summary, list[EventVerdict]]:
+        """The batch Summary, and the failing events' verdicts when they are quarantined.
+
+        Without a quarantine the pipeline counts healthy events in bulk and
+        no verdict is kept: every metric comes from the batch Summary.
+        """
+        summary = Summary(samples=self.options.samples, show_values=self.options.show_values)
+        if self.options.quarantine_stream is None:
+            check_batch(self.engine, entries, summary)
+            return summary, []
+        failing: list[EventVerdict] = []
+
+        def keep_failing(verdict: EventVerdict) -> None:
+            if not verdict.ok:
+                failing.append(verdict)
+
+        check_batch(self.engine, entries, summary, keep_failing)
+        return summary, failing
+
     def _process(self, batch: GroupBatch) -> None:
         started = time.perf_counter()
-        options = self.options
-        verdicts: list[EventVerdict] = []
-        summary = Summary(samples=options.samples, show_values=options.show_values)
         if self._crash.reached("mid-batch"):
-            check_batch(self.engine, batch.entries[: len(batch.entries) // 2], summary)
+            self._check(batch.entries[: len(batch.entries) // 2])
             self._crash.now()
-        check_batch(self.engine, batch.entries, summary, verdicts.append)
+        summary, failing = self._check(batch.entries)
         if self._crash.reached("before-commit"):
             self._crash.now()
-        self._commit(batch, summary, verdicts, started)
+        self._commit(batch, summary, failing, started)
         if self._crash.reached("after-commit"):
             self._crash.now()
 
-    def _quarantine(
-        self, batch: GroupBatch, verdicts: list[EventVerdict]
-    ) -> list[QuarantineRecord]:
-        if self.options.quarantine_stream is None:
-            return []
-        failing = {verdict.id: verdict for verdict in verdicts if not verdict.ok}
+    def _quarantine(self, batch: GroupBatch, failing: list[EventVerdict]) -> list[QuarantineRecord]:
         if not failing:
             return []
+        verdicts = {verdict.id: verdict for verdict in failing}
         return [
             QuarantineRecord(
                 entry.fields,
                 batch.stream,
                 entry.id,
                 json.dumps(
-                    verdict_line(failing[entry.id], self.options.show_values), ensure_ascii=False
+                    verdict_line(verdicts[entry.id], self.options.show_values), ensure_ascii=False
                 ),
             )
             for entry in batch.entries
-            if entry.id in failing
+            if entry.id in verdicts
         ]
 
     def _commit(
         self,
         batch: GroupBatch,
         summary: Summary,
-        verdicts: list[EventVerdict],
+        failing: list[EventVerdict],
         started: float,
     ) -> None:
         fleet = self._fleet(batch.stream)
-        ids = batch.ids
-        trimmed = list(batch.trimmed)
-        quarantine = self._quarantine(batch, verdicts)
+        quarantine = self._quarantine(batch, failing)
         # Why the XACK travels with the counts, in one atomic script (see
         # cdccheck.fleet): acknowledged without being counted, a crash would
         # lose the batch; counted without being acknowledged, the batch would
@@ -761,33 +787,26 @@ class Sidecar:
         while True:
             self._commits += 1
             token = f"{self._run_id}:{self._commits}"
+            trimmed, quarantined = len(batch.trimmed), len(quarantine)
             # Until the reply is in, the commit may or may not have happened.
-            self._doubt = _InDoubt(
-                batch.stream,
-                token,
-                summary,
-                verdicts,
-                len(trimmed),
-                len(quarantine),
-            )
+            self._doubt = _InDoubt(batch.stream, token, summary, trimmed, quarantined)
             with self._errors(f"committing a batch of stream {batch.stream!r}"):
                 lost = fleet.commit(
                     consumer=self.consumer,
                     token=token,
-                    ids=ids,
+                    ids=batch.ids,
                     summary=summary,
-                    trimmed=len(trimmed),
+                    trimmed=trimmed,
                     quarantine=quarantine,
                     quarantine_key=self.quarantine_key(batch.stream),
                     quarantine_maxlen=self.options.quarantine_maxlen,
                 )
+            self._doubt = None
             if not lost:
-                self._doubt = None
-                self._committed(summary, verdicts, len(trimmed), len(quarantine), started)
+                self._committed(summary, trimmed, quarantined, started)
                 return
             # Another consumer claimed these while this one was slow: they are
-            # its to count now. Commit the rest.
-            self._doubt = None
+            # its to count now. Check and commit the rest (rare, so checked again).
             gone = set(lost)
             self.lost += len(gone)
             self.metrics.lost.inc(len(gone))
@@ -796,15 +815,15 @@ class Sidecar:
                 stream=batch.stream,
                 entries=len(gone),
             )
-            ids = [i for i in ids if i not in gone]
-            if not ids:
+            batch = GroupBatch(
+                batch.stream,
+                [entry for entry in batch.entries if entry.id not in gone],
+                [stream_id for stream_id in batch.trimmed if stream_id not in gone],
+            )
+            if not batch.ids:
                 return
-            trimmed = [i for i in trimmed if i not in gone]
-            verdicts = [v for v in verdicts if v.id not in gone]
-            quarantine = [q for q in quarantine if q.id not in gone]
-            summary = Summary(samples=self.options.samples, show_values=self.options.show_values)
-            for verdict in verdicts:
-                summary.add(verdict)
+            summary, failing = self._check(batch.entries)
+            quarantine = self._quarantine(batch, failing)
 
     def _settle(self) -> None:
         """Decide a commit whose reply was lost, from the token it records atomically."""
@@ -814,18 +833,13 @@ class Sidecar:
             recorded = self._fleet(doubt.stream).last_token(self.consumer)
         self._doubt = None
         if recorded == doubt.token:
-            self._committed(doubt.summary, doubt.verdicts, doubt.trimmed, doubt.quarantined, None)
+            self._committed(doubt.summary, doubt.trimmed, doubt.quarantined, None)
             _info("the commit in doubt had gone through", stream=doubt.stream)
         else:
             _info("the commit in doubt had not gone through; its entries are read again")
 
     def _committed(
-        self,
-        summary: Summary,
-        verdicts: list[EventVerdict],
-        trimmed: int,
-        quarantined: int,
-        started: float | None,
+        self, summary: Summary, trimmed: int, quarantined: int, started: float | None
     ) -> None:
         self.summary = self.summary.merge(summary)
         self.trimmed += trimmed
@@ -835,7 +849,7 @@ class Sidecar:
         if quarantined:
             self.metrics.quarantined.inc(quarantined)
         seconds = time.perf_counter() - started if started is not None else None
-        self.metrics.batch(verdicts, summary, seconds)
+        self.metrics.batch(summary, seconds)
 
     # -- periodic work -------------------------------------------------------------
 

@@ -190,15 +190,15 @@ def test_a_commit_whose_reply_was_lost_is_settled_by_its_token(
     sidecar = Sidecar(engine(), options(redis_url, "s", consumer="me"))
     sidecar._join()
     (batch,) = sidecar.source.read()
-    summary, verdicts = Summary(), []
-    check_batch(engine(), batch.entries, summary, verdicts.append)
+    summary = Summary()
+    check_batch(engine(), batch.entries, summary)
     fleet = sidecar._fleet("s")
     assert fleet.commit(consumer="me", token="went-through", ids=batch.ids, summary=summary) == []
     # The reply never arrived: all the sidecar knows is the token it sent.
-    sidecar._doubt = _InDoubt("s", "went-through", summary, verdicts, 0, 0)
+    sidecar._doubt = _InDoubt("s", "went-through", summary, 0, 0)
     sidecar._settle()
     assert sidecar.summary.totals.events == 30
-    sidecar._doubt = _InDoubt("s", "never-arrived", summary, verdicts, 0, 0)
+    sidecar._doubt = _InDoubt("s", "never-arrived", summary, 0, 0)
     sidecar._settle()
     assert sidecar.summary.totals.events == 30  # not counted twice
     assert sidecar._doubt is None
@@ -212,11 +212,11 @@ def test_entries_claimed_away_mid_batch_are_left_to_their_new_owner(
     sidecar = Sidecar(engine(), options(redis_url, "s", consumer="slow"))
     sidecar._join()
     (batch,) = sidecar.source.read()
-    summary, verdicts = Summary(), []
-    check_batch(engine(), batch.entries, summary, verdicts.append)
+    summary = Summary()
+    check_batch(engine(), batch.entries, summary)
     stolen = [entry.id for entry in entries[:5]]
     redis_client.xclaim("s", GROUP, "fast", 0, stolen)
-    sidecar._commit(batch, summary, verdicts, time.perf_counter())
+    sidecar._commit(batch, summary, [], time.perf_counter())
     assert sidecar.summary.totals.events == 15
     assert sidecar.lost == 5
     assert fleet_summary(redis_url, "s").totals.events == 15
@@ -261,22 +261,38 @@ def test_metrics_parse_and_match_the_report(redis_client: redis.Redis, redis_url
         thread.join(timeout=10)
     assert not thread.is_alive()
     families = {family.name: family for family in text_string_to_metric_families(text)}
-    events = [s for s in families["cdccheck_events"].samples if s.name == "cdccheck_events_total"]
-    by_verdict: dict[str, float] = {}
-    by_op: dict[str, float] = {}
-    by_writer: dict[str, float] = {}
-    for sample in events:
-        for table, label in ((by_verdict, "verdict"), (by_op, "op"), (by_writer, "writer")):
-            table[sample.labels[label]] = table.get(sample.labels[label], 0) + sample.value
+
+    def counted(name: str, *labels: str) -> dict[tuple[str, ...], float]:
+        return {
+            tuple(sample.labels[label] for label in labels): sample.value
+            for sample in families[name].samples
+            if sample.name == f"{name}_total"
+        }
+
     totals = report["totals"]
+    exclusive = {
+        "ok": totals["ok"],
+        "undecodable": totals["undecodable"],
+        "legacy_invalid": totals["legacy_invalid"] - totals["both_invalid"],
+        "new_invalid": totals["new_invalid"] - totals["both_invalid"],
+        "both_invalid": totals["both_invalid"],
+    }
+    by_verdict = counted("cdccheck_events", "verdict")
+    assert by_verdict == {(verdict,): n for verdict, n in exclusive.items() if n}
     assert sum(by_verdict.values()) == totals["events"] == 400
-    assert by_verdict.get("ok", 0) == totals["ok"]
-    assert by_verdict.get("undecodable", 0) == totals["undecodable"]
-    assert by_verdict.get("both_invalid", 0) == totals["both_invalid"]
-    assert by_verdict.get("legacy_invalid", 0) + totals["both_invalid"] == totals["legacy_invalid"]
-    assert by_verdict.get("new_invalid", 0) + totals["both_invalid"] == totals["new_invalid"]
-    assert by_op == {op: counters["events"] for op, counters in report["by_op"].items()}
-    assert by_writer == {w: counters["events"] for w, counters in report["by_writer"].items()}
+    for dimension, table in (("op", "by_op"), ("writer", "by_writer")):
+        measured_events: dict[str, float] = {}
+        for (key, _verdict), value in counted(
+            f"cdccheck_events_by_{dimension}", dimension, "verdict"
+        ).items():
+            measured_events[key] = measured_events.get(key, 0) + value
+        assert measured_events == {k: c["events"] for k, c in report[table].items()}
+    ok_by_op = {
+        op: value
+        for (op, verdict), value in counted("cdccheck_events_by_op", "op", "verdict").items()
+        if verdict == "ok"
+    }
+    assert ok_by_op == {op: c["ok"] for op, c in report["by_op"].items() if c["ok"]}
     findings: dict[tuple[str, str], float] = {}
     for group in report["findings"]:
         key = (group["schema"], group["kind"])
