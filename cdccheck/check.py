@@ -166,10 +166,41 @@ class Engine:
                 legacy_ok = fast.valid(fast.legacy, payload) is not None
                 new_ok = fast.valid(fast.new, payload) is not None
                 proven = (LEGACY,) * legacy_ok + (NEW,) * new_ok
+                explained = self._explain_from_memory(entry.id, writer, payload, proven)
+                if explained is not None:
+                    return explained
         decoded = wire.decode(payload, encoding)
         if isinstance(decoded, wire.Undecodable):
             return _undecodable(entry.id, writer, decoded.message)
-        return self.check_value(entry.id, writer, decoded, proven_valid=proven)
+        verdict = self.check_value(entry.id, writer, decoded, proven_valid=proven)
+        if fast is not None and encoding == "json":
+            for role, findings in ((LEGACY, verdict.legacy), (NEW, verdict.new)):
+                memory = fast.explanations.get(role)
+                if memory is not None and findings:
+                    memory.learn(findings)
+        return verdict
+
+    def _explain_from_memory(
+        self, event_id: str, writer: str, payload: bytes, proven: tuple[str, ...]
+    ) -> EventVerdict | None:
+        """A verdict from remembered failure shapes, for the schemas not proven valid."""
+        fast = self.fast_path
+        assert fast is not None
+        findings: dict[str, list[Finding]] = {role: [] for role in proven}
+        event = None
+        for role in (LEGACY, NEW):
+            if role in proven:
+                continue
+            memory = fast.explanations.get(role)
+            explained = memory.explain(payload) if memory is not None else None
+            if explained is None:
+                return None
+            event, findings[role] = explained
+        if event is None or not fast.clean(payload, event):
+            return None
+        return EventVerdict(
+            event_id, fast.op_of(event), writer, True, findings[LEGACY], findings[NEW]
+        )
 
     def check_value(
         self,

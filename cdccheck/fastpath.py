@@ -42,7 +42,8 @@ from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
-from cdccheck.model import UNKNOWN
+from cdccheck.model import CONSTRAINT, FORMAT, UNKNOWN, Finding
+from cdccheck.reference import short_repr
 from cdccheck.schema import Schema
 from cdccheck.wire import SAFE_INTEGER
 
@@ -93,6 +94,8 @@ class Text:
     min_length: int = 0
     max_length: int | None = None
     patterns: tuple[str, ...] = ()
+    checks: tuple[tuple[str, str], ...] = ()
+    """The schema's own tests behind ``patterns``: ("pattern", regex) or ("format", name)."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,8 @@ class FastAcceptor:
     ops: dict[type, str] = field(default_factory=dict)
     op_attributes: dict[type, str] = field(default_factory=dict)
     key_specs: dict[type, KeySpec] = field(default_factory=dict)
+    explanations: dict[str, Explanations] = field(default_factory=dict)
+    """Per schema role, remembered failure shapes (see Explanations)."""
 
     @classmethod
     def build(cls, legacy: Schema, new: Schema, *, op_field: str = "op") -> FastAcceptor | None:
@@ -183,8 +188,19 @@ class FastAcceptor:
             both = builder.decoder(common) if common is not None else None
         if decoders == [None, None]:
             return None
+        explanations = {
+            schema.name: Explanations(shape, builder, schema.validator.format_checker)
+            for schema, shape in zip((legacy, new), shapes, strict=True)
+            if shape is not None
+        }
         return cls(
-            both, decoders[0], decoders[1], builder.ops, builder.op_attributes, builder.key_specs
+            both,
+            decoders[0],
+            decoders[1],
+            builder.ops,
+            builder.op_attributes,
+            builder.key_specs,
+            explanations,
         )
 
     @staticmethod
@@ -243,6 +259,134 @@ class FastAcceptor:
         if type(value) is list:
             return sum(self.key_count(item) for item in value)
         return 0
+
+
+class Explanations:
+    """Remembered failure shapes of one schema, each with a decoder that explains it.
+
+    A systematic drift fails the same way event after event: every Go event
+    carries timestamps the legacy ``pattern`` refuses. When the full path
+    finds only ``pattern``/``format`` failures on plain string fields, the
+    schema's shape is rebuilt without those tests at those fields and
+    compiled to a decoder. A later event that this relaxed decoder accepts is
+    valid everywhere else (the decoder is as conservative as any other), so
+    its findings are exactly the relaxed tests that fail on it, which are
+    then run with the reference's own regex and format checker.
+    """
+
+    LIMIT = 8
+    """Failure shapes remembered per schema, most recent first."""
+
+    def __init__(self, shape: Shape, builder: _DecoderBuilder, format_checker: Any) -> None:
+        self._shape = shape
+        self._builder = builder
+        self._formats = format_checker
+        self._known: dict[frozenset[tuple[str, ...]], msgspec.json.Decoder[Any] | None] = {}
+        self._patterns: dict[str, Any] = {}
+        self._checks: dict[tuple[type, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
+
+    def explain(self, payload: bytes) -> tuple[Any, list[Finding]] | None:
+        """(decoded event, findings) when a remembered shape explains ``payload``."""
+        for paths, decoder in reversed(self._known.items()):
+            if decoder is None:
+                continue
+            try:
+                event = decoder.decode(payload)
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+                continue
+            self._known[paths] = self._known.pop(paths)  # the most recent is tried first
+            return event, self._findings(event, paths)
+        return None
+
+    def learn(self, findings: list[Finding]) -> None:
+        """Remember the failure shape of ``findings`` when a relaxed decoder can explain it.
+
+        A shape that cannot be relaxed is remembered too (as None), so it is
+        not rebuilt for every event that fails that way.
+        """
+        if not findings or any(f.kind not in (CONSTRAINT, FORMAT) for f in findings):
+            return
+        paths = frozenset(
+            tuple(_unescape(part) for part in f.path.split("/")[1:]) for f in findings
+        )
+        if paths in self._known or not all(paths):
+            return
+        relaxed = _relaxed(self._shape, paths)
+        self._known[paths] = self._builder.decoder(relaxed) if relaxed is not None else None
+        while len(self._known) > self.LIMIT:
+            del self._known[next(iter(self._known))]
+
+    def _findings(self, event: Any, paths: frozenset[tuple[str, ...]]) -> list[Finding]:
+        findings = []
+        for path in sorted(paths):
+            value = event
+            for part in path:
+                attribute = self._builder.attributes.get(type(value), {}).get(part)
+                value = getattr(value, attribute) if attribute else msgspec.UNSET
+            if not isinstance(value, str):
+                continue  # absent here (an optional field), or null where allowed
+            key = (type(event), path)
+            checks = self._checks.get(key)
+            if checks is None:
+                checks = self._checks[key] = _checks_at(self._shape, path, event, self._builder)
+            for kind, spec in checks:
+                if kind == "pattern":
+                    search = self._patterns.get(spec)
+                    if search is None:
+                        search = self._patterns[spec] = re.compile(spec).search
+                    if not search(value):
+                        findings.append(Finding(CONSTRAINT, _pointer(path),
+                                                f"{short_repr(value)} does not match {spec!r}",
+                                                value))  # fmt: skip
+                elif not self._formats.conforms(value, spec):
+                    message = f"{short_repr(value)} is not a {spec!r}"
+                    findings.append(Finding(FORMAT, _pointer(path), message, value))
+        return findings
+
+
+def _unescape(part: str) -> str:
+    return part.replace("~1", "/").replace("~0", "~")
+
+
+def _pointer(path: tuple[str, ...]) -> str:
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _relaxed(shape: Shape, paths: frozenset[tuple[str, ...]]) -> Shape | None:
+    """``shape`` without the string tests at ``paths``; None if a path is no plain string."""
+    found: set[tuple[str, ...]] = set()
+
+    def walk(node: Shape, path: tuple[str, ...]) -> Shape:
+        if isinstance(node, Tagged):
+            return Tagged(node.tag_field,
+                          tuple((tag, walk(variant, path)) for tag, variant in node.variants))  # type: ignore[misc]  # fmt: skip
+        if isinstance(node, Object):
+            return Object(tuple((name, walk(member, (*path, name)), required)
+                                for name, member, required in node.fields))  # fmt: skip
+        if isinstance(node, AnyOf):
+            return AnyOf(tuple(walk(member, path) for member in node.members))
+        if isinstance(node, Text) and path in paths and node.checks:
+            found.add(path)
+            return Text(node.min_length, node.max_length)
+        return node
+
+    relaxed = walk(shape, ())
+    return relaxed if found == paths else None
+
+
+def _checks_at(shape: Shape, path: tuple[str, ...], event: Any,
+               builder: _DecoderBuilder) -> tuple[tuple[str, str], ...]:  # fmt: skip
+    """The schema's string tests at ``path``, in the variant ``event`` decoded as."""
+    node: Shape = shape
+    tag = builder.ops.get(type(event))
+    for part in path:
+        if isinstance(node, Tagged):
+            node = dict(node.variants).get(tag or "", Object(()))
+        node = next((member for name, member, _ in getattr(node, "fields", ()) if name == part),
+                    Object(()))  # fmt: skip
+        if isinstance(node, AnyOf):
+            node = next((member for member in node.members if isinstance(member, Text)), node)
+    return node.checks if isinstance(node, Text) else ()
 
 
 def _shape_or_none(schema: Schema) -> Shape | None:
@@ -314,13 +458,15 @@ class _Translator:
 
     def _text(self, node: dict[str, Any]) -> Text:
         patterns = [node["pattern"]] if "pattern" in node else []
+        checks = [("pattern", node["pattern"])] if "pattern" in node else []
         format_name = node.get("format")
         checker = self.schema.validator.format_checker
         if format_name is not None and checker is not None and format_name in checker.checkers:
             if format_name not in FORMAT_SUBSETS:
                 raise Unsupported(f"format {format_name}")
             patterns.append(FORMAT_SUBSETS[format_name])
-        return Text(node.get("minLength", 0), node.get("maxLength"), tuple(patterns))
+            checks.append(("format", format_name))
+        return Text(node.get("minLength", 0), node.get("maxLength"), tuple(patterns), tuple(checks))
 
     def _array(self, node: dict[str, Any], resolver: Any, depth: int) -> Array:
         items = node.get("items")
@@ -463,7 +609,7 @@ def meet(a: Shape, b: Shape) -> Shape | None:
     if isinstance(a, Text) and isinstance(b, Text):
         highest = [limit for limit in (a.max_length, b.max_length) if limit is not None]
         return Text(max(a.min_length, b.min_length), min(highest, default=None),
-                    a.patterns + b.patterns)  # fmt: skip
+                    a.patterns + b.patterns, a.checks + b.checks)  # fmt: skip
     if isinstance(a, Choice) or isinstance(b, Choice):
         choice, other = (a, b) if isinstance(a, Choice) else (b, a)
         assert isinstance(choice, Choice)
@@ -555,6 +701,8 @@ class _DecoderBuilder:
         self.ops: dict[type, str] = {}
         self.op_attributes: dict[type, str] = {}
         self.key_specs: dict[type, KeySpec] = {}
+        self.attributes: dict[type, dict[str, str]] = {}
+        """Per Struct type: property name -> attribute, to walk a decoded event by path."""
         self._names = 0
 
     def decoder(self, shape: Shape | None) -> msgspec.json.Decoder[Any] | None:
@@ -634,6 +782,7 @@ class _DecoderBuilder:
             options.update(tag_field=tag[0], tag=tag[1])
         struct = msgspec.defstruct(f"Fast{self._names}", fields, **options)
         self.key_specs[struct] = (always, tuple(optional), tuple(children))
+        self.attributes[struct] = {name: attribute for attribute, name in rename.items()}
         if root and tag is not None and tag[0] == self.op_field:
             self.ops[struct] = tag[1]
         elif root and op_attribute is not None:

@@ -59,6 +59,11 @@ _short.maxdict = 5
 
 def short_repr(value: Any) -> str:
     """A bounded repr for messages (payload values can be megabytes)."""
+    kind = type(value)
+    if kind is str:
+        return repr(value) if len(value) <= _short.maxstring else _short.repr(value)
+    if kind is bool or kind is float or value is None:
+        return repr(value)
     if value is ABSENT:
         return "<absent>"
     try:

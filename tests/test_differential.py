@@ -41,7 +41,9 @@ def bundled() -> tuple[Schema, Schema]:
     return legacy, new
 
 
-def assert_matches_reference(engine: Engine, payload: bytes) -> EventVerdict:
+def assert_matches_reference(
+    engine: Engine, payload: bytes, slow_engine: Engine | None = None
+) -> EventVerdict:
     """Check ``payload`` with the engine and hold every part of the verdict to the reference."""
     verdict = engine.check(Entry("1-1", {"payload": payload}))
     decoded = decode(payload)
@@ -206,6 +208,34 @@ def test_mutated_samples_match_the_reference(bundled: tuple[Schema, Schema], dat
     assert_matches_reference(engine, _json(value, style))
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_one_engine_with_remembered_failures_matches_the_reference(
+    bundled: tuple[Schema, Schema], data: Any
+) -> None:
+    """Failure shapes remembered from earlier events must explain later ones exactly."""
+    engine = Engine(*bundled)
+    slow_engine = Engine(*bundled, fast_path=False)
+    values = data.draw(st.lists(st.sampled_from(SAMPLE_VALUES), min_size=5, max_size=25))
+    for value in values:
+        for _ in range(2):  # the second time, the first one's failure shape is remembered
+            assert_matches_reference(engine, _json(data.draw(mutated(value)), 0), slow_engine)
+
+
+def test_systematic_drift_is_explained_from_memory(bundled: tuple[Schema, Schema]) -> None:
+    from cdccheck.samples import class_stream
+
+    engine = Engine(*bundled)
+    slow_engine = Engine(*bundled, fast_path=False)
+    for entry in class_stream(60, ["go.rfc3339nano", "py.space_datetime", "go.zero_time"]):
+        assert_matches_reference(engine, entry.fields["payload"], slow_engine)
+    remembered = {
+        role: len(memory._known) for role, memory in engine.fast_path.explanations.items()
+    }
+    assert remembered["legacy"] >= 1
+    assert remembered["new"] >= 1
+
+
 # ---------------------------------------------------------------- generated schemas
 
 NAMES = ["a", "b", "op", "score", "created_at", "tags"]
@@ -338,14 +368,22 @@ def _near_json() -> st.SearchStrategy[Any]:
 
 
 @SETTINGS
-@given(document=_schema_tree(), other=_schema_tree(), value=_near_json(), style=st.integers(0, 2))
+@given(
+    document=_schema_tree(),
+    other=_schema_tree(),
+    values=st.lists(_near_json(), min_size=1, max_size=4),
+    style=st.integers(0, 2),
+)
 def test_generated_schemas_match_the_reference(
-    document: Any, other: Any, value: Any, style: int
+    document: Any, other: Any, values: list[Any], style: int
 ) -> None:
-    assume(not (isinstance(value, float) and math.isnan(value)))
+    assume(not any(isinstance(value, float) and math.isnan(value) for value in values))
     legacy = schema_from(document, "legacy")
     new = schema_from(other, "new")
-    assert_matches_reference(Engine(legacy, new), _json(value, style))
+    engine = Engine(legacy, new)
+    slow_engine = Engine(legacy, new, fast_path=False)
+    for value in values * 2:  # twice: failure shapes are remembered the first time
+        assert_matches_reference(engine, _json(value, style), slow_engine)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
