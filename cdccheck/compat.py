@@ -341,7 +341,12 @@ def _merge(
             )
         )
         attempts.append(found)
-    return changes, attempts
+    order = sorted(range(len(changes)), key=lambda i: _sort_key(changes[i]))
+    return [changes[i] for i in order], [attempts[i] for i in order]
+
+
+def _sort_key(change: Change) -> tuple[list[str], str]:
+    return (change.location.pointer.split("/"), change.kind)
 
 
 # ---- the walk ---------------------------------------------------------------------------
@@ -943,13 +948,12 @@ class _Walk:
             )
         ] + [a for p in problems for a in p.attempts]
         detail = next((p.message for p in problems if p.breaking), "")
-        what = "added to" if added else "removed from"
+        state = _openness(legacy_values if added else new_values)
         return self.report(
             family,
             source_node,
             target_model.node,
-            f"property {_fmt(name)} {what} the object"
-            + (f": {detail}" if detail and not holds else ""),
+            _presence_message(f"property {_fmt(name)}", added, state, detail),
             breaking=not holds,
             source_suffix=f"/properties/{_escape(name)}" if in_source else "",
             target_suffix=f"/properties/{_escape(name)}" if in_target else "",
@@ -1313,7 +1317,13 @@ class _Walk:
             family,
             source_model.node if source_model else None,
             target_model.node,
-            f"item {index} {'added to' if added else 'removed from'} the tuple",
+            _presence_message(
+                f"tuple item {index}",
+                added,
+                _openness([n for n in [legacy_item if added else new_item] if n is not None]),
+                "",
+                rest="items after the tuple",
+            ),
             breaking=not holds,
             source_suffix=f"/{source_model.prefix_keyword}/{index}"
             if in_source and source_model
@@ -1841,6 +1851,32 @@ def _openness(values: Sequence[Node]) -> str:
     if any(v.is_false for v in values):
         return "closed"
     return "partial"
+
+
+def _presence_message(
+    what: str,
+    added: bool,
+    state: str,
+    detail: str,
+    rest: str = "patternProperties/additionalProperties",
+) -> str:
+    """Describe a property (or tuple item) declared on one side only, in legacy -> new terms."""
+    other = "legacy" if added else "new"
+    if state == "closed":
+        return (
+            f"{what} {'added' if added else 'removed'}; the {other} schema does not allow it "
+            "(closed content model)"
+        )
+    if state == "open":
+        text = (
+            f"{what} {'added' if added else 'removed'}; the {other} schema accepts any value there"
+        )
+    else:
+        text = (
+            f"{what} {'added' if added else 'removed'}; the {other} schema gives it its "
+            f"{rest} schema"
+        )
+    return f"{text} ({detail})" if detail else text
 
 
 def _added_property_kind(

@@ -1,0 +1,56 @@
+"""Shared checks for the gate tests (imported by test modules, not a plugin)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+GATE_DATA = REPO / "tests" / "data" / "gate"
+
+
+def shared_dir() -> Path:
+    """The ../shared directory (override with CDCCHECK_SHARED)."""
+    return Path(os.environ.get("CDCCHECK_SHARED", REPO.parent / "shared"))
+
+
+def validator_for_document(document: Any, draft: str | None = None) -> Any:
+    """python-jsonschema validator with the format checker, as DESIGN.md makes the reference."""
+    from jsonschema import Draft7Validator, Draft202012Validator
+    from jsonschema.validators import validator_for
+
+    default = Draft7Validator if draft == "draft-07" else Draft202012Validator
+    cls: Any = validator_for(document, default=default)
+    return cls(document, format_checker=cls.FORMAT_CHECKER)
+
+
+def assert_witnesses_verified(comparison: Any, legacy: Any, new: Any) -> int:
+    """Every witness is accepted by one side and rejected by the other; returns how many.
+
+    ``legacy`` and ``new`` are validators (anything with ``is_valid``).
+    """
+    by_role = {"legacy": legacy, "new": new}
+    checked = 0
+    for change in comparison.changes:
+        witness = change.witness
+        if witness is None:
+            assert not change.proven
+            continue
+        assert change.backward or change.forward, f"{change.kind}: witness for a harmless change"
+        accepting, rejecting = by_role[witness.accepted_by], by_role[witness.rejected_by]
+        assert witness.accepted_by != witness.rejected_by
+        assert accepting.is_valid(witness.instance), (
+            f"{change.kind} at {change.path}: {witness.accepted_by} should accept "
+            f"{witness.instance!r}"
+        )
+        assert not rejecting.is_valid(witness.instance), (
+            f"{change.kind} at {change.path}: {witness.rejected_by} should reject "
+            f"{witness.instance!r}"
+        )
+        if witness.accepted_by == "legacy":
+            assert change.backward, f"{change.kind}: legacy-only witness but not a backward break"
+        else:
+            assert change.forward, f"{change.kind}: new-only witness but not a forward break"
+        checked += 1
+    return checked
