@@ -503,7 +503,7 @@ class _Walk:
                 allowed = types_of(alternative) & (types or ALL_TYPES)
                 if allowed:
                     holds &= self._alternative(
-                        alternative, allowed, target, site.refine(alternative)
+                        alternative, allowed, target, site.refine(alternative), source
                     )
         finally:
             self.active.discard(key)
@@ -517,13 +517,19 @@ class _Walk:
         return walk
 
     def _alternative(
-        self, alt: Alternative, types: frozenset[str], target: Node, site: Site
+        self,
+        alt: Alternative,
+        types: frozenset[str],
+        target: Node,
+        site: Site,
+        whole: Sequence[Node],
     ) -> bool:
+        """One alternative of the source against the target; ``whole`` is the unexpanded source."""
         if target.is_false:
             legacy_false = not self.backward
             return self.report(
                 "SCHEMA_NARROWED" if self.backward else "SCHEMA_EXTENDED",
-                alt[0] if alt else None,
+                _pick(alt),
                 target,
                 f"the {'legacy' if legacy_false else 'new'} schema is `false` here: "
                 "it accepts nothing",
@@ -533,8 +539,8 @@ class _Walk:
             return self.include(alt, target.follow(), site, types)
         values = finite_values(alt, types)
         if values is not None:
-            return self._finite(alt, values, target, site)
-        holds = self._types(alt, types, target, site)
+            return self._finite(alt, values, target, site, whole)
+        holds = self._types(alt, types, target, site, whole)
         remaining = types & (declared_types(target.value) or ALL_TYPES)
         if target.has("enum") or target.has("const"):
             holds &= self._enum_of_infinite(alt, types, target, site)
@@ -564,12 +570,14 @@ class _Walk:
 
     # -- values, types and enums
 
-    def _finite(self, alt: Alternative, values: list[Any], target: Node, site: Site) -> bool:
+    def _finite(
+        self, alt: Alternative, values: list[Any], target: Node, site: Site, whole: Sequence[Node]
+    ) -> bool:
         rejected = [v for v in values if not target.doc.accepts(target, v)]
         source_enum = _enum_of(alt)
         target_enum = _enum_of((target,))
         legacy_enum, new_enum = self.on(source_enum, target_enum)
-        source = _enum_node(alt) or (alt[0] if alt else None)
+        source = _enum_node(alt) or _pick(alt)
         if not rejected:
             if source_enum is not None and target_enum is not None:
                 kind = _enum_kind(legacy_enum, new_enum)
@@ -602,9 +610,8 @@ class _Walk:
                 target_suffix=_enum_suffix(target),
                 source_suffix=_enum_suffix(source),
             )
-        legacy_types, new_types = self.on(_declared(alt), declared_types(target.value))
         return self.report(
-            _type_kind(legacy_types, new_types, alt, target, self.backward),
+            self._type_kind(whole, target),
             source,
             target,
             f"{'new' if self.backward else 'legacy'} rejects {_short(rejected[0])}, "
@@ -612,23 +619,44 @@ class _Walk:
             attempts=attempts,
         )
 
-    def _types(self, alt: Alternative, types: frozenset[str], target: Node, site: Site) -> bool:
+    def _type_kind(self, whole: Sequence[Node], target: Node) -> str:
+        """TYPE_/SUM_TYPE_ EXTENDED/NARROWED/CHANGED from the types each side allows."""
+        legacy, new = self.on(possible_types(*whole), possible_types(target))
+        nodes = [*whole, target]
+        several = any(
+            len(_type_list(n.value)) > 1 or n.has("anyOf") or n.has("oneOf") for n in nodes
+        )
+        if new < legacy:
+            return "SUM_TYPE_NARROWED" if several else "TYPE_NARROWED"
+        if new > legacy:
+            return "SUM_TYPE_EXTENDED" if several else "TYPE_EXTENDED"
+        return "TYPE_CHANGED"
+
+    def _types(
+        self,
+        alt: Alternative,
+        types: frozenset[str],
+        target: Node,
+        site: Site,
+        whole: Sequence[Node],
+    ) -> bool:
         target_types = declared_types(target.value)
         if target_types is None:
             return True
         source_declared = _declared(alt)
         legacy_types, new_types = self.on(source_declared, target_types)
         extra = types - target_types
-        kind = _type_kind(legacy_types, new_types, alt, target, self.backward)
+        kind = self._type_kind(whole, target)
+        source = _pick(alt, "type")
         if not extra:
             if source_declared is not None and source_declared != target_types and len(alt) == 1:
                 self.report(
-                    kind, alt[0], target, _type_message(legacy_types, new_types), breaking=False
+                    kind, source, target, _type_message(legacy_types, new_types), breaking=False
                 )
             return True
         return self.report(
             kind,
-            alt[0] if alt else None,
+            source,
             target,
             _type_message(legacy_types, new_types),
             attempts=[
@@ -648,7 +676,7 @@ class _Walk:
         allowed = _enum_of((target,)) or []
         return self.report(
             kind,
-            alt[0] if alt else None,
+            _pick(alt),
             target,
             _enum_message(legacy_enum, new_enum),
             target_suffix=_enum_suffix(target),
@@ -744,7 +772,7 @@ class _Walk:
                 )
                 holds &= self.report(
                     kind,
-                    mine[0] if mine else (alt[0] if alt else None),
+                    mine[0] if mine else (_pick(alt)),
                     target,
                     f"pattern {_fmt(legacy)} -> {_fmt(new)}"
                     if legacy and new
@@ -768,7 +796,7 @@ class _Walk:
                 )
                 holds &= self.report(
                     kind,
-                    mine[0] if mine else (alt[0] if alt else None),
+                    mine[0] if mine else (_pick(alt)),
                     target,
                     f"format {_fmt(legacy)} -> {_fmt(new)}"
                     if legacy and new
@@ -795,13 +823,15 @@ class _Walk:
             keyword = _bound_keyword(target, lower=lower)
             node = _bound_node(alt, have, lower=lower)
             legacy, new = self.on(have[0] if have else None, want[0])
+            legacy_words, new_words = self.on(_bound_words(have, lower), _bound_words(want, lower))
+            message = f"{'lower' if lower else 'upper'} bound {legacy_words} -> {new_words}"
             if ok:
                 if legacy != new:
                     self.report(
                         _bound_kind(keyword, legacy, new),
                         node,
                         target,
-                        _bound_message(keyword, legacy, new),
+                        message,
                         breaking=False,
                         target_suffix=f"/{keyword}",
                     )
@@ -814,7 +844,7 @@ class _Walk:
                 kind,
                 node,
                 target,
-                _bound_message(keyword, legacy, new),
+                message,
                 target_suffix=f"/{keyword}",
                 attempts=[self.attempt(site, partial(_near, have, want, lower), target)],
             )
@@ -841,7 +871,7 @@ class _Walk:
                 step = Fraction(str(theirs)) if theirs else Fraction(1, 2)
                 holds &= self.report(
                     kind,
-                    mine[0] if mine else (alt[0] if alt else None),
+                    mine[0] if mine else (_pick(alt)),
                     target,
                     f"multipleOf {_fmt(legacy)} -> {_fmt(new)}",
                     source_suffix="/multipleOf" if mine else "",
@@ -1135,7 +1165,7 @@ class _Walk:
             key_values = [v for m in source_models for v in m.values_for(key, exact=False)]
             holds &= self.report(
                 _set_kind("DEPENDENCY_ARRAY", legacy, new),
-                alt[0] if alt else None,
+                _pick(alt),
                 target,
                 f"when {_fmt(key)} is present, {_fmt(missing[0])} is "
                 f"{'now' if self.backward else 'no longer'} required",
@@ -1166,7 +1196,7 @@ class _Walk:
             key_values = [v for m in source_models for v in m.values_for(key, exact=False)]
             holds &= self.report(
                 "DEPENDENCY_SCHEMA_ADDED" if legacy is None else "DEPENDENCY_SCHEMA_REMOVED",
-                alt[0] if alt else None,
+                _pick(alt),
                 target,
                 f"when {_fmt(key)} is present the object must also match {schema_keyword}/{key}",
                 target_suffix=f"/{schema_keyword}/{_escape(key)}",
@@ -1211,7 +1241,7 @@ class _Walk:
         legacy, _ = self.on(None, names_schema)
         return self.report(
             "PROPERTY_NAMES_ADDED" if legacy is None else "PROPERTY_NAMES_REMOVED",
-            alt[0] if alt else None,
+            _pick(alt),
             target,
             "property names are now constrained by propertyNames"
             if legacy is None
@@ -1275,7 +1305,7 @@ class _Walk:
         ):
             holds &= self.report(
                 "UNIQUE_ITEMS_ADDED" if self.backward else "UNIQUE_ITEMS_REMOVED",
-                alt[0] if alt else None,
+                _pick(alt),
                 target,
                 "items must now be unique"
                 if self.backward
@@ -1386,7 +1416,7 @@ class _Walk:
             legacy, _ = self.on(None, wanted)
             return self.report(
                 "CONTAINS_ADDED" if legacy is None else "CONTAINS_REMOVED",
-                alt[0] if alt else None,
+                _pick(alt),
                 target,
                 "arrays must now contain a matching item"
                 if legacy is None
@@ -1473,7 +1503,7 @@ class _Walk:
                     )
                 holds &= self.report(
                     kind,
-                    alt[0] if alt else None,
+                    _pick(alt),
                     target,
                     f"no {keyword} branch of the {'new' if self.backward else 'legacy'} schema "
                     f"accepts every {_type_word(type_name)} the "
@@ -1489,7 +1519,7 @@ class _Walk:
             if len(covering) > 1 or not all(self._disjoint(alt, piece, b) for b in others):
                 holds &= self.report(
                     "ONE_OF_AMBIGUOUS",
-                    alt[0] if alt else None,
+                    _pick(alt),
                     target,
                     f"cannot prove that exactly one oneOf branch matches each "
                     f"{_type_word(type_name)} (oneOf rejects values that match two branches)",
@@ -1530,13 +1560,21 @@ class _Walk:
             kind = "NOT_ADDED" if self.backward else "NOT_REMOVED"
         return self.report(
             kind,
-            mine[0] if mine else (alt[0] if alt else None),
+            mine[0] if mine else (_pick(alt)),
             target,
             f"the {'new' if self.backward else 'legacy'} schema's `not` excludes values "
             f"the {'legacy' if self.backward else 'new'} schema accepts",
             source_suffix="/not" if mine else "",
             target_suffix="/not",
-            attempts=[self.attempt(site, lambda: self.examples(alt, types, 6), target)],
+            attempts=[
+                self.attempt(
+                    site,
+                    lambda: (
+                        self.examples([*alt, excluded], types, 4) + self.examples(alt, types, 4)
+                    ),
+                    target,
+                )
+            ],
         )
 
     def _conditional(
@@ -1578,11 +1616,20 @@ class _Walk:
             return self.include(alt, otherwise, site, types) if otherwise is not None else True
         return self.report(
             "CONDITIONAL_CHANGED",
-            alt[0] if alt else None,
+            _pick(alt),
             target,
             "an if/then/else constrains values the other schema accepts",
             target_suffix="/if",
-            attempts=[a for p in problems for a in p.attempts],
+            attempts=[
+                self.attempt(
+                    site,
+                    lambda: (
+                        self.examples([*alt, condition], types, 4) + self.examples(alt, types, 4)
+                    ),
+                    target,
+                ),
+                *(a for p in problems for a in p.attempts),
+            ],
         )
 
     def _unsupported(self, alt: Alternative, target: Node, site: Site) -> bool:
@@ -1594,7 +1641,7 @@ class _Walk:
                 continue
             holds &= self.report(
                 "UNSUPPORTED_KEYWORD_CHANGED",
-                alt[0] if alt else None,
+                _pick(alt),
                 target,
                 f"cdccheck cannot compare {keyword!r} statically; treated as breaking",
                 target_suffix=f"/{_escape(keyword)}",
@@ -1635,6 +1682,19 @@ def _escape(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
 
+def _pick(alt: Sequence[Node], *keywords: str) -> Node | None:
+    """The node of an alternative a change is best located at.
+
+    The last node carrying one of ``keywords`` (or just the last): expansion
+    appends what `$ref`s and combinators lead to after the referring node, so
+    the last is the most specific and the same from both walks.
+    """
+    for node in reversed(alt):
+        if not keywords or any(node.has(k) for k in keywords):
+            return node
+    return alt[-1] if alt else None
+
+
 def _declared(alt: Alternative) -> frozenset[str] | None:
     found: frozenset[str] | None = None
     for node in alt:
@@ -1642,24 +1702,6 @@ def _declared(alt: Alternative) -> frozenset[str] | None:
         if declared is not None:
             found = declared if found is None else found & declared
     return found
-
-
-def _type_kind(
-    legacy: frozenset[str] | None,
-    new: frozenset[str] | None,
-    alt: Alternative,
-    target: Node,
-    backward: bool,
-) -> str:
-    legacy_set = ALL_TYPES if legacy is None else legacy
-    new_set = ALL_TYPES if new is None else new
-    counts = [len(_type_list(n.value)) for n in (*alt, target) if n.has("type")]
-    several = any(c > 1 for c in counts)
-    if new_set < legacy_set:
-        return "SUM_TYPE_NARROWED" if several else "TYPE_NARROWED"
-    if new_set > legacy_set:
-        return "SUM_TYPE_EXTENDED" if several else "TYPE_EXTENDED"
-    return "TYPE_CHANGED"
 
 
 def _type_list(schema: Any) -> list[str]:
@@ -1758,6 +1800,17 @@ def _bound_message(keyword: str, legacy: Any, new: Any) -> str:
     return f"{keyword} {legacy} -> {new}"
 
 
+def _bound_words(bound: tuple[int | float, bool] | None, lower: bool) -> str:
+    if bound is None:
+        return "none"
+    keyword = (
+        ("exclusiveMinimum" if lower else "exclusiveMaximum")
+        if bound[1]
+        else ("minimum" if lower else "maximum")
+    )
+    return f"{keyword} {bound[0]}"
+
+
 def _bound_keyword(node: Node, *, lower: bool) -> str:
     plain, exclusive = ("minimum", "exclusiveMinimum") if lower else ("maximum", "exclusiveMaximum")
     found = bounds((node,), lower=lower)
@@ -1770,11 +1823,11 @@ def _bound_node(
     alt: Alternative, have: tuple[int | float, bool] | None, *, lower: bool
 ) -> Node | None:
     if have is None:
-        return alt[0] if alt else None
+        return _pick(alt)
     for node in alt:
         if bounds((node,), lower=lower) == have:
             return node
-    return alt[0] if alt else None
+    return _pick(alt)
 
 
 def _tightest(alt: Sequence[Node], keyword: str, *, lower: bool) -> tuple[int | float, Node] | None:

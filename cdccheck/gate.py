@@ -130,6 +130,8 @@ class SchemaResult:
     """(change, why it does not count)."""
     legacy_on_disk: bool = True
     """Whether ``legacy`` is a file in the working tree (not a git ref's version)."""
+    legacy_schema: Schema | None = field(default=None, repr=False)
+    new_schema: Schema | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -397,6 +399,8 @@ def _judge(
         new=new.path if new else None,
         comparison=comparison,
         legacy_on_disk=on_disk,
+        legacy_schema=legacy,
+        new_schema=new,
     )
     for change in comparison.changes:
         reason = _suppression(change, file, request)

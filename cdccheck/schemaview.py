@@ -296,13 +296,18 @@ def types_of(alternative: Alternative) -> frozenset[str]:
             allowed &= {value_type(node.value["const"])}
         if node.has("enum") and isinstance(node.value["enum"], list):
             allowed &= {value_type(v) for v in node.value["enum"]}
+        multiple = node.get("multipleOf")
+        integral = isinstance(multiple, int | float) and not isinstance(multiple, bool)
+        if integral and float(multiple).is_integer():
+            # A multiple of an integer is integral (and 1.0 counts as an integer).
+            allowed -= {FRACTION}
     return allowed
 
 
-def possible_types(node: Node) -> frozenset[str]:
-    """Over-approximation of the JSON types ``node`` accepts."""
+def possible_types(*nodes: Node) -> frozenset[str]:
+    """Over-approximation of the JSON types the conjunction of ``nodes`` accepts."""
     allowed: frozenset[str] = frozenset()
-    for alternative in alternatives([node]):
+    for alternative in alternatives(nodes):
         allowed |= types_of(alternative)
     return allowed
 
@@ -449,11 +454,8 @@ def object_model(node: Node, *, strict: bool) -> ObjectModel:
     if "additionalProperties" in value:
         additional = node.child("additionalProperties")
     elif "unevaluatedProperties" in value and node.draft == DRAFT_2020_12:
-        has_applicators = any(k in value for k in (*_IN_PLACE_APPLICATORS, "dependentSchemas"))
-        if not has_applicators:
-            additional = node.child("unevaluatedProperties")
-        elif strict:
-            names, pats = _evaluated_through_all_of(node, depth=0)
+        names, pats, everything = _evaluated(node, strict=strict, depth=0)
+        if not everything:
             additional = node.child("unevaluatedProperties")
             covered_names |= names
             covered_patterns += pats
@@ -471,24 +473,46 @@ def object_model(node: Node, *, strict: bool) -> ObjectModel:
     )
 
 
-def _evaluated_through_all_of(node: Node, depth: int) -> tuple[frozenset[str], tuple[str, ...]]:
-    """Property names and patterns every valid instance has evaluated via `allOf`/`$ref`."""
+def _evaluated(
+    node: Node, *, strict: bool, depth: int
+) -> tuple[frozenset[str], tuple[str, ...], bool]:
+    """Property names and patterns in-place applicators may evaluate, for unevaluatedProperties.
+
+    Strict: only what every valid instance has evaluated (`allOf` and `$ref`).
+    Loose: anything any applicator might evaluate, so that a name outside the
+    result is certainly unevaluated. The flag says "may evaluate every name"
+    (an applicator with its own additional/unevaluatedProperties).
+    """
     names: frozenset[str] = frozenset()
     patterns: tuple[str, ...] = ()
     if depth > 16 or not isinstance(node.value, dict):
-        return names, patterns
-    subs: list[Node] = [node.child("allOf", i) for i in range(len(node.value.get("allOf", ())))]
-    if "$ref" in node.value:
+        return names, patterns, not strict
+    value = node.value
+    subs: list[Node] = [node.child("allOf", i) for i in range(len(value.get("allOf", ())))]
+    if "$ref" in value:
         subs.append(node.follow())
+    if not strict:
+        for keyword in ("anyOf", "oneOf"):
+            subs += [node.child(keyword, i) for i in range(len(value.get(keyword, ())))]
+        subs += [node.child(k) for k in ("if", "then", "else") if k in value]
+        subs += [node.child("dependentSchemas", k) for k in value.get("dependentSchemas") or {}]
+        if "$dynamicRef" in value:
+            return names, patterns, True
     for sub in subs:
         if not isinstance(sub.value, dict):
             continue
+        if not strict and (
+            "additionalProperties" in sub.value or "unevaluatedProperties" in sub.value
+        ):
+            return names, patterns, True
         names |= frozenset(sub.value.get("properties") or {})
         patterns += tuple(sub.value.get("patternProperties") or {})
-        deeper_names, deeper_patterns = _evaluated_through_all_of(sub, depth + 1)
+        deeper_names, deeper_patterns, everything = _evaluated(sub, strict=strict, depth=depth + 1)
+        if everything:
+            return names, patterns, True
         names |= deeper_names
         patterns += deeper_patterns
-    return names, patterns
+    return names, patterns, False
 
 
 @dataclass

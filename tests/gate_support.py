@@ -11,8 +11,21 @@ GATE_DATA = REPO / "tests" / "data" / "gate"
 
 
 def shared_dir() -> Path:
-    """The ../shared directory (override with CDCCHECK_SHARED)."""
-    return Path(os.environ.get("CDCCHECK_SHARED", REPO.parent / "shared"))
+    """The ``shared`` directory next to the repository (override with CDCCHECK_SHARED).
+
+    In a git worktree "the repository" is also the main checkout the worktree
+    belongs to, so its neighbour counts too.
+    """
+    if "CDCCHECK_SHARED" in os.environ:
+        return Path(os.environ["CDCCHECK_SHARED"])
+    candidates = [REPO.parent / "shared"]
+    dot_git = REPO / ".git"
+    if dot_git.is_file():
+        # A worktree's .git file says "gitdir: <main>/.git/worktrees/<name>".
+        gitdir = Path(dot_git.read_text(encoding="utf-8").partition("gitdir:")[2].strip())
+        if gitdir.parent.name == "worktrees":
+            candidates.append(gitdir.parent.parent.parent.parent / "shared")
+    return next((c for c in candidates if c.is_dir()), candidates[0])
 
 
 def validator_for_document(document: Any, draft: str | None = None) -> Any:
