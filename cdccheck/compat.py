@@ -50,6 +50,7 @@ from cdccheck.schemaview import (
     finite_values,
     make_doc,
     object_model,
+    open_model,
     possible_types,
     same_json,
     types_of,
@@ -858,13 +859,14 @@ class _Walk:
             legacy, new = self.on(theirs, multiple)
             kind = _multiple_kind(legacy, new)
             if ok:
-                if legacy != new and len(alt) == 1:
+                if legacy != new and mine:
                     self.report(
                         kind,
-                        alt[0],
+                        mine[0],
                         target,
-                        f"multipleOf {legacy} -> {new}",
+                        f"multipleOf {_fmt(legacy)} -> {_fmt(new)}",
                         breaking=False,
+                        source_suffix="/multipleOf",
                         target_suffix="/multipleOf",
                     )
             else:
@@ -892,7 +894,7 @@ class _Walk:
         # Nodes without object keywords (a bare `$ref`, a `type`) constrain nothing here.
         source_models = [
             object_model(n, strict=False) for n in alt if n.value.keys() & _OBJECT_KEYWORDS
-        ]
+        ] or [open_model(_pick(alt))]
         target_model = object_model(target, strict=True)
         source_required: set[str] = set()
         source_declared: set[str] = set()

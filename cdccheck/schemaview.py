@@ -369,7 +369,8 @@ def _canonical(value: Any) -> Any:
 class ObjectModel:
     """What one node says about an object's properties, for one side of the comparison."""
 
-    node: Node
+    node: Node | None
+    """None for an unconstrained source (see `open_model`)."""
     properties: dict[str, Node]
     patterns: dict[str, Node]
     additional: Node | None
@@ -414,6 +415,11 @@ class ObjectModel:
         if self.additional is not None and name not in self.covered_names and not matched_pattern:
             out.append(self.additional)
         return out
+
+
+def open_model(node: Node | None) -> ObjectModel:
+    """The content model of a node without object keywords: anything goes."""
+    return ObjectModel(node, {}, {}, None, frozenset(), (), frozenset())
 
 
 def regex_search(pattern: str, text: str) -> bool | None:
