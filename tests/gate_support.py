@@ -67,3 +67,28 @@ def assert_witnesses_verified(comparison: Any, legacy: Any, new: Any) -> int:
             assert change.forward, f"{change.kind}: new-only witness but not a forward break"
         checked += 1
     return checked
+
+
+def assert_json_witnesses_verified(document: Any, legacy: Any, new: Any) -> int:
+    """The same check for `--format json` output (which side accepts follows from the flags)."""
+    checked = 0
+    for change in document["changes"]:
+        if not change["proven"]:
+            continue
+        instance = change["witness"]
+        legacy_ok, new_ok = legacy.is_valid(instance), new.is_valid(instance)
+        assert legacy_ok != new_ok, f"{change['kind']}: witness {instance!r} is not one-sided"
+        direction = "backward" if legacy_ok else "forward"
+        assert change["breaking"][direction], f"{change['kind']}: witness shows a {direction} break"
+        checked += 1
+    return checked
+
+
+def load_validators(legacy_path: Any, new_path: Any) -> tuple[Any, Any]:
+    """Reference validators for two schema files."""
+    from cdccheck.schema import load_schema
+
+    return (
+        load_schema(legacy_path, name="legacy").validator,
+        load_schema(new_path, name="new").validator,
+    )

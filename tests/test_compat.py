@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gate_support import GATE_DATA, assert_witnesses_verified, validator_for_document
 
 from cdccheck.compat import Comparison, compare, compare_documents
 from cdccheck.schema import load_schema
-from gate_support import GATE_DATA, assert_witnesses_verified, validator_for_document
 
 OBJ: dict[str, Any] = {"type": "object"}
 
@@ -281,7 +281,10 @@ def test_bundled_style_pair_explains_every_break_with_a_witness() -> None:
 def test_self_referencing_schema_terminates() -> None:
     node = {
         "type": "object",
-        "properties": {"children": {"type": "array", "items": {"$ref": "#"}}, "n": {"type": "integer"}},
+        "properties": {
+            "children": {"type": "array", "items": {"$ref": "#"}},
+            "n": {"type": "integer"},
+        },
     }
     changed = json.loads(json.dumps(node))
     changed["properties"]["n"] = {"type": "integer", "minimum": 0}

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gate_support import assert_witnesses_verified, shared_dir, validator_for_document
 
 from cdccheck.compat import compare_documents
-from gate_support import assert_witnesses_verified, shared_dir, validator_for_document
 
 CASE_FILES = (
     "diff-schema-examples.json",

@@ -14,11 +14,11 @@ import warnings
 from typing import Any
 
 import pytest
+from gate_support import validator_for_document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cdccheck.compat import compare_documents
-from gate_support import validator_for_document
 
 BASE: dict[str, Any] = {
     "type": "object",
@@ -117,9 +117,13 @@ MUTATIONS = st.one_of(
     ),
     st.tuples(
         st.just(_enum),
-        st.lists(st.sampled_from(["create", "update", "delete", "undelete"]), min_size=1, unique=True),
+        st.lists(
+            st.sampled_from(["create", "update", "delete", "undelete"]), min_size=1, unique=True
+        ),
     ),
-    st.tuples(st.just(_nullable), st.sampled_from(PROPERTIES[:5]), st.sampled_from(["anyOf", "oneOf"])),
+    st.tuples(
+        st.just(_nullable), st.sampled_from(PROPERTIES[:5]), st.sampled_from(["anyOf", "oneOf"])
+    ),
     st.tuples(st.just(_pattern), st.sampled_from([None, {"type": "integer"}, {"type": "string"}])),
     st.tuples(st.just(_unique), st.booleans()),
 )
@@ -136,7 +140,11 @@ def schemas(draw: st.DrawFn) -> dict[str, Any]:
 @settings(
     max_examples=60,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 @given(legacy=schemas(), new=schemas(), data=st.data())
 def test_compatible_verdicts_hold_on_generated_instances(
@@ -160,8 +168,7 @@ def test_compatible_verdicts_hold_on_generated_instances(
         for instance in instances:
             assert validators[source].is_valid(instance)
             assert validators[target].is_valid(instance), (
-                f"cdccheck calls {source} -> {target} compatible, but {target} rejects "
-                f"{instance!r}"
+                f"cdccheck calls {source} -> {target} compatible, but {target} rejects {instance!r}"
             )
 
 
