@@ -45,6 +45,7 @@ from cdccheck.schemaview import (
     ObjectModel,
     alternatives,
     array_model,
+    canonical,
     declared_types,
     dependencies,
     finite_values,
@@ -52,6 +53,7 @@ from cdccheck.schemaview import (
     object_model,
     open_model,
     possible_types,
+    ref_paths,
     same_json,
     types_of,
 )
@@ -386,6 +388,8 @@ class _Walk:
         self.steps: list[int] = parent.steps if parent else [0]
         self.types_cache: dict[Any, frozenset[str]] = parent.types_cache if parent else {}
         self.builder: Builder = parent.builder if parent else (builder or Builder())
+        self.canonical: dict[int, Any] = parent.canonical if parent else {}
+        self.same_cache: dict[Any, bool] = parent.same_cache if parent else {}
         self.gave_up = False
 
     # -- bookkeeping
@@ -479,6 +483,8 @@ class _Walk:
         """
         if target is None or target.is_true:
             return True
+        if len(source) == 1 and self.same(source[0], target):
+            return True
         self.steps[0] += 1
         if self.steps[0] > MAX_STEPS:
             if not self._root().gave_up:
@@ -511,6 +517,38 @@ class _Walk:
         self.done[key] = holds
         return holds
 
+    def same(self, a: Node, b: Node) -> bool:
+        """``a`` and ``b`` are the same subschema: equal JSON, and their `$ref`s lead to
+        equal subschemas too. Then every instance of one is an instance of the other."""
+        if a.flat or b.flat:
+            return False
+        key = (a.key, b.key)
+        if key in self.same_cache:
+            return self.same_cache[key]
+        self.same_cache[key] = True  # a reference cycle: equal so far
+        result = canonical(a.value, self.canonical) == canonical(b.value, self.canonical)
+        if result and isinstance(a.value, dict | list):
+            for path in ref_paths(a.value):
+                a_sub, b_sub = a.child(*path), b.child(*path)
+                if "$dynamicRef" in a_sub.value:
+                    # Resolved by the dynamic scope; equal only when the documents are.
+                    result = canonical(a.doc.validator.schema, self.canonical) == canonical(
+                        b.doc.validator.schema, self.canonical
+                    )
+                    if not result:
+                        break
+                if "$ref" not in a_sub.value:
+                    continue
+                a_target, b_target = a_sub.follow(), b_sub.follow()
+                if a_target is None or b_target is None:
+                    result = a_target is b_target
+                else:
+                    result = self.same(a_target, b_target)
+                if not result:
+                    break
+        self.same_cache[key] = result
+        return result
+
     def _root(self) -> _Walk:
         walk = self
         while walk.parent is not None:
@@ -537,7 +575,7 @@ class _Walk:
                 attempts=[self.attempt(site, lambda: self.examples(alt, types), target)],
             )
         if "$ref" in target.value and target.draft != DRAFT_2020_12:
-            return self.include(alt, target.follow(), site, types)
+            return self._through_ref(alt, types, target, site)
         values = finite_values(alt, types)
         if values is not None:
             return self._finite(alt, values, target, site, whole)
@@ -555,7 +593,7 @@ class _Walk:
         if "array" in remaining and present & _ARRAY_KEYWORDS:
             holds &= self._arrays(alt, target, site)
         if target.has("$ref"):
-            holds &= self.include(alt, target.follow(), site, types)
+            holds &= self._through_ref(alt, types, target, site)
         for i in range(len(target.get("allOf", ()))):
             holds &= self.include(alt, target.child("allOf", i), site, types)
         for keyword in ("anyOf", "oneOf"):
@@ -568,6 +606,21 @@ class _Walk:
         holds &= self._unsupported(alt, target, site)
         self._annotations(alt, target)
         return holds
+
+    def _through_ref(
+        self, alt: Alternative, types: frozenset[str], target: Node, site: Site
+    ) -> bool:
+        followed = target.follow()
+        if followed is None:
+            return self.report(
+                "UNRESOLVED_REF",
+                _pick(alt),
+                target,
+                f"$ref {target.value['$ref']!r} does not resolve without the network; "
+                "treated as breaking",
+                target_suffix="/$ref",
+            )
+        return self.include(alt, followed, site, types)
 
     # -- values, types and enums
 
@@ -706,9 +759,10 @@ class _Walk:
         lower: bool,
         candidates: Callable[[int | float | None, int | float], Iterable[Any]],
         source_value: tuple[int | float, Node] | None = None,
+        target_value: int | float | None = None,
     ) -> bool:
         """A min*/max* keyword: the target's bound must not be tighter than the source's."""
-        wanted = _num(target.get(keyword))
+        wanted = _num(target.get(keyword)) if target_value is None else target_value
         if source_value is None:
             source_value = _tightest(alt, keyword, lower=lower)
         have, have_node = source_value if source_value else (None, None)
@@ -898,12 +952,15 @@ class _Walk:
         target_model = object_model(target, strict=True)
         source_required: set[str] = set()
         source_declared: set[str] = set()
+        evaluated: set[str] = set()
         for model in source_models:
             source_required |= model.required
             source_declared |= set(model.properties)
+            evaluated |= model.extra_names
         target_required_deps, target_schema_deps = dependencies(target)
         names = sorted(
             source_declared
+            | evaluated
             | set(target_model.properties)
             | source_required
             | target_model.required
@@ -1054,11 +1111,15 @@ class _Walk:
                 attempts=[a for p in problems for a in p.attempts],
             )
         model = source_models[0]
-        for pattern, node in model.patterns.items():
+        patterns: list[tuple[str, Node | None]] = list(model.patterns.items())
+        # Names other applicators evaluate escape unevaluatedProperties: any value.
+        patterns += [(p, None) for p in model.extra_patterns]
+        for pattern, pattern_node in patterns:
             if pattern in target_model.covered_patterns:
                 continue
-            child = site.child(AnyName(pattern, names, avoid), [node])
-            ok, problems = self.trial(_Walk.include, [node], additional, child)
+            values = [pattern_node] if pattern_node is not None else []
+            child = site.child(AnyName(pattern, names, avoid), values)
+            ok, problems = self.trial(_Walk.include, values, additional, child)
             holds &= self.report(
                 "PATTERN_PROPERTY_REMOVED" if self.backward else "PATTERN_PROPERTY_ADDED",
                 model.node,
@@ -1070,8 +1131,8 @@ class _Walk:
                 else f"patternProperties {_fmt(pattern)} added: the legacy schema's "
                 "additionalProperties rejects such names",
                 breaking=not ok,
-                source_suffix=f"/patternProperties/{_escape(pattern)}",
-                attempts=[self.attempt(child, partial(self.examples, [node], None, 3), additional)]
+                source_suffix=f"/patternProperties/{_escape(pattern)}" if pattern_node else "",
+                attempts=[self.attempt(child, partial(self.examples, values, None, 3), additional)]
                 + [a for p in problems for a in p.attempts],
                 primary="legacy" if self.backward else "new",
             )
@@ -1448,6 +1509,7 @@ class _Walk:
                 site,
                 lower=True,
                 source_value=(have_min or 0, mine),
+                target_value=want_min,
                 candidates=lambda h, w: candidates(),
             )
         if want_max is not None:
@@ -1473,15 +1535,18 @@ class _Walk:
         self, alt: Alternative, types: frozenset[str], target: Node, keyword: str, site: Site
     ) -> bool:
         branches = [target.child(keyword, i) for i in range(len(target.value[keyword]))]
+        if any(n.has(keyword) and self.same(n.child(keyword), target.child(keyword)) for n in alt):
+            return True  # the source already satisfies this very combinator
         holds = True
         source_count = max([len(n.get("anyOf") or n.get("oneOf") or ()) for n in alt] + [1])
         legacy_count, new_count = self.on(source_count, len(branches))
-        for type_name in sorted(types):
-            piece = frozenset({type_name})
+        pending = self._pieces(types, branches)
+        while pending:
+            piece = pending.pop(0)
             covering: list[int] = []
             best: list[_Problem] | None = None
             for i, branch in enumerate(branches):
-                if type_name not in self.types(branch):
+                if not piece & self.types(branch):
                     continue
                 ok, problems = self.trial(_Walk.include, alt, branch, site, piece)
                 if ok:
@@ -1490,6 +1555,10 @@ class _Walk:
                         break
                 elif best is None or len(problems) < len(best):
                     best = problems
+            type_name = "|".join(sorted(_type_word(t) for t in piece))
+            if not covering and len(piece) > 1:
+                pending += [frozenset({t}) for t in sorted(piece)]
+                continue
             if not covering:
                 if self.backward:
                     kind = (
@@ -1530,6 +1599,18 @@ class _Walk:
                 )
         return holds
 
+    def _pieces(self, types: frozenset[str], branches: list[Node]) -> list[frozenset[str]]:
+        """Split the source's types so that each piece may fit one branch.
+
+        Types no branch tells apart travel together (one trial per branch, not
+        one per type); a type some branch rules out is tried on its own.
+        """
+        groups: dict[frozenset[int], set[str]] = {}
+        for type_name in sorted(types):
+            fits = frozenset(i for i, b in enumerate(branches) if type_name in self.types(b))
+            groups.setdefault(fits, set()).add(type_name)
+        return [frozenset(group) for group in groups.values()]
+
     def _disjoint(self, alt: Alternative, types: frozenset[str], other: Node) -> bool:
         """Proof that no instance of ``alt`` (within ``types``) is accepted by ``other``."""
         if not types & self.types(other):
@@ -1540,7 +1621,7 @@ class _Walk:
                 continue
             values = finite_values(branch, branch_types)
             if values is not None:
-                if any(all(n.doc.accepts(n, v) for n in alt) for v in values):
+                if any(all(n.doc.accepts(n, v, unknown=True) for n in alt) for v in values):
                     return False
                 continue
             if not _discriminated(alt, branch):
@@ -1549,6 +1630,8 @@ class _Walk:
 
     def _not(self, alt: Alternative, types: frozenset[str], target: Node, site: Site) -> bool:
         excluded = target.child("not")
+        if any(n.has("not") and self.same(n.child("not"), excluded) for n in alt):
+            return True
         if self._disjoint(alt, types, excluded):
             return True
         mine = [n for n in alt if n.has("not")]
@@ -1588,11 +1671,7 @@ class _Walk:
             return True
         condition = target.child("if")
         for node in alt:
-            if (
-                node.has("if")
-                and same_json(node.value["if"], condition.value)
-                and "$ref" not in _fmt(condition.value)
-            ):
+            if node.has("if") and self.same(node.child("if"), condition):
                 holds = True
                 if then is not None:
                     holds &= self.include(
@@ -1639,7 +1718,11 @@ class _Walk:
         for keyword, value in target.value.items():
             if keyword in _HANDLED or keyword not in target.doc.asserted:
                 continue
-            if any(n.has(keyword) and same_json(n.value[keyword], value) for n in alt):
+            # An equal `$dynamicRef` may still resolve differently (dynamic scope);
+            # identical subtrees of identical documents were accepted by `same` already.
+            if keyword != "$dynamicRef" and any(
+                n.has(keyword) and same_json(n.value[keyword], value) for n in alt
+            ):
                 continue
             holds &= self.report(
                 "UNSUPPORTED_KEYWORD_CHANGED",
@@ -2039,6 +2122,8 @@ def _model_within_pattern(
     """Names matching ``pattern`` that no `properties` mention satisfy ``constraint``."""
     if model.fully_closed:
         return True
+    if model.extra_patterns:
+        return False  # names other applicators evaluate may carry any value
     if pattern in model.patterns:
         return walk.include([model.patterns[pattern]], constraint, site)
     if model.additional is None:
@@ -2062,6 +2147,9 @@ def _model_within_additional(
     for pattern, node in model.patterns.items():
         if pattern not in target.covered_patterns:
             checks.append(walk.include([node], additional, site))
+    for pattern in model.extra_patterns:
+        if pattern not in target.covered_patterns:
+            checks.append(walk.include([], additional, site))
     return all(checks)
 
 
@@ -2085,7 +2173,9 @@ def _discriminated(alt: Alternative, branch: Alternative) -> bool:
         alt_values = [v for m in alt_models for v in m.values_for(name, exact=True)]
         if any(v.is_false for v in alt_values):
             return True
-        if alt_values and not any(all(n.doc.accepts(n, v) for n in alt_values) for v in allowed):
+        if alt_values and not any(
+            all(n.doc.accepts(n, v, unknown=True) for n in alt_values) for v in allowed
+        ):
             return True
     return False
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag
@@ -115,8 +116,13 @@ class Doc:
     def root(self) -> Node:
         return Node(self.validator.schema, self, self.origin, "", self.resolver)
 
-    def accepts(self, node: Node, instance: Any) -> bool:
-        """Whether python-jsonschema (the reference) accepts ``instance`` under ``node``."""
+    def accepts(self, node: Node, instance: Any, *, unknown: bool = False) -> bool:
+        """Whether python-jsonschema (the reference) accepts ``instance`` under ``node``.
+
+        ``unknown`` is the answer when the reference itself fails (a pattern
+        Python cannot compile, an unresolvable reference): callers pick the
+        answer that errs towards reporting a break.
+        """
         key = (id(node.value), id(node.resolver))
         validator = self._validators.get(key)
         if validator is None:
@@ -124,7 +130,10 @@ class Doc:
                 return node.value
             validator = self.validator.evolve(schema=node.value, _resolver=node.resolver)
             self._validators[key] = validator
-        return bool(validator.is_valid(instance))
+        try:
+            return bool(validator.is_valid(instance))
+        except Exception:  # the reference cannot decide; see `unknown`
+            return unknown
 
     def locate(self, target: Any, ref: str, near: Node) -> tuple[str, str]:
         """File and JSON Pointer of a `$ref` target, for messages and annotations."""
@@ -170,10 +179,15 @@ class Node:
     file: str
     pointer: str
     resolver: Any = field(repr=False)
+    flat: bool = False
+    """Stands only for its own keywords: its combinators were already taken apart."""
 
-    @property
-    def key(self) -> tuple[int, str, str]:
-        return (id(self.doc), self.file, self.pointer)
+    @cached_property
+    def key(self) -> tuple[int, str, str, bool]:
+        return (id(self.doc), self.file, self.pointer, self.flat)
+
+    def flattened(self) -> Node:
+        return replace(self, flat=True)
 
     @property
     def draft(self) -> str:
@@ -195,10 +209,19 @@ class Node:
             resolver = resolver.in_subresource(_specification(self.draft).create_resource(value))
         return Node(value, self.doc, self.file, self.pointer + json_pointer(parts), resolver)
 
-    def follow(self, keyword: str = "$ref") -> Node:
-        """The node a `$ref` (or `$dynamicRef`, resolved statically) points at."""
+    def follow(self, keyword: str = "$ref") -> Node | None:
+        """The node a `$ref` (or `$dynamicRef`, resolved statically) points at.
+
+        None when it does not resolve here (a remote or metaschema URI: loading
+        a schema refuses those, bare documents may still carry them).
+        """
+        from referencing.exceptions import Unresolvable
+
         ref = self.value[keyword]
-        resolved = self.resolver.lookup(ref)
+        try:
+            resolved = self.resolver.lookup(ref)
+        except Unresolvable:
+            return None
         file, pointer = self.doc.locate(resolved.contents, ref, self)
         return Node(resolved.contents, self.doc, file, pointer, resolved.resolver)
 
@@ -250,11 +273,13 @@ def _union(a: Alternative, b: Alternative) -> Alternative:
     return a + tuple(n for n in b if n.key not in seen)
 
 
-def _expand(node: Node, expanding: frozenset[tuple[int, str, str]]) -> list[Alternative]:
+def _expand(node: Node, expanding: frozenset[Any]) -> list[Alternative]:
     if node.is_false:
         return []
     if not isinstance(node.value, dict):
         return [()]
+    if node.flat:
+        return [(node,)]
     if node.key in expanding:
         # A reference cycle at one instance position: assume nothing more.
         return [()]
@@ -262,10 +287,13 @@ def _expand(node: Node, expanding: frozenset[tuple[int, str, str]]) -> list[Alte
     value = node.value
     if "$ref" in value and node.draft != DRAFT_2020_12:
         # Before 2019-09 a `$ref` replaces its siblings.
-        return _expand(node.follow(), expanding)
-    parts: list[list[Alternative]] = [[(node,)]]
+        target = node.follow()
+        return [()] if target is None else _expand(target, expanding)
+    parts: list[list[Alternative]] = [[(node.flattened(),)]]
     if "$ref" in value:
-        parts.append(_expand(node.follow(), expanding))
+        target = node.follow()
+        if target is not None:
+            parts.append(_expand(target, expanding))
     for i in range(len(value.get("allOf", ()))):
         parts.append(_expand(node.child("allOf", i), expanding))
     for keyword in ("anyOf", "oneOf"):
@@ -338,7 +366,7 @@ def finite_values(alternative: Alternative, types: frozenset[str]) -> list[Any] 
     for candidate in candidates:
         if value_type(candidate) not in types:
             continue
-        if all(node.doc.accepts(node, candidate) for node in alternative) and not any(
+        if all(node.doc.accepts(node, candidate, unknown=True) for node in alternative) and not any(
             same_json(candidate, k) for k in kept
         ):
             kept.append(candidate)
@@ -347,19 +375,47 @@ def finite_values(alternative: Alternative, types: frozenset[str]) -> list[Any] 
 
 def same_json(a: Any, b: Any) -> bool:
     """JSON equality that tells `1` from `true` (Python's == does not)."""
-    return _canonical(a) == _canonical(b)
+    return canonical(a) == canonical(b)
 
 
-def _canonical(value: Any) -> Any:
+def canonical(value: Any, cache: dict[int, Any] | None = None) -> Any:
+    """A hashable form of a JSON value; equal forms mean equal JSON.
+
+    ``cache`` (keyed by object id) is for values that live as long as it does.
+    """
+    if cache is not None and isinstance(value, dict | list):
+        found = cache.get(id(value))
+        if found is None:
+            found = cache[id(value)] = _canonical(value, cache)
+        return found
+    return _canonical(value, cache)
+
+
+def _canonical(value: Any, cache: dict[int, Any] | None) -> Any:
     if isinstance(value, bool) or value is None:
         return ("b", value)
     if isinstance(value, int | float):
-        return ("n", float(value))
+        return ("n", value)
     if isinstance(value, dict):
-        return ("o", tuple(sorted((k, _canonical(v)) for k, v in value.items())))
+        return ("o", tuple(sorted((k, canonical(v, cache)) for k, v in value.items())))
     if isinstance(value, list):
-        return ("a", tuple(_canonical(v) for v in value))
+        return ("a", tuple(canonical(v, cache) for v in value))
     return ("s", value)
+
+
+def ref_paths(value: Any) -> list[tuple[str | int, ...]]:
+    """Relative paths of the subschemas of ``value`` that hold a `$ref` or `$dynamicRef`."""
+    found: list[tuple[str | int, ...]] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        current, path = stack.pop()
+        if isinstance(current, dict):
+            if isinstance(current.get("$ref"), str) or isinstance(current.get("$dynamicRef"), str):
+                found.append(path)
+            stack.extend((v, (*path, k)) for k, v in current.items())
+        elif isinstance(current, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(current))
+    return found
 
 
 # ---- content models -----------------------------------------------------------------
@@ -391,7 +447,23 @@ class ObjectModel:
     @property
     def fully_closed(self) -> bool:
         """No name outside `properties` can occur."""
-        return self.additional is not None and self.additional.is_false and not self.patterns
+        return (
+            self.additional is not None
+            and self.additional.is_false
+            and not self.patterns
+            and not self.extra_names
+            and not self.extra_patterns
+        )
+
+    @property
+    def extra_names(self) -> frozenset[str]:
+        """Names other applicators evaluate (for `unevaluatedProperties`), with no schema here."""
+        return self.covered_names - set(self.properties)
+
+    @property
+    def extra_patterns(self) -> tuple[str, ...]:
+        """Patterns other applicators evaluate, with no schema here."""
+        return tuple(p for p in self.covered_patterns if p not in self.patterns)
 
     def values_for(self, name: str, *, exact: bool) -> list[Node]:
         """The subschemas a property called ``name`` must satisfy.
@@ -496,7 +568,10 @@ def _evaluated(
     value = node.value
     subs: list[Node] = [node.child("allOf", i) for i in range(len(value.get("allOf", ())))]
     if "$ref" in value:
-        subs.append(node.follow())
+        target = node.follow()
+        if target is None:
+            return names, patterns, not strict
+        subs.append(target)
     if not strict:
         for keyword in ("anyOf", "oneOf"):
             subs += [node.child(keyword, i) for i in range(len(value.get(keyword, ())))]
