@@ -199,6 +199,7 @@ class Change:
 
     @property
     def location(self) -> Location:
+        """Where the change is: in the new schema, or in the legacy one for a removal."""
         chosen = self.new if self.primary == "new" else self.legacy
         fallback = self.legacy if chosen is self.new else self.new
         found = chosen or fallback
@@ -243,6 +244,7 @@ class Comparison:
         return not any(c.forward for c in self.changes)
 
     def compatible(self, mode: str = FULL) -> bool:
+        """No change breaks compatibility in ``mode`` (backward, forward or full)."""
         return not any(c.breaks(mode) for c in self.changes)
 
 

@@ -78,6 +78,7 @@ class Ignore:
     file: str | None = None
 
     def matches(self, change: Change, file: str) -> bool:
+        """Whether this exception covers ``change`` found in ``file``."""
         if self.kind is not None and change.kind != self.kind:
             return False
         if self.file is not None and Path(self.file) != Path(file):
@@ -145,6 +146,7 @@ class GateResult:
 
     @property
     def changes(self) -> list[Change]:
+        """Every change that counts, over all compared files."""
         return [c for s in self.schemas for c in s.changes]
 
     @property
@@ -162,6 +164,7 @@ class GateResult:
 
     @property
     def corpus_failures(self) -> int:
+        """Corpus events that ``fail_on`` counts (0 without a corpus)."""
         return corpus_failures(self.corpus, self.fail_on)
 
     @property

@@ -241,7 +241,6 @@ class Builder:
 
     def array(self, nodes: Sequence[Node], length: int | None, depth: int = 0) -> Any:
         """An array of ``length`` items (default: the shortest allowed) valid item by item."""
-        models = [array_model(n, strict=True) for n in nodes]
         if length is None:
             wanted = [_number(n.get("minItems")) or 0 for n in nodes]
             wanted += [_number(n.get("minContains", 1)) or 0 for n in nodes if n.has("contains")]
@@ -265,7 +264,6 @@ class Builder:
             if value is NOTHING:
                 return NOTHING
             items = [value, *items[1:]] if items else [value]
-        del models
         return items
 
     def item_nodes(self, nodes: Sequence[Node], index: int) -> list[Node]:

@@ -195,6 +195,7 @@ def to_json(result: GateResult) -> dict[str, Any]:
 
 
 def render_json(result: GateResult) -> str:
+    """`to_json` as indented JSON text."""
     return json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
 
 
