@@ -346,8 +346,20 @@ def _merge(
             )
         )
         attempts.append(found)
-    order = sorted(range(len(changes)), key=lambda i: _sort_key(changes[i]))
-    return [changes[i] for i in order], [attempts[i] for i in order]
+    # A definition reached through several `$ref`s is one change to the reader.
+    unique: dict[tuple[str, Location, bool, bool], int] = {}
+    kept_changes: list[Change] = []
+    kept_attempts: list[list[Attempt]] = []
+    for change, found in zip(changes, attempts, strict=True):
+        place = (change.kind, change.location, change.backward, change.forward)
+        if place in unique:
+            kept_attempts[unique[place]].extend(found)
+            continue
+        unique[place] = len(kept_changes)
+        kept_changes.append(change)
+        kept_attempts.append(found)
+    order = sorted(range(len(kept_changes)), key=lambda i: _sort_key(kept_changes[i]))
+    return [kept_changes[i] for i in order], [kept_attempts[i] for i in order]
 
 
 def _sort_key(change: Change) -> tuple[list[str], str]:
@@ -831,9 +843,9 @@ class _Walk:
                     kind,
                     mine[0] if mine else (_pick(alt)),
                     target,
-                    f"pattern {_fmt(legacy)} -> {_fmt(new)}"
+                    f"pattern {_short(legacy)} -> {_short(new)}"
                     if legacy and new
-                    else f"pattern {_fmt(legacy or new)} {'added' if new else 'removed'}",
+                    else f"pattern {_short(legacy or new)} {'added' if new else 'removed'}",
                     source_suffix="/pattern" if mine else "",
                     target_suffix="/pattern",
                     attempts=[self.attempt(site, lambda: [*seeds, "", "a", "0", "-", " "], target)],

@@ -123,17 +123,19 @@ class Doc:
         Python cannot compile, an unresolvable reference): callers pick the
         answer that errs towards reporting a break.
         """
+        try:
+            return bool(self.validator_for(node).is_valid(instance))
+        except Exception:  # the reference cannot decide; see `unknown`
+            return unknown
+
+    def validator_for(self, node: Node) -> Validator:
+        """The reference validator for one subschema (built once, with its resolver)."""
         key = (id(node.value), id(node.resolver))
         validator = self._validators.get(key)
         if validator is None:
-            if isinstance(node.value, bool):
-                return node.value
             validator = self.validator.evolve(schema=node.value, _resolver=node.resolver)
             self._validators[key] = validator
-        try:
-            return bool(validator.is_valid(instance))
-        except Exception:  # the reference cannot decide; see `unknown`
-            return unknown
+        return validator
 
     def locate(self, target: Any, ref: str, near: Node) -> tuple[str, str]:
         """File and JSON Pointer of a `$ref` target, for messages and annotations."""

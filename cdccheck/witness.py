@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from cdccheck.model import ABSENT
+from cdccheck.model import ABSENT, json_pointer
 from cdccheck.schemaview import (
     ALL_TYPES,
     FRACTION,
@@ -149,6 +149,22 @@ class Witness:
     instance: Any
     accepted_by: str
     rejected_by: str
+    path: str = ""
+    """JSON Pointer to the part of the instance that shows the change."""
+
+    @property
+    def focus(self) -> Any:
+        """The value at `path` (the instance itself at the root); ABSENT when not there."""
+        value = self.instance
+        for part in self.path.split("/")[1:] if self.path else []:
+            key = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+                value = value[int(key)]
+            elif isinstance(value, dict) and key in value:
+                value = value[key]
+            else:
+                return ABSENT
+        return value
 
 
 @dataclass
@@ -225,6 +241,19 @@ class Builder:
             if value is NOTHING:
                 return NOTHING
             obj[name] = value
+        # Requirements that depend on values (if/then, dependentSchemas) show up as
+        # validation errors; add what they ask for, a few rounds at most.
+        for _ in range(4):
+            missing = sorted(_missing_required(nodes, obj) - set(obj))
+            if not missing:
+                break
+            for name in missing:
+                value = self.example(
+                    [v for m in models for v in m.values_for(name, exact=True)], None, depth + 1
+                )
+                if value is NOTHING:
+                    return NOTHING
+                obj[name] = value
         wanted = max([_number(n.get("minProperties")) or 0 for n in nodes] + [count or 0])
         optional = sorted({name for m in models for name in m.properties} - set(obj))
         extra = (f"x{i}" for i in range(1000))
@@ -293,6 +322,22 @@ class Builder:
                 continue
             return name
         return None
+
+
+def _missing_required(nodes: Sequence[Node], obj: dict[str, Any]) -> set[str]:
+    """Names the reference reports as missing from ``obj`` itself (not from its members)."""
+    missing: set[str] = set()
+    for node in nodes:
+        if isinstance(node.value, bool):
+            continue
+        try:
+            errors = list(node.doc.validator_for(node).iter_errors(obj))
+        except Exception:  # the reference cannot decide; nothing to learn here
+            continue
+        for error in errors:
+            if error.validator == "required" and not error.path:
+                missing |= {n for n in error.validator_value if isinstance(n, str)}
+    return missing
 
 
 def _valid(nodes: Sequence[Node], value: Any) -> bool:
@@ -491,9 +536,12 @@ def _category_char(category: Any, c: Any) -> str:
 # ---- placing a candidate into a whole instance -------------------------------------
 
 
-def place(root: Any, site: Site, candidate: Any, builder: Builder) -> Any:
-    """``root`` with ``candidate`` at ``site`` (missing containers are built), or NOTHING."""
-    return _place(root, site.positions(), 0, candidate, builder)
+def place(root: Any, site: Site, candidate: Any, builder: Builder) -> tuple[Any, str]:
+    """``root`` with ``candidate`` at ``site`` (missing containers are built), or NOTHING;
+    and the JSON Pointer of the place (property names invented for the site included)."""
+    keys: list[str | int] = []
+    placed = _place(root, site.positions(), 0, candidate, builder=builder, keys=keys)
+    return placed, json_pointer(keys)
 
 
 def _place(
@@ -501,7 +549,9 @@ def _place(
     positions: list[tuple[str | int | AnyName | None, tuple[Node, ...]]],
     depth: int,
     candidate: Any,
+    *,
     builder: Builder,
+    keys: list[str | int],
 ) -> Any:
     nodes = positions[depth][1]
     if depth == len(positions) - 1:
@@ -522,7 +572,8 @@ def _place(
                 return NOTHING
             items.append(filler)
         current = items[key] if key < len(items) else ABSENT
-        new = _place(current, positions, depth + 1, candidate, builder)
+        keys.append(key)
+        new = _place(current, positions, depth + 1, candidate, builder=builder, keys=keys)
         if new is NOTHING:
             return NOTHING
         if new is DELETE:
@@ -540,7 +591,8 @@ def _place(
     name = key if isinstance(key, str) else builder.name_for(key, obj) if key else None
     if name is None:
         return NOTHING
-    new = _place(obj.get(name, ABSENT), positions, depth + 1, candidate, builder)
+    keys.append(name)
+    new = _place(obj.get(name, ABSENT), positions, depth + 1, candidate, builder=builder, keys=keys)
     if new is NOTHING:
         return NOTHING
     if new is DELETE:
@@ -581,7 +633,7 @@ class Searcher:
             self._roots[role] = self.builder.example([doc.root])
         return self._roots[role]
 
-    def verify(self, instance: Any, source_role: str) -> Witness | None:
+    def verify(self, instance: Any, source_role: str, path: str = "") -> Witness | None:
         """A Witness when the reference accepts ``instance`` as ``source_role`` only."""
         if instance is NOTHING or instance is DELETE or instance is ABSENT:
             return None
@@ -591,7 +643,7 @@ class Searcher:
             if accepting.validator.is_valid(instance) and not rejecting.validator.is_valid(
                 instance
             ):
-                return Witness(instance, accepting.role, rejecting.role)
+                return Witness(instance, accepting.role, rejecting.role, path)
         except Exception:
             return None
         return None
@@ -604,8 +656,8 @@ class Searcher:
         except Exception:
             return None
         for candidate in candidates:
-            instance = place(start, attempt.site, candidate, self.builder)
-            found = self.verify(instance, attempt.source_role)
+            instance, path = place(start, attempt.site, candidate, self.builder)
+            found = self.verify(instance, attempt.source_role, path)
             if found is not None:
                 return found
         return None
@@ -624,9 +676,8 @@ class Searcher:
         root = self._root(attempt.source_role)
         start = ABSENT if root is NOTHING else root
         for value in values:
-            found = self.verify(
-                place(start, attempt.site, value, self.builder), attempt.source_role
-            )
+            instance, path = place(start, attempt.site, value, self.builder)
+            found = self.verify(instance, attempt.source_role, path)
             if found is not None:
                 return found
         return None

@@ -293,3 +293,17 @@ def test_self_referencing_schema_terminates() -> None:
     [change] = [c for c in comparison.changes if c.backward]
     assert change.kind == "MINIMUM_ADDED"
     assert change.proven
+
+
+def test_bundled_comment_pair_explains_every_break_with_a_witness() -> None:
+    """The bundled domain (schemas/comment/): every break proven (issue 4, "done when")."""
+    directory = GATE_DATA.parent.parent.parent / "schemas" / "comment"
+    if not (directory / "legacy.json").is_file() or not (directory / "new.json").is_file():
+        pytest.skip(f"bundled comment schemas not in this checkout ({directory})")
+    legacy = load_schema(directory / "legacy.json", name="legacy")
+    new = load_schema(directory / "new.json", name="new")
+    comparison = compare(legacy, new)
+    assert_witnesses_verified(comparison, legacy.validator, new.validator)
+    breaking = [c for c in comparison.changes if c.backward or c.forward]
+    assert breaking
+    assert [c.kind for c in breaking if not c.proven] == []

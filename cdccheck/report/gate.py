@@ -29,6 +29,7 @@ from xml.etree import ElementTree as ET
 
 from cdccheck.compat import BACKWARD, FORWARD
 from cdccheck.gate import Change, GateResult, SchemaResult
+from cdccheck.model import ABSENT
 
 FORMATS = ("text", "json", "markdown", "junit", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -101,7 +102,14 @@ def _proof(change: Change) -> str:
     if change.witness is None:
         return "suspected (no witness found)"
     w = change.witness
-    return f"proven: {w.accepted_by} accepts, {w.rejected_by} rejects {_witness_text(change)}"
+    text = f"proven: {w.accepted_by} accepts, {w.rejected_by} rejects {_witness_text(change)}"
+    if w.path:
+        focus = w.focus
+        shown = "absent" if focus is ABSENT else json.dumps(_abridged(focus), ensure_ascii=False)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        text += f" (at {w.path}: {shown})"
+    return text
 
 
 def _verdict(result: GateResult) -> str:
