@@ -463,6 +463,8 @@ def _load_against(
     ref: str, paths: Sequence[str]
 ) -> list[tuple[str, Schema | None, Schema | None, bool]]:
     directory = Path.cwd()
+    if ref.startswith("-"):
+        raise ConfigError(f"--against {ref}: a git ref cannot start with '-'")
     top_run = _git(directory, "rev-parse", "--show-toplevel")
     if top_run.returncode != 0:
         raise ConfigError(f"--against {ref}: {directory} is not inside a git repository")
