@@ -56,6 +56,8 @@ class Schema:
     encoding: str
     validator: Validator = field(repr=False)
     """python-jsonschema validator with the format checker: the reference."""
+    registry: Any = field(default=None, repr=False)
+    """The `referencing` registry the validator resolves `$ref` with (the gate walks it too)."""
 
     @property
     def validator_class(self) -> type[Validator]:
@@ -131,6 +133,7 @@ def load_schema_bytes(
         draft=draft,
         encoding=chosen,
         validator=validator,
+        registry=registry,
     )
 
 

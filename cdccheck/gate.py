@@ -1,0 +1,567 @@
+"""The CI schema-drift gate: compare schemas statically, optionally replay a corpus.
+
+`run_gate` takes a `GateRequest` (what to compare, in which mode) and returns
+a `GateResult`: per schema file the `Comparison` from `cdccheck.compat`, the
+changes a configuration allows or ignores set aside with their reason, and
+the corpus report when one was run. Two ways to say what to compare:
+
+* a pair: ``--legacy A --new B`` (or pairs from the configuration);
+* ``--against GIT_REF``: every schema file under ``schemas/`` (or the given
+  paths) against its version at that ref, read with ``git show`` so relative
+  `$ref`s resolve at the same ref; added and removed files are reported.
+
+Configuration lives in ``[tool.cdccheck]`` of ``pyproject.toml`` or at the top
+of a ``cdccheck.toml``; gate settings go under ``gate``::
+
+    [tool.cdccheck]
+    legacy = "schemas/comment/legacy.json"   # the default pair, shared with `check`
+    new = "schemas/comment/new.json"
+
+    [tool.cdccheck.gate]
+    mode = "full"                            # backward | forward | full
+    fail-on = "any"                          # corpus findings: any | legacy | new | none
+    allow = ["DESCRIPTION_CHANGED"]          # change kinds that never fail the gate
+    schemas = ["schemas"]                    # what --against compares
+    pairs = [{legacy = "a.json", new = "b.json"}]
+
+    [[tool.cdccheck.gate.ignore]]
+    path = "/properties/legacy_id"           # JSON Pointer; covers everything under it
+    kind = "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"   # optional
+    file = "schemas/comment/new.json"        # optional
+    reason = "consumers stopped reading it (ticket 123)"  # required
+
+Command-line flags override the configuration, which overrides the defaults.
+The corpus run is injected (``corpus_check``) so this module does not depend
+on the check engine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+from cdccheck.compat import (
+    BACKWARD,
+    FORWARD,
+    FULL,
+    MODES,
+    Change,
+    Comparison,
+    Location,
+    compare,
+)
+from cdccheck.errors import ConfigError
+from cdccheck.schema import Schema, load_schema, load_schema_bytes
+from cdccheck.schemaview import walk_refs
+
+FAIL_ON = ("any", "legacy", "new", "none")
+DEFAULT_SCHEMA_ROOTS = ("schemas",)
+CONFIG_FILES = ("cdccheck.toml", "pyproject.toml")
+
+CorpusCheck = Callable[[Sequence[str], Schema, Schema], Mapping[str, Any] | None]
+"""Runs the check engine over corpus files under (legacy, new); returns its report."""
+
+
+@dataclass(frozen=True)
+class Ignore:
+    """A configured exception: changes at (or under) ``path`` do not fail the gate."""
+
+    path: str
+    reason: str
+    kind: str | None = None
+    file: str | None = None
+
+    def matches(self, change: Change, file: str) -> bool:
+        """Whether this exception covers ``change`` found in ``file``."""
+        if self.kind is not None and change.kind != self.kind:
+            return False
+        if self.file is not None and Path(self.file) != Path(file):
+            return False
+        pointers = [loc.pointer for loc in (change.legacy, change.new) if loc is not None]
+        return any(p == self.path or p.startswith(self.path.rstrip("/") + "/") for p in pointers)
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """What ``[tool.cdccheck]`` / ``cdccheck.toml`` says about the gate."""
+
+    source: str | None = None
+    mode: str | None = None
+    fail_on: str | None = None
+    allow: frozenset[str] = frozenset()
+    ignores: tuple[Ignore, ...] = ()
+    pairs: tuple[tuple[str, str], ...] = ()
+    schemas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GateRequest:
+    """A fully resolved gate run (flags over configuration over defaults)."""
+
+    pairs: tuple[tuple[str, str], ...] = ()
+    against: str | None = None
+    paths: tuple[str, ...] = ()
+    mode: str = FULL
+    corpus: tuple[str, ...] = ()
+    fail_on: str = "any"
+    allow: frozenset[str] = frozenset()
+    ignores: tuple[Ignore, ...] = ()
+
+
+@dataclass
+class SchemaResult:
+    """The gate's verdict on one schema file (or one legacy/new pair)."""
+
+    file: str
+    """The schema as the run names it: the new side's path (the legacy one if removed)."""
+    legacy: str | None
+    """Where the legacy version came from (a path, or ``REF:path``); None if added."""
+    new: str | None
+    """Where the new version came from; None if the file was removed."""
+    comparison: Comparison
+    changes: list[Change] = field(default_factory=list)
+    """Changes that count: everything but what the configuration allows or ignores."""
+    suppressed: list[tuple[Change, str]] = field(default_factory=list)
+    """(change, why it does not count)."""
+    legacy_on_disk: bool = True
+    """Whether ``legacy`` is a file in the working tree (not a git ref's version)."""
+    legacy_schema: Schema | None = field(default=None, repr=False)
+    new_schema: Schema | None = field(default=None, repr=False)
+
+
+@dataclass
+class GateResult:
+    """Static and corpus results of one gate run."""
+
+    mode: str
+    fail_on: str
+    schemas: list[SchemaResult]
+    corpus: Mapping[str, Any] | None = None
+
+    @property
+    def changes(self) -> list[Change]:
+        """Every change that counts, over all compared files."""
+        return [c for s in self.schemas for c in s.changes]
+
+    @property
+    def compatible(self) -> dict[str, bool]:
+        """Both directions, whatever the mode (the mode only decides the exit code)."""
+        return {
+            BACKWARD: not any(c.backward for c in self.changes),
+            FORWARD: not any(c.forward for c in self.changes),
+        }
+
+    @property
+    def breaking(self) -> list[Change]:
+        """Changes that break compatibility in the gate's mode."""
+        return [c for c in self.changes if c.breaks(self.mode)]
+
+    @property
+    def corpus_failures(self) -> int:
+        """Corpus events that ``fail_on`` counts (0 without a corpus)."""
+        return corpus_failures(self.corpus, self.fail_on)
+
+    @property
+    def exit_code(self) -> int:
+        """0 compatible and clean, 1 a breaking change or corpus findings."""
+        return 1 if self.breaking or self.corpus_failures else 0
+
+
+def corpus_failures(report: Mapping[str, Any] | None, fail_on: str) -> int:
+    """Events in a check report that ``--fail-on`` counts."""
+    if report is None or fail_on == "none":
+        return 0
+    totals = report.get("totals") or {}
+    undecodable = int(totals.get("undecodable", 0))
+    if fail_on == "legacy":
+        return int(totals.get("legacy_invalid", 0)) + undecodable
+    if fail_on == "new":
+        return int(totals.get("new_invalid", 0)) + undecodable
+    return int(totals.get("events", 0)) - int(totals.get("ok", 0))
+
+
+# ---- configuration ------------------------------------------------------------------------
+
+
+def load_config(directory: Path | None = None) -> GateConfig:
+    """Read the gate configuration from ``cdccheck.toml`` or ``pyproject.toml`` in ``directory``.
+
+    ``cdccheck.toml`` wins when both exist. Paths in it are relative to its directory.
+    """
+    base = Path(directory or Path.cwd())
+    for name in CONFIG_FILES:
+        path = base / name
+        if not path.is_file():
+            continue
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from None
+        if name == "pyproject.toml":
+            table = document.get("tool", {}).get("cdccheck")
+            if table is None:
+                continue
+            where = f"{path} [tool.cdccheck]"
+        else:
+            table, where = document, str(path)
+        return _parse_config(table, where, base)
+    return GateConfig()
+
+
+def _parse_config(table: Any, where: str, base: Path) -> GateConfig:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table")
+    gate = table.get("gate", {})
+    if not isinstance(gate, dict):
+        raise ConfigError(f"{where}: `gate` must be a table ([tool.cdccheck.gate])")
+
+    def text(key: str, value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where}: `{key}` must be a non-empty string")
+        return value
+
+    def relative(value: str) -> str:
+        # Keep paths as written when the configuration sits in the current directory.
+        if Path(value).is_absolute() or base.resolve() == Path.cwd().resolve():
+            return value
+        return str(base / value)
+
+    mode = gate.get("mode")
+    if mode is not None and mode not in MODES:
+        raise ConfigError(f"{where}: gate mode {mode!r} is not one of {', '.join(MODES)}")
+    fail_on = gate.get("fail-on", gate.get("fail_on"))
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise ConfigError(f"{where}: gate fail-on {fail_on!r} is not one of {', '.join(FAIL_ON)}")
+    allow = gate.get("allow", [])
+    if not isinstance(allow, list) or not all(isinstance(k, str) for k in allow):
+        raise ConfigError(
+            f'{where}: gate `allow` must be a list of change kinds, e.g. ["TITLE_CHANGED"]'
+        )
+    pairs: list[tuple[str, str]] = []
+    for i, pair in enumerate(gate.get("pairs", []), start=1):
+        if not isinstance(pair, dict) or set(pair) != {"legacy", "new"}:
+            raise ConfigError(f"{where}: gate pair {i} must be {{legacy = PATH, new = PATH}}")
+        pairs.append((relative(text("legacy", pair["legacy"])), relative(text("new", pair["new"]))))
+    if not pairs and ("legacy" in table or "new" in table):
+        if "legacy" not in table or "new" not in table:
+            raise ConfigError(f"{where}: set both `legacy` and `new` (or neither)")
+        pairs.append(
+            (relative(text("legacy", table["legacy"])), relative(text("new", table["new"])))
+        )
+    schemas = gate.get("schemas", [])
+    if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
+        raise ConfigError(f"{where}: gate `schemas` must be a list of paths")
+    ignores = []
+    for i, entry in enumerate(gate.get("ignore", []), start=1):
+        if not isinstance(entry, dict):
+            raise ConfigError(
+                f"{where}: gate ignore {i} must be a table ([[tool.cdccheck.gate.ignore]])"
+            )
+        unknown = set(entry) - {"path", "reason", "kind", "file"}
+        if unknown:
+            raise ConfigError(
+                f"{where}: gate ignore {i} has unknown key(s) {', '.join(sorted(unknown))}"
+            )
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(
+                f"{where}: gate ignore {i} has no reason; "
+                'say why the change is accepted (reason = "...")'
+            )
+        path = entry.get("path")
+        if not isinstance(path, str) or (path and not path.startswith("/")):
+            raise ConfigError(
+                f'{where}: gate ignore {i} needs a JSON Pointer path such as "/properties/x"'
+            )
+        kind = entry.get("kind")
+        file = entry.get("file")
+        if kind is not None and not isinstance(kind, str):
+            raise ConfigError(f"{where}: gate ignore {i}: `kind` must be a string")
+        if file is not None and not isinstance(file, str):
+            raise ConfigError(f"{where}: gate ignore {i}: `file` must be a string")
+        ignores.append(Ignore(path, reason.strip(), kind, relative(file) if file else None))
+    return GateConfig(
+        source=where,
+        mode=mode,
+        fail_on=fail_on,
+        allow=frozenset(allow),
+        ignores=tuple(ignores),
+        pairs=tuple(pairs),
+        schemas=tuple(relative(s) for s in schemas),
+    )
+
+
+def resolve_request(
+    config: GateConfig,
+    *,
+    legacy: str | None = None,
+    new: str | None = None,
+    against: str | None = None,
+    paths: Sequence[str] = (),
+    mode: str | None = None,
+    corpus: Sequence[str] = (),
+    fail_on: str | None = None,
+) -> GateRequest:
+    """Combine flags (None: not given) with the configuration and the defaults."""
+    if mode is not None and mode not in MODES:
+        raise ConfigError(f"--mode {mode!r} is not one of {', '.join(MODES)}")
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise ConfigError(f"--fail-on {fail_on!r} is not one of {', '.join(FAIL_ON)}")
+    if (legacy is None) != (new is None):
+        missing = "--new" if new is None else "--legacy"
+        raise ConfigError(f"pass both --legacy and --new (missing {missing})")
+    if against is not None and legacy is not None:
+        raise ConfigError("pass either --legacy/--new or --against GIT_REF, not both")
+    if paths and against is None:
+        raise ConfigError("schema paths are for --against GIT_REF; for one pair use --legacy/--new")
+    pairs: tuple[tuple[str, str], ...] = ()
+    if legacy is not None and new is not None:
+        pairs = ((legacy, new),)
+    elif against is None:
+        pairs = config.pairs
+        if not pairs:
+            raise ConfigError(
+                "nothing to compare: pass --legacy PATH --new PATH, or --against GIT_REF "
+                "(or set legacy/new in [tool.cdccheck])"
+            )
+    return GateRequest(
+        pairs=pairs,
+        against=against,
+        paths=tuple(paths) or (config.schemas if against is not None else ()),
+        mode=mode or config.mode or FULL,
+        corpus=tuple(corpus),
+        fail_on=fail_on or config.fail_on or "any",
+        allow=config.allow,
+        ignores=config.ignores,
+    )
+
+
+# ---- the run ------------------------------------------------------------------------------
+
+
+def run_gate(
+    request: GateRequest, *, corpus_check: CorpusCheck | None = None, witnesses: bool = True
+) -> GateResult:
+    """Compare what ``request`` names, apply allow/ignore, run the corpus when asked.
+
+    Relative paths are relative to the current directory. Raises ConfigError
+    for anything the user has to fix (unreadable schema, unknown git ref, ...).
+    """
+    loaded: list[tuple[str, Schema | None, Schema | None, bool]] = []
+    if request.against is not None:
+        loaded = _load_against(request.against, request.paths)
+    else:
+        for legacy_path, new_path in request.pairs:
+            legacy = load_schema(legacy_path, name="legacy")
+            loaded.append((new_path, legacy, load_schema(new_path, name="new"), True))
+    results = [
+        _judge(
+            file=file, legacy=legacy, new=new, on_disk=on_disk, request=request, witnesses=witnesses
+        )
+        for file, legacy, new, on_disk in loaded
+    ]
+    corpus = None
+    if request.corpus:
+        pairs = [(legacy, new) for _, legacy, new, _ in loaded if legacy and new]
+        if len(pairs) != 1:
+            raise ConfigError(
+                f"--corpus needs exactly one legacy/new pair to check events under, "
+                f"not {len(pairs)} (pass --legacy and --new)"
+            )
+        if corpus_check is None:
+            raise ConfigError("--corpus needs the check engine, which this build does not include")
+        corpus = corpus_check(list(request.corpus), *pairs[0])
+    return GateResult(request.mode, request.fail_on, results, corpus)
+
+
+def _judge(
+    *,
+    file: str,
+    legacy: Schema | None,
+    new: Schema | None,
+    on_disk: bool,
+    request: GateRequest,
+    witnesses: bool,
+) -> SchemaResult:
+    if legacy is not None and new is not None:
+        comparison = compare(legacy, new, witnesses=witnesses)
+    elif new is not None:
+        comparison = Comparison("", new.path, [_file_added(new)])
+    else:
+        assert legacy is not None
+        comparison = Comparison(legacy.path, "", [_file_removed(legacy, file)])
+    result = SchemaResult(
+        file=file,
+        legacy=legacy.path if legacy else None,
+        new=new.path if new else None,
+        comparison=comparison,
+        legacy_on_disk=on_disk,
+        legacy_schema=legacy,
+        new_schema=new,
+    )
+    for change in comparison.changes:
+        reason = _suppression(change, file, request)
+        if reason is None:
+            result.changes.append(change)
+        else:
+            result.suppressed.append((change, reason))
+    return result
+
+
+def _suppression(change: Change, file: str, request: GateRequest) -> str | None:
+    if not (change.backward or change.forward):
+        return None
+    if change.kind in request.allow:
+        return f"{change.kind} is allowed by the configuration"
+    for ignore in request.ignores:
+        if ignore.matches(change, file):
+            return ignore.reason
+    return None
+
+
+def _file_added(new: Schema) -> Change:
+    return Change(
+        kind="SCHEMA_FILE_ADDED",
+        legacy=None,
+        new=Location(new.path, ""),
+        backward=False,
+        forward=False,
+        message="new schema file: no legacy version to be compatible with",
+    )
+
+
+def _file_removed(legacy: Schema, file: str) -> Change:
+    # Events of this schema may still sit in streams; nothing describes them any more.
+    return Change(
+        kind="SCHEMA_FILE_REMOVED",
+        legacy=Location(legacy.path, ""),
+        new=None,
+        backward=True,
+        forward=False,
+        message=f"schema file {file} was removed: readers lose the schema of its events",
+        primary="legacy",
+    )
+
+
+# ---- --against GIT_REF --------------------------------------------------------------------
+
+
+def _git(directory: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=directory, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise ConfigError("--against needs git on PATH") from None
+
+
+def _load_against(
+    ref: str, paths: Sequence[str]
+) -> list[tuple[str, Schema | None, Schema | None, bool]]:
+    directory = Path.cwd()
+    if ref.startswith("-"):
+        raise ConfigError(f"--against {ref}: a git ref cannot start with '-'")
+    top_run = _git(directory, "rev-parse", "--show-toplevel")
+    if top_run.returncode != 0:
+        raise ConfigError(f"--against {ref}: {directory} is not inside a git repository")
+    top = Path(top_run.stdout.decode().strip())
+    if _git(directory, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+        raise ConfigError(
+            f"--against {ref}: no such git ref here (fetch it first, e.g. `git fetch origin main`)"
+        )
+    roots = [
+        Path(p) if Path(p).is_absolute() else directory / p for p in paths or DEFAULT_SCHEMA_ROOTS
+    ]
+    current: set[str] = set()
+    previous: set[str] = set()
+    for root in roots:
+        relative_root = _relative_to(root.resolve() if root.exists() else root, top)
+        if root.is_file():
+            current.add(relative_root)
+        elif root.is_dir():
+            current.update(_relative_to(p.resolve(), top) for p in sorted(root.rglob("*.json")))
+        listing = _git(top, "ls-tree", "-r", "--name-only", ref, "--", relative_root)
+        previous.update(
+            name
+            for name in listing.stdout.decode().splitlines()
+            if name.endswith(".json") or name == relative_root
+        )
+    if not current and not previous:
+        shown = ", ".join(str(p) for p in paths or DEFAULT_SCHEMA_ROOTS)
+        raise ConfigError(f"--against {ref}: no schema files under {shown} (pass schema paths)")
+    loaded: list[tuple[str, Schema | None, Schema | None, bool]] = []
+    for name in sorted(current | previous):
+        shown = _display(top / name, directory)
+        new = load_schema(shown, name="new") if name in current else None
+        legacy = _load_at_ref(ref, name, top) if name in previous else None
+        loaded.append((shown, legacy, new, False))
+    return loaded
+
+
+def _relative_to(path: Path, top: Path) -> str:
+    try:
+        return path.relative_to(top.resolve()).as_posix()
+    except ValueError:
+        raise ConfigError(f"{path} is outside the git repository at {top}") from None
+
+
+def _display(path: Path, directory: Path) -> str:
+    try:
+        return path.resolve().relative_to(directory.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _show(ref: str, name: str, top: Path) -> bytes | None:
+    run = _git(top, "show", f"{ref}:{name}")
+    return run.stdout if run.returncode == 0 else None
+
+
+def _load_at_ref(ref: str, name: str, top: Path) -> Schema:
+    origin = f"{ref}:{name}"
+    raw = _show(ref, name, top)
+    if raw is None:
+        raise ConfigError(f"cannot read {origin} with git show")
+    directory = PurePosixPath(name).parent
+    extra: dict[str, bytes] = {}
+    pending = [("", raw)]
+    while pending:
+        uri, content = pending.pop()
+        try:
+            document = json.loads(content)
+        except ValueError:
+            continue  # load_schema_bytes reports it with a proper message
+        for ref_value in walk_refs(document):
+            target, _ = urldefrag(ref_value)
+            if not target or urlsplit(target).scheme or urlsplit(target).netloc:
+                continue  # internal, or remote (refused at load time with a clear message)
+            joined = urljoin(uri, target)
+            key = str(PurePosixPath(unquote(joined)))
+            if key in extra:
+                continue
+            path = _normalize(directory / key)
+            content_at_ref = _show(ref, path, top)
+            if content_at_ref is None:
+                raise ConfigError(
+                    f"{origin} refers to {target!r}, which does not exist at {ref} ({path})"
+                )
+            extra[key] = content_at_ref
+            pending.append((joined, content_at_ref))
+    return load_schema_bytes(
+        raw, name="legacy", origin=origin, base_dir=top / directory, extra_files=extra
+    )
+
+
+def _normalize(path: PurePosixPath) -> str:
+    parts: list[str] = []
+    for part in path.parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
