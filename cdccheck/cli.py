@@ -72,111 +72,78 @@ def _env(option: str) -> str:
     return "CDCCHECK_" + option.upper().replace("-", "_")
 
 
+def _option(flag: str, *names: str, **settings: Any) -> Any:
+    """A typer option that also reads ``CDCCHECK_<OPTION>`` from the environment."""
+    return typer.Option(flag, *names, envvar=_env(flag.lstrip("-")), **settings)
+
+
 # Options shared by every command that checks events. Each also reads CDCCHECK_<OPTION>.
 LegacyOption = Annotated[
     Path | None,
-    typer.Option(
-        "--legacy",
-        envvar=_env("legacy"),
-        help="Legacy schema (default: the bundled comment schema).",
-        show_default=False,
+    _option(
+        "--legacy", help="Legacy schema (default: the bundled comment schema).", show_default=False
     ),
 ]
 NewOption = Annotated[
     Path | None,
-    typer.Option(
-        "--new",
-        envvar=_env("new"),
-        help="New schema (default: the bundled comment schema).",
-        show_default=False,
-    ),
+    _option("--new", help="New schema (default: the bundled comment schema).", show_default=False),
 ]
 PayloadFieldOption = Annotated[
     str,
-    typer.Option(
-        "--payload-field", envvar=_env("payload_field"), help="Entry field holding the payload."
-    ),
+    _option("--payload-field", help="Entry field holding the payload."),
 ]
 OpFieldOption = Annotated[
     str,
-    typer.Option(
-        "--op-field", envvar=_env("op_field"), help="Payload property naming the operation."
-    ),
+    _option("--op-field", help="Payload property naming the operation."),
 ]
 WriterFieldOption = Annotated[
     str,
-    typer.Option(
-        "--writer-field", envvar=_env("writer_field"), help="Entry field naming the writer."
-    ),
+    _option("--writer-field", help="Entry field naming the writer."),
 ]
 LayoutOption = Annotated[
     Layout,
-    typer.Option(
-        "--layout",
-        envvar=_env("layout"),
-        help="Entry layout: default, or debezium (one field: key -> value).",
-    ),
+    _option("--layout", help="Entry layout: default, or debezium (one field: key -> value)."),
 ]
 EncodingOption = Annotated[
     Encoding | None,
-    typer.Option(
+    _option(
         "--encoding",
-        envvar=_env("encoding"),
-        help=(
-            "Wire encoding when entries do not say "
-            "(default: the schemas' x-cdccheck-encoding, else json)."
-        ),
+        help="Wire encoding when entries do not say "
+        "(default: the schemas' x-cdccheck-encoding, else json).",
         show_default=False,
     ),
 ]
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", envvar=_env("format"), help="What to print on stdout."),
+    _option("--format", "-f", help="What to print on stdout."),
 ]
 ReportOption = Annotated[
     Path | None,
-    typer.Option(
-        "--report",
-        envvar=_env("report"),
-        help="Also write the JSON report to this file (atomically).",
-        show_default=False,
+    _option(
+        "--report", help="Also write the JSON report to this file (atomically).", show_default=False
     ),
 ]
 EventsOutOption = Annotated[
     Path | None,
-    typer.Option(
-        "--events-out",
-        envvar=_env("events_out"),
-        help="Write one JSON line per event to this file.",
-        show_default=False,
-    ),
+    _option("--events-out", help="Write one JSON line per event to this file.", show_default=False),
 ]
 FailOnOption = Annotated[
     FailOn,
-    typer.Option("--fail-on", envvar=_env("fail_on"), help="Which findings make the exit code 1."),
+    _option("--fail-on", help="Which findings make the exit code 1."),
 ]
 SamplesOption = Annotated[
     int,
-    typer.Option(
-        "--samples", min=0, envvar=_env("samples"), help="Samples kept per finding group."
-    ),
+    _option("--samples", min=0, help="Samples kept per finding group."),
 ]
 ShowValuesOption = Annotated[
     bool,
-    typer.Option(
-        "--show-values",
-        envvar=_env("show_values"),
-        help="Put offending values in samples (default: type and length only).",
+    _option(
+        "--show-values", help="Put offending values in samples (default: type and length only)."
     ),
 ]
 QuietOption = Annotated[
     bool,
-    typer.Option(
-        "--quiet",
-        "-q",
-        envvar=_env("quiet"),
-        help="No progress display and no table when writing --report.",
-    ),
+    _option("--quiet", "-q", help="No progress display and no table when writing --report."),
 ]
 
 
@@ -452,45 +419,34 @@ def check(
 
 RedisUrlOption = Annotated[
     str,
-    typer.Option(
+    _option(
         "--redis-url",
-        envvar=_env("redis_url"),
-        help=(
-            "redis:// or rediss:// URL; the password may also come from "
-            "CDCCHECK_REDIS_PASSWORD. Never printed."
-        ),
+        help="redis:// or rediss:// URL; the password may also come from "
+        "CDCCHECK_REDIS_PASSWORD. Never printed.",
     ),
 ]
-StreamOption = Annotated[
-    str, typer.Option("--stream", envvar=_env("stream"), help="Stream key.", show_default=False)
-]
+StreamOption = Annotated[str, _option("--stream", help="Stream key.", show_default=False)]
 StartOption = Annotated[
     str | None,
-    typer.Option(
+    _option(
         "--start",
-        envvar=_env("start"),
         help="First entry (inclusive): stream id, epoch milliseconds or ISO-8601 time.",
         show_default=False,
     ),
 ]
 EndOption = Annotated[
     str | None,
-    typer.Option(
+    _option(
         "--end",
-        envvar=_env("end"),
         help="Last entry (inclusive): stream id, epoch milliseconds or ISO-8601 time.",
         show_default=False,
     ),
 ]
 CountOption = Annotated[
     int | None,
-    typer.Option(
-        "--count", min=1, envvar=_env("count"), help="Read at most N entries.", show_default=False
-    ),
+    _option("--count", min=1, help="Read at most N entries.", show_default=False),
 ]
-BatchOption = Annotated[
-    int, typer.Option("--batch-size", min=1, envvar=_env("batch_size"), help="Entries per XRANGE.")
-]
+BatchOption = Annotated[int, _option("--batch-size", min=1, help="Entries per XRANGE.")]
 
 
 def open_range(
@@ -609,13 +565,7 @@ def export(
     stream: StreamOption = ...,  # type: ignore[assignment]
     out: Annotated[
         Path,
-        typer.Option(
-            "--out",
-            "-o",
-            envvar=_env("out"),
-            help="Corpus file to write (atomically).",
-            show_default=False,
-        ),
+        _option("--out", "-o", help="Corpus file to write (atomically).", show_default=False),
     ] = ...,  # type: ignore[assignment]
     start: StartOption = None,
     end: EndOption = None,
@@ -749,19 +699,17 @@ class LogFormat(StrEnum):
 
 StreamsOption = Annotated[
     list[str] | None,
-    typer.Option(
+    _option(
         "--stream",
         metavar="KEY",
-        envvar=_env("stream"),
         help="Stream key; repeat for several streams (sharded streams).",
         show_default=False,
     ),
 ]
 GroupOption = Annotated[
     str,
-    typer.Option(
+    _option(
         "--group",
-        envvar=_env("group"),
         help="Consumer group of the sidecars (their own, never the production consumers').",
     ),
 ]
@@ -774,9 +722,8 @@ def consume(
     stream: StreamsOption = None,
     stream_pattern: Annotated[
         str | None,
-        typer.Option(
+        _option(
             "--stream-pattern",
-            envvar=_env("stream_pattern"),
             help="Also read every stream matching this SCAN pattern (rescanned periodically).",
             show_default=False,
         ),
@@ -784,46 +731,38 @@ def consume(
     group: GroupOption = "cdccheck",
     consumer: Annotated[
         str | None,
-        typer.Option(
-            "--consumer",
-            envvar=_env("consumer"),
-            help="Consumer name in the group (default: host-pid).",
-            show_default=False,
+        _option(
+            "--consumer", help="Consumer name in the group (default: host-pid).", show_default=False
         ),
     ] = None,
     start_id: Annotated[
         str,
-        typer.Option(
+        _option(
             "--start-id",
-            envvar=_env("start_id"),
             help="Where a NEW group starts: $ (new entries only) or 0 (whole stream). "
             "An existing group is joined as it is.",
         ),
     ] = "$",
     batch: Annotated[
         int,
-        typer.Option("--batch", min=1, max=10_000, envvar=_env("batch"), help="Entries per read."),
+        _option("--batch", min=1, max=10_000, help="Entries per read."),
     ] = 500,
     block_ms: Annotated[
         int,
-        typer.Option(
-            "--block-ms", min=1, envvar=_env("block_ms"), help="How long a read waits for entries."
-        ),
+        _option("--block-ms", min=1, help="How long a read waits for entries."),
     ] = 1000,
     claim_idle_ms: Annotated[
         int,
-        typer.Option(
+        _option(
             "--claim-idle-ms",
             min=1,
-            envvar=_env("claim_idle_ms"),
             help="Claim other consumers' entries pending longer than this (dead consumers).",
         ),
     ] = 60_000,
     quarantine_stream: Annotated[
         str | None,
-        typer.Option(
+        _option(
             "--quarantine-stream",
-            envvar=_env("quarantine_stream"),
             help="Copy each failing event (raw fields + findings) to this stream; "
             "{stream} in the name stands for the stream's hash tag (Redis Cluster).",
             show_default=False,
@@ -831,80 +770,63 @@ def consume(
     ] = None,
     quarantine_maxlen: Annotated[
         int,
-        typer.Option(
+        _option(
             "--quarantine-maxlen",
             min=1,
-            envvar=_env("quarantine_maxlen"),
             help="Keep about this many quarantined events (XADD MAXLEN ~).",
         ),
     ] = 100_000,
     report: Annotated[
         Path | None,
-        typer.Option(
+        _option(
             "--report",
-            envvar=_env("report"),
             help="Keep this consumer's JSON report in this file (rewritten atomically).",
             show_default=False,
         ),
     ] = None,
     report_every: Annotated[
         float,
-        typer.Option(
-            "--report-every",
-            min=0.01,
-            envvar=_env("report_every"),
-            help="Seconds between rewrites of --report.",
-        ),
+        _option("--report-every", min=0.01, help="Seconds between rewrites of --report."),
     ] = 60.0,
     metrics_port: Annotated[
         int | None,
-        typer.Option(
+        _option(
             "--metrics-port",
             min=0,
             max=65535,
-            envvar=_env("metrics_port"),
             help="Serve Prometheus /metrics, /healthz and /readyz on this port.",
             show_default=False,
         ),
     ] = None,
     metrics_host: Annotated[
         str,
-        typer.Option(
-            "--metrics-host", envvar=_env("metrics_host"), help="Address the metrics listen on."
-        ),
+        _option("--metrics-host", help="Address the metrics listen on."),
     ] = "0.0.0.0",  # all interfaces: Prometheus scrapes a sidecar from outside its pod
     log_format: Annotated[
         LogFormat,
-        typer.Option("--log-format", envvar=_env("log_format"), help="Log lines on stderr."),
+        _option("--log-format", help="Log lines on stderr."),
     ] = LogFormat.json,
     until_idle: Annotated[
         float | None,
-        typer.Option(
+        _option(
             "--until-idle",
             min=0.001,
-            envvar=_env("until_idle"),
             help="Drain mode: stop after this many seconds without entries.",
             show_default=False,
         ),
     ] = None,
     max_events: Annotated[
         int | None,
-        typer.Option(
+        _option(
             "--max-events",
             min=1,
-            envvar=_env("max_events"),
             help="Drain mode: stop after checking this many events.",
             show_default=False,
         ),
     ] = None,
     rescan_every: Annotated[
         float,
-        typer.Option(
-            "--rescan-every",
-            min=0.01,
-            envvar=_env("rescan_every"),
-            help="Seconds between SCANs for --stream-pattern.",
-        ),
+        _option("--rescan-every", min=0.01, help="Seconds between SCANs for --stream-pattern."),
     ] = 30.0,
     legacy: LegacyOption = None,
     new: NewOption = None,
@@ -1172,59 +1094,52 @@ def gate_command(
     ] = None,
     legacy: Annotated[
         str | None,
-        typer.Option(
-            "--legacy", envvar="CDCCHECK_LEGACY", metavar="PATH", help="Legacy schema file."
-        ),
+        _option("--legacy", metavar="PATH", help="Legacy schema file."),
     ] = None,
     new: Annotated[
         str | None,
-        typer.Option("--new", envvar="CDCCHECK_NEW", metavar="PATH", help="New schema file."),
+        _option("--new", metavar="PATH", help="New schema file."),
     ] = None,
     mode: Annotated[
         _GateMode | None,
-        typer.Option(
+        _option(
             "--mode",
-            envvar="CDCCHECK_MODE",
             help="Which breaks fail the gate (default: full, from config if set).",
             show_default=False,
         ),
     ] = None,
     against: Annotated[
         str | None,
-        typer.Option(
+        _option(
             "--against",
-            envvar="CDCCHECK_AGAINST",
             metavar="GIT_REF",
             help="Compare every schema file with its version at this git ref.",
         ),
     ] = None,
     corpus: Annotated[
         list[str] | None,
-        typer.Option(
+        _option(
             "--corpus",
-            envvar="CDCCHECK_CORPUS",
             metavar="FILE",
             help="Corpus file to replay through the check engine (repeatable).",
         ),
     ] = None,
     fmt: Annotated[
         _GateFormat,
-        typer.Option("--format", envvar="CDCCHECK_FORMAT", help="Output format."),
+        _option("--format", help="Output format."),
     ] = _GateFormat.TEXT,
     report: Annotated[
         Path | None,
-        typer.Option(
+        _option(
             "--report",
-            envvar="CDCCHECK_REPORT",
             metavar="PATH",
             help="Write the --format output here (atomically); stdout gets the text summary.",
         ),
     ] = None,
     fail_on: Annotated[
         _FailOn | None,
-        typer.Option(
+        _option(
             "--fail-on",
-            envvar="CDCCHECK_FAIL_ON",
             help="Corpus findings that fail the gate (default: any).",
             show_default=False,
         ),

@@ -19,9 +19,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from xml.etree import ElementTree as ET
 from cdccheck.compat import BACKWARD, FORWARD
 from cdccheck.gate import Change, GateResult, SchemaResult
 from cdccheck.model import ABSENT
+from cdccheck.report import write_atomic
 
 FORMATS = ("text", "json", "markdown", "junit", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -53,15 +52,7 @@ def render(result: GateResult, fmt: str) -> str:
 
 def write_report(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically: a temporary file, then a rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
-    ) as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(handle.name, target)
+    write_atomic(path, text)
 
 
 # ---- shared pieces ----------------------------------------------------------------------
