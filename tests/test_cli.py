@@ -112,6 +112,8 @@ def test_every_format_renders(output_format: str) -> None:
     if output_format == "junit":
         suite = ET.fromstring(result.output.split("\n", 1)[1])
         assert int(suite.get("failures", "0")) == len(suite.findall("testcase/failure")) > 10
+        names = {p.get("name") for p in suite.findall("properties/property")}
+        assert {"by_writer.go-comments.events", "by_op.create.ok", "events"} <= names
     elif output_format == "table":
         assert "legacy" in result.output
         assert "missing_required" in result.output

@@ -22,6 +22,13 @@ def render_junit(report: dict[str, Any]) -> str:
     properties = ET.SubElement(suite, "properties")
     for name, value in totals.items():
         ET.SubElement(properties, "property", name=name, value=str(value))
+    # The per-op and per-writer breakdowns, as CI systems show suite properties.
+    for table in ("by_op", "by_writer"):
+        for key, counters in report[table].items():
+            for name, value in counters.items():
+                ET.SubElement(
+                    properties, "property", name=f"{table}.{key}.{name}", value=str(value)
+                )
     if not findings:
         ET.SubElement(
             suite,
