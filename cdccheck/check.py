@@ -162,45 +162,36 @@ class Engine:
                     return EventVerdict(entry.id, fast.op_of(event), writer, True, [], [])
                 proven = (LEGACY, NEW)
             else:
+                explained = self._explain_from_memory(entry.id, writer, payload)
+                if explained is not None:
+                    return explained
                 # One side may still be provably valid, which spares explaining it.
                 legacy_ok = fast.valid(fast.legacy, payload) is not None
                 new_ok = fast.valid(fast.new, payload) is not None
                 proven = (LEGACY,) * legacy_ok + (NEW,) * new_ok
-                explained = self._explain_from_memory(entry.id, writer, payload, proven)
-                if explained is not None:
-                    return explained
         decoded = wire.decode(payload, encoding)
         if isinstance(decoded, wire.Undecodable):
             return _undecodable(entry.id, writer, decoded.message)
         verdict = self.check_value(entry.id, writer, decoded, proven_valid=proven)
-        if fast is not None and encoding == "json":
-            for role, findings in ((LEGACY, verdict.legacy), (NEW, verdict.new)):
-                memory = fast.explanations.get(role)
-                if memory is not None and findings:
-                    memory.learn(findings)
+        if fast is not None and fast.memory is not None and encoding == "json":
+            fast.memory.learn(verdict.legacy or [], verdict.new or [])
         return verdict
 
     def _explain_from_memory(
-        self, event_id: str, writer: str, payload: bytes, proven: tuple[str, ...]
+        self, event_id: str, writer: str, payload: bytes
     ) -> EventVerdict | None:
-        """A verdict from remembered failure shapes, for the schemas not proven valid."""
+        """A verdict from a remembered failure shape, when one explains the payload."""
         fast = self.fast_path
-        assert fast is not None
-        findings: dict[str, list[Finding]] = {role: [] for role in proven}
-        event = None
-        for role in (LEGACY, NEW):
-            if role in proven:
-                continue
-            memory = fast.explanations.get(role)
-            explained = memory.explain(payload) if memory is not None else None
-            if explained is None:
-                return None
-            event, findings[role] = explained
-        if event is None or not fast.clean(payload, event):
+        if fast is None or fast.memory is None:
             return None
-        return EventVerdict(
-            event_id, fast.op_of(event), writer, True, findings[LEGACY], findings[NEW]
-        )
+        explained = fast.memory.explain(payload)
+        if explained is None:
+            return None
+        event, findings = explained
+        if not fast.clean(payload, event):
+            return None
+        op = fast.op_of(event)
+        return EventVerdict(event_id, op, writer, True, findings[LEGACY], findings[NEW])
 
     def check_value(
         self,

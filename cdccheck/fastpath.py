@@ -42,7 +42,7 @@ from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
-from cdccheck.model import CONSTRAINT, FORMAT, UNKNOWN, Finding
+from cdccheck.model import CONSTRAINT, FORMAT, LEGACY, NEW, UNKNOWN, Finding
 from cdccheck.reference import short_repr
 from cdccheck.schema import Schema
 from cdccheck.wire import SAFE_INTEGER
@@ -170,8 +170,8 @@ class FastAcceptor:
     ops: dict[type, str] = field(default_factory=dict)
     op_attributes: dict[type, str] = field(default_factory=dict)
     key_specs: dict[type, KeySpec] = field(default_factory=dict)
-    explanations: dict[str, Explanations] = field(default_factory=dict)
-    """Per schema role, remembered failure shapes (see Explanations)."""
+    memory: Explanations | None = None
+    """Remembered failure shapes (see Explanations)."""
 
     @classmethod
     def build(cls, legacy: Schema, new: Schema, *, op_field: str = "op") -> FastAcceptor | None:
@@ -188,11 +188,13 @@ class FastAcceptor:
             both = builder.decoder(common) if common is not None else None
         if decoders == [None, None]:
             return None
-        explanations = {
-            schema.name: Explanations(shape, builder, schema.validator.format_checker)
-            for schema, shape in zip((legacy, new), shapes, strict=True)
-            if shape is not None
-        }
+        memory = None
+        if shapes[0] is not None and shapes[1] is not None:
+            memory = Explanations(
+                {LEGACY: shapes[0], NEW: shapes[1]},
+                builder,
+                {LEGACY: legacy.validator.format_checker, NEW: new.validator.format_checker},
+            )
         return cls(
             both,
             decoders[0],
@@ -200,7 +202,7 @@ class FastAcceptor:
             builder.ops,
             builder.op_attributes,
             builder.key_specs,
-            explanations,
+            memory,
         )
 
     @staticmethod
@@ -261,62 +263,84 @@ class FastAcceptor:
         return 0
 
 
+Paths = frozenset[tuple[str, ...]]
+"""Relaxed string fields, each as the property names leading to it."""
+
+
 class Explanations:
-    """Remembered failure shapes of one schema, each with a decoder that explains it.
+    """Remembered failure shapes, each with ONE decoder that explains both schemas.
 
     A systematic drift fails the same way event after event: every Go event
     carries timestamps the legacy ``pattern`` refuses. When the full path
-    finds only ``pattern``/``format`` failures on plain string fields, the
-    schema's shape is rebuilt without those tests at those fields and
-    compiled to a decoder. A later event that this relaxed decoder accepts is
-    valid everywhere else (the decoder is as conservative as any other), so
-    its findings are exactly the relaxed tests that fail on it, which are
-    then run with the reference's own regex and format checker.
+    finds, under each schema, only ``pattern``/``format`` failures on plain
+    string fields, both shapes are rebuilt without those tests at those
+    fields, intersected and compiled to a decoder. A later event this relaxed
+    decoder accepts is valid everywhere else under both schemas (the decoder
+    is as conservative as any other), so its findings are exactly the relaxed
+    tests that fail on it, which are then run with the reference's own regex
+    and format checker.
     """
 
     LIMIT = 8
-    """Failure shapes remembered per schema, most recent first."""
+    """Failure shapes remembered, the most recent tried first."""
 
-    def __init__(self, shape: Shape, builder: _DecoderBuilder, format_checker: Any) -> None:
-        self._shape = shape
+    def __init__(
+        self, shapes: dict[str, Shape], builder: _DecoderBuilder, format_checkers: dict[str, Any]
+    ) -> None:
+        self._shapes = shapes
         self._builder = builder
-        self._formats = format_checker
-        self._known: dict[frozenset[tuple[str, ...]], msgspec.json.Decoder[Any] | None] = {}
+        self._formats = format_checkers
+        self._known: dict[tuple[Paths, Paths], msgspec.json.Decoder[Any] | None] = {}
         self._patterns: dict[str, Any] = {}
-        self._checks: dict[tuple[type, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
+        self._checks: dict[tuple[str, type, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
+        self._pointers: dict[tuple[str, ...], str] = {}
 
-    def explain(self, payload: bytes) -> tuple[Any, list[Finding]] | None:
-        """(decoded event, findings) when a remembered shape explains ``payload``."""
-        for paths, decoder in reversed(self._known.items()):
+    def explain(self, payload: bytes) -> tuple[Any, dict[str, list[Finding]]] | None:
+        """(decoded event, findings per schema) when a remembered shape explains ``payload``."""
+        for key, decoder in reversed(self._known.items()):
             if decoder is None:
                 continue
             try:
                 event = decoder.decode(payload)
             except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                 continue
-            self._known[paths] = self._known.pop(paths)  # the most recent is tried first
-            return event, self._findings(event, paths)
+            self._known[key] = self._known.pop(key)  # the most recent is tried first
+            legacy_paths, new_paths = key
+            return event, {
+                LEGACY: self._findings(LEGACY, event, legacy_paths),
+                NEW: self._findings(NEW, event, new_paths),
+            }
         return None
 
-    def learn(self, findings: list[Finding]) -> None:
-        """Remember the failure shape of ``findings`` when a relaxed decoder can explain it.
+    def learn(self, legacy: list[Finding], new: list[Finding]) -> None:
+        """Remember this failure shape when relaxed decoders can explain it.
 
         A shape that cannot be relaxed is remembered too (as None), so it is
         not rebuilt for every event that fails that way.
         """
-        if not findings or any(f.kind not in (CONSTRAINT, FORMAT) for f in findings):
+        if not (legacy or new) or LEGACY not in self._shapes or NEW not in self._shapes:
             return
-        paths = frozenset(
-            tuple(_unescape(part) for part in f.path.split("/")[1:]) for f in findings
-        )
-        if paths in self._known or not all(paths):
+        if any(f.kind not in (CONSTRAINT, FORMAT) for f in (*legacy, *new)):
             return
-        relaxed = _relaxed(self._shape, paths)
-        self._known[paths] = self._builder.decoder(relaxed) if relaxed is not None else None
+        key = (_paths(legacy), _paths(new))
+        if key in self._known or not all(key[0]) or not all(key[1]):
+            return
+        relaxed = [
+            _relaxed(self._shapes[role], paths)
+            for role, paths in zip((LEGACY, NEW), key, strict=True)
+        ]
+        decoder = None
+        if relaxed[0] is not None and relaxed[1] is not None:
+            try:
+                common = meet(relaxed[0], relaxed[1])
+            except Unsupported:
+                common = None
+            decoder = self._builder.decoder(common) if common is not None else None
+        self._known[key] = decoder
         while len(self._known) > self.LIMIT:
             del self._known[next(iter(self._known))]
 
-    def _findings(self, event: Any, paths: frozenset[tuple[str, ...]]) -> list[Finding]:
+    def _findings(self, role: str, event: Any, paths: Paths) -> list[Finding]:
         findings = []
         for path in sorted(paths):
             value = event
@@ -325,23 +349,30 @@ class Explanations:
                 value = getattr(value, attribute) if attribute else msgspec.UNSET
             if not isinstance(value, str):
                 continue  # absent here (an optional field), or null where allowed
-            key = (type(event), path)
+            key = (role, type(event), path)
             checks = self._checks.get(key)
             if checks is None:
-                checks = self._checks[key] = _checks_at(self._shape, path, event, self._builder)
+                checks = _checks_at(self._shapes[role], path, event, self._builder)
+                self._checks[key] = checks
+            pointer = self._pointers.get(path)
+            if pointer is None:
+                pointer = self._pointers[path] = _pointer(path)
             for kind, spec in checks:
                 if kind == "pattern":
                     search = self._patterns.get(spec)
                     if search is None:
                         search = self._patterns[spec] = re.compile(spec).search
                     if not search(value):
-                        findings.append(Finding(CONSTRAINT, _pointer(path),
-                                                f"{short_repr(value)} does not match {spec!r}",
-                                                value))  # fmt: skip
-                elif not self._formats.conforms(value, spec):
+                        message = f"{short_repr(value)} does not match {spec!r}"
+                        findings.append(Finding(CONSTRAINT, pointer, message, value))
+                elif not self._formats[role].conforms(value, spec):
                     message = f"{short_repr(value)} is not a {spec!r}"
-                    findings.append(Finding(FORMAT, _pointer(path), message, value))
+                    findings.append(Finding(FORMAT, pointer, message, value))
         return findings
+
+
+def _paths(findings: list[Finding]) -> Paths:
+    return frozenset(tuple(_unescape(part) for part in f.path.split("/")[1:]) for f in findings)
 
 
 def _unescape(part: str) -> str:
@@ -352,7 +383,7 @@ def _pointer(path: tuple[str, ...]) -> str:
     return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in path)
 
 
-def _relaxed(shape: Shape, paths: frozenset[tuple[str, ...]]) -> Shape | None:
+def _relaxed(shape: Shape, paths: Paths) -> Shape | None:
     """``shape`` without the string tests at ``paths``; None if a path is no plain string."""
     found: set[tuple[str, ...]] = set()
 
