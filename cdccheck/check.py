@@ -130,24 +130,26 @@ class Engine:
             fields = entry.fields
             payload = fields.get(payload_field)
             if payload is not None and encoding_field not in fields:
+                refusal = ""
                 try:
                     event = decode(payload)
-                except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-                    event = None
+                except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
+                    event, refusal = None, str(error)
                 if event is not None and clean(payload, event):
                     key = (op_of(event), fields.get(writer_field))
                     healthy[key] = healthy.get(key, 0) + 1
                     continue
-                verdicts.append(self.check(entry, both_refused=event is None))
+                verdicts.append(self.check(entry, refusal=None if event is not None else refusal))
             else:
                 verdicts.append(self.check(entry))
         return healthy, verdicts
 
-    def check(self, entry: Entry, *, both_refused: bool = False) -> EventVerdict:
+    def check(self, entry: Entry, *, refusal: str | None = None) -> EventVerdict:
         """The full verdict for one entry; never raises for bad data.
 
-        ``both_refused`` says the caller already tried the decoder for both
-        schemas and it refused the payload.
+        ``refusal`` is the error of the decoder for both schemas when the
+        caller already tried it on this payload (it points at the first field
+        that failed, which picks the remembered failure shapes to try).
         """
         writer = self.writer_of(entry)
         payload, encoding, missing = self.payload_of(entry)
@@ -156,13 +158,15 @@ class Engine:
         proven: tuple[str, ...] = ()
         fast = self.fast_path
         if fast is not None and encoding == "json":
-            event = None if both_refused else fast.valid(fast.both, payload)
+            event = None
+            if refusal is None:
+                event, refusal = fast.decode_both(payload)
             if event is not None:
                 if fast.clean(payload, event):
                     return EventVerdict(entry.id, fast.op_of(event), writer, True, [], [])
                 proven = (LEGACY, NEW)
             else:
-                explained = self._explain_from_memory(entry.id, writer, payload)
+                explained = self._explain_from_memory(entry.id, writer, payload, refusal or "")
                 if explained is not None:
                     return explained
                 # One side may still be provably valid, which spares explaining it.
@@ -178,13 +182,13 @@ class Engine:
         return verdict
 
     def _explain_from_memory(
-        self, event_id: str, writer: str, payload: bytes
+        self, event_id: str, writer: str, payload: bytes, refusal: str
     ) -> EventVerdict | None:
         """A verdict from a remembered failure shape, when one explains the payload."""
         fast = self.fast_path
         if fast is None or fast.memory is None:
             return None
-        explained = fast.memory.explain(payload)
+        explained = fast.memory.explain(payload, refusal)
         if explained is None:
             return None
         event, findings = explained

@@ -75,6 +75,7 @@ _SPACE_AFTER_QUOTE = re.compile(rb'"[ \t\r\n]')
 _KEY_WITH_SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
 # A pattern joined with another must not refer to groups by number or name,
 # nor set flags: both would change meaning once the two share one regex.
+_REFUSED_AT = re.compile(r" - at `(\$[^`]*)`$")
 _UNJOINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux-]+[:)]")
 
 
@@ -215,6 +216,15 @@ class FastAcceptor:
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             return None
 
+    def decode_both(self, payload: bytes) -> tuple[Any, str]:
+        """(event, "") when the decoder for both schemas accepts, else (None, its error)."""
+        if self.both is None:
+            return None, ""
+        try:
+            return self.both.decode(payload), ""
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
+            return None, str(error)
+
     def accepts(self, payload: bytes) -> str | None:
         """The event's op when both schemas accept it and it is warning-free, else None."""
         event = self.valid(self.both, payload)
@@ -281,8 +291,8 @@ class Explanations:
     and format checker.
     """
 
-    LIMIT = 8
-    """Failure shapes remembered, the most recent tried first."""
+    LIMIT = 64
+    """Failure shapes remembered; the least recently used is forgotten first."""
 
     def __init__(
         self, shapes: dict[str, Shape], builder: _DecoderBuilder, format_checkers: dict[str, Any]
@@ -294,17 +304,27 @@ class Explanations:
         self._patterns: dict[str, Any] = {}
         self._checks: dict[tuple[str, type, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
         self._pointers: dict[tuple[str, ...], str] = {}
+        self._by_field: dict[str, list[tuple[Paths, Paths]]] = {}
+        """msgspec's spelling of a relaxed field ("$.comment.created_at") -> shapes relaxing it."""
 
-    def explain(self, payload: bytes) -> tuple[Any, dict[str, list[Finding]]] | None:
-        """(decoded event, findings per schema) when a remembered shape explains ``payload``."""
-        for key, decoder in reversed(self._known.items()):
+    def explain(self, payload: bytes, refusal: str) -> tuple[Any, dict[str, list[Finding]]] | None:
+        """(decoded event, findings per schema) when a remembered shape explains ``payload``.
+
+        ``refusal`` is the error of the decoder for both schemas. It names the
+        first field that failed; only shapes that relax that field can
+        explain the payload, so only those are tried, most recent first.
+        """
+        where = _REFUSED_AT.search(refusal)
+        candidates = self._by_field.get(where.group(1), ()) if where else ()
+        for key in reversed(candidates):
+            decoder = self._known.get(key)
             if decoder is None:
                 continue
             try:
                 event = decoder.decode(payload)
             except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                 continue
-            self._known[key] = self._known.pop(key)  # the most recent is tried first
+            self._known[key] = self._known.pop(key)  # recently used: forgotten last
             legacy_paths, new_paths = key
             return event, {
                 LEGACY: self._findings(LEGACY, event, legacy_paths),
@@ -337,8 +357,13 @@ class Explanations:
                 common = None
             decoder = self._builder.decoder(common) if common is not None else None
         self._known[key] = decoder
+        for path in key[0] | key[1]:
+            self._by_field.setdefault("$." + ".".join(path), []).append(key)
         while len(self._known) > self.LIMIT:
-            del self._known[next(iter(self._known))]
+            forgotten = next(iter(self._known))
+            del self._known[forgotten]
+            for path in forgotten[0] | forgotten[1]:
+                self._by_field["$." + ".".join(path)].remove(forgotten)
 
     def _findings(self, role: str, event: Any, paths: Paths) -> list[Finding]:
         findings = []
