@@ -6,6 +6,7 @@ Readable at 80 columns; plain text without colour when not writing to a terminal
 from __future__ import annotations
 
 import io
+import os
 from typing import Any
 
 from rich import box
@@ -67,12 +68,18 @@ def _title(report: dict[str, Any]) -> Group:
             style="dim",
         ),
         Text(
-            f"legacy {report['schemas']['legacy']['path']}   "
-            f"new {report['schemas']['new']['path']}",
+            f"legacy {_short_path(report['schemas']['legacy']['path'])}   "
+            f"new {_short_path(report['schemas']['new']['path'])}",
             style="dim",
         ),
     ]
     return Group(*lines)
+
+
+def _short_path(path: str) -> str:
+    """A schema path relative to the working directory when it lies below it."""
+    relative = os.path.relpath(path) if os.path.isabs(path) else path
+    return path if relative.startswith("..") else relative
 
 
 def _counters_table(title: str, rows: dict[str, dict[str, int]]) -> Table:
