@@ -175,6 +175,9 @@ class Group(msgspec.Struct):
         }
 
 
+COUNTER_COLUMNS: tuple[str, ...] = Counters.__struct_fields__
+"""The verdict counters, in report order."""
+
 GroupKey = tuple[str, str, str]
 
 

@@ -14,7 +14,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-COUNTER_COLUMNS = ("events", "ok", "undecodable", "legacy_invalid", "new_invalid", "both_invalid")
+from cdccheck.summary import COUNTER_COLUMNS
+
 _HEADINGS = ("events", "ok", "undecod.", "legacy ✗", "new ✗", "both ✗")
 TOP_GROUPS = 25
 WIDE = 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdccheck.report.console import COUNTER_COLUMNS
+from cdccheck.summary import COUNTER_COLUMNS
 
 TOP_GROUPS = 25
 
