@@ -828,55 +828,56 @@ class _Walk:
         )
         pattern = target.get("pattern")
         if isinstance(pattern, str) and pattern not in ("", ".*"):
-            mine = [n for n in alt if n.has("pattern")]
-            if not any(n.value["pattern"] == pattern for n in mine):
-                theirs = mine[0].value["pattern"] if mine else None
-                legacy, new = self.on(theirs, pattern)
-                kind = (
-                    "PATTERN_ADDED"
-                    if legacy is None
-                    else "PATTERN_REMOVED"
-                    if new is None
-                    else "PATTERN_CHANGED"
-                )
-                holds &= self.report(
-                    kind,
-                    mine[0] if mine else (_pick(alt)),
-                    target,
-                    f"pattern {_short(legacy)} -> {_short(new)}"
-                    if legacy and new
-                    else f"pattern {_short(legacy or new)} {'added' if new else 'removed'}",
-                    source_suffix="/pattern" if mine else "",
-                    target_suffix="/pattern",
-                    attempts=[self.attempt(site, lambda: [*seeds, "", "a", "0", "-", " "], target)],
-                )
+            holds &= self._text_keyword_change(
+                "pattern", pattern, alt, target, site, _short, [*seeds, "", "a", "0", "-", " "]
+            )
         fmt = target.get("format")
         if isinstance(fmt, str) and fmt in target.doc.formats:
-            mine = [n for n in alt if n.has("format")]
-            if not any(n.value["format"] == fmt for n in mine):
-                theirs = mine[0].value["format"] if mine else None
-                legacy, new = self.on(theirs, fmt)
-                kind = (
-                    "FORMAT_ADDED"
-                    if legacy is None
-                    else "FORMAT_REMOVED"
-                    if new is None
-                    else "FORMAT_CHANGED"
-                )
-                holds &= self.report(
-                    kind,
-                    mine[0] if mine else (_pick(alt)),
-                    target,
-                    f"format {_fmt(legacy)} -> {_fmt(new)}"
-                    if legacy and new
-                    else f"format {_fmt(legacy or new)} {'added' if new else 'removed'}",
-                    source_suffix="/format" if mine else "",
-                    target_suffix="/format",
-                    attempts=[
-                        self.attempt(site, lambda: [*seeds, "", "x", f"not a {fmt}"], target)
-                    ],
-                )
+            holds &= self._text_keyword_change(
+                "format", fmt, alt, target, site, _fmt, [*seeds, "", "x", f"not a {fmt}"]
+            )
         return holds
+
+    def _text_keyword_change(
+        self,
+        keyword: str,
+        value: str,
+        alt: Any,
+        target: Any,
+        site: Any,
+        show: Any,
+        candidates: list[Any],
+    ) -> bool:
+        """A `pattern` or `format` the target requires and the source lacks or spells otherwise."""
+        mine = [n for n in alt if n.has(keyword)]
+        if any(n.value[keyword] == value for n in mine):
+            return True
+        theirs = mine[0].value[keyword] if mine else None
+        legacy, new = self.on(theirs, value)
+        name = keyword.upper()
+        kind = (
+            f"{name}_ADDED"
+            if legacy is None
+            else f"{name}_REMOVED"
+            if new is None
+            else f"{name}_CHANGED"
+        )
+        message = (
+            f"{keyword} {show(legacy)} -> {show(new)}"
+            if legacy and new
+            else f"{keyword} {show(legacy or new)} {'added' if new else 'removed'}"
+        )
+        return bool(
+            self.report(
+                kind,
+                mine[0] if mine else _pick(alt),
+                target,
+                message,
+                source_suffix=f"/{keyword}" if mine else "",
+                target_suffix=f"/{keyword}",
+                attempts=[self.attempt(site, lambda: candidates, target)],
+            )
+        )
 
     def _numbers(self, alt: Alternative, types: frozenset[str], target: Node, site: Site) -> bool:
         holds = True

