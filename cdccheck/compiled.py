@@ -161,8 +161,6 @@ class CompiledSchema:
         self._draft7 = schema.draft == DRAFT_7
         self._format_checker = schema.validator.format_checker
         self._memo: dict[tuple[int, str], Check] = {}
-        self.fallback_subschemas = 0
-        """How many schema objects are left to python-jsonschema (for tests and docs)."""
         resolver = schema.validator._resolver
         if _uses_dynamic_scope(schema.document):
             # $dynamicRef depends on the path taken to reach it: only a whole
@@ -176,9 +174,6 @@ class CompiledSchema:
         out: list[Finding] = []
         self._root(value, None, out)
         return out
-
-    def is_valid(self, value: Any) -> bool:
-        return self._valid(self._root)(value)
 
     # -------------------------------------------------------------- compiling
 
@@ -240,7 +235,6 @@ class CompiledSchema:
 
     def _fallback(self, node: Any, resolver: Any) -> Check:
         """Leave this schema object to python-jsonschema and map its errors."""
-        self.fallback_subschemas += 1
         validator = self._validator
 
         def reference(instance: Any, path: Path, out: list[Finding]) -> None:
