@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-fast lint demo bench clean
+.PHONY: help test test-fast lint demo bench clean system-deps
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 test: $(STAMP) ## run the whole suite against a throwaway redis-server (what CI runs)
+	@bash scripts/system-deps.sh
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## the suite without the slow fault, cluster and fresh-clone tests
@@ -34,6 +35,9 @@ demo: $(STAMP) ## start an embedded Redis, seed a mixed Python/Go stream, replay
 
 bench: $(STAMP) ## benchmarks: raw read vs naive pipeline vs cdccheck (not part of the tests)
 	$(BIN)/python benchmarks/run.py
+
+system-deps: ## install the Go toolchain, Chromium and Prometheus some tests use (Debian, as root)
+	@bash scripts/system-deps.sh
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
