@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from cdccheck.model import ABSENT, json_pointer
-from cdccheck.schemaview import (
+from cdccheck.gate.schemaview import (
     ALL_TYPES,
     FRACTION,
     Doc,
@@ -36,6 +35,7 @@ from cdccheck.schemaview import (
     regex_search,
     types_of,
 )
+from cdccheck.model import ABSENT, json_pointer
 
 
 class _Marker:
@@ -345,7 +345,7 @@ def _valid(nodes: Sequence[Node], value: Any) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
-    from cdccheck.schemaview import same_json
+    from cdccheck.gate.schemaview import same_json
 
     return same_json(a, b)
 

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from cdccheck.compat import BACKWARD, FORWARD
-from cdccheck.gate import Change, GateResult, SchemaResult
+from cdccheck.gate.compat import BACKWARD, FORWARD
+from cdccheck.gate.run import Change, GateResult, SchemaResult
 from cdccheck.model import ABSENT
 from cdccheck.report import write_atomic
 

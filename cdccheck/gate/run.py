@@ -46,7 +46,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from cdccheck.compat import (
+from cdccheck.errors import ConfigError
+from cdccheck.gate.compat import (
     BACKWARD,
     FORWARD,
     FULL,
@@ -56,9 +57,8 @@ from cdccheck.compat import (
     Location,
     compare,
 )
-from cdccheck.errors import ConfigError
+from cdccheck.gate.schemaview import walk_refs
 from cdccheck.schema import Schema, load_schema, load_schema_bytes
-from cdccheck.schemaview import walk_refs
 
 FAIL_ON = ("any", "legacy", "new", "none")
 DEFAULT_SCHEMA_ROOTS = ("schemas",)

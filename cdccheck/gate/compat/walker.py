@@ -34,8 +34,7 @@ from fractions import Fraction
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from cdccheck.schema import DRAFT_2020_12
-from cdccheck.schemaview import (
+from cdccheck.gate.schemaview import (
     ALL_TYPES,
     ANNOTATIONS,
     FRACTION,
@@ -57,7 +56,7 @@ from cdccheck.schemaview import (
     same_json,
     types_of,
 )
-from cdccheck.witness import (
+from cdccheck.gate.witness import (
     DELETE,
     NOTHING,
     AnyName,
@@ -70,6 +69,7 @@ from cdccheck.witness import (
     fit_length,
     strings_within,
 )
+from cdccheck.schema import DRAFT_2020_12
 
 if TYPE_CHECKING:
     from cdccheck.schema import Schema
