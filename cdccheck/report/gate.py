@@ -1,0 +1,3 @@
+"""Moved to `cdccheck.gate.render`; this path re-exports it for one release."""
+
+from cdccheck.gate.render import *  # noqa: F403

@@ -1,0 +1,3 @@
+"""Moved to `cdccheck.gate.witness`; this path re-exports it for one release."""
+
+from cdccheck.gate.witness import *  # noqa: F403
