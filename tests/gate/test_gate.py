@@ -20,9 +20,9 @@ from cdccheck.gate import (
     resolve_request,
     run_gate,
 )
-from cdccheck.report.gate import line_of, pointer_lines, render
+from cdccheck.gate.render import line_of, pointer_lines, render
 from cdccheck.schema import Schema
-from tests.gate_support import (
+from tests.gate.support import (
     GATE_DATA,
     assert_json_witnesses_verified,
     assert_witnesses_verified,
