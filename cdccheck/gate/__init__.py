@@ -1,25 +1,35 @@
-"""The CI schema-drift gate: compare schemas statically, optionally replay a corpus."""
+"""The CI schema-drift gate: compare schemas statically, optionally replay a corpus.
 
-from cdccheck.gate.run import (
+The wing, from the outside in (semantics in docs/gate.md):
+
+* `config`: ``[tool.cdccheck]`` / ``cdccheck.toml`` settings;
+* `run`: a resolved request, the run (pairs or ``--against GIT_REF``), results;
+* `render`: results as text, JSON, Markdown, JUnit, SARIF or GitHub annotations;
+* `compat`: the static comparison of two schemas, by keyword family;
+* `witness`: instances one schema accepts and the other rejects;
+* `schemaview`: the read-only view of schema documents the comparison walks.
+
+The names below are what ``cdccheck.gate`` exported as a single module.
+"""
+
+from cdccheck.gate.compat import (
     BACKWARD,
-    CONFIG_FILES,
-    DEFAULT_SCHEMA_ROOTS,
-    FAIL_ON,
     FORWARD,
     FULL,
     MODES,
     Change,
     Comparison,
+    Location,
+    compare,
+)
+from cdccheck.gate.config import CONFIG_FILES, FAIL_ON, GateConfig, Ignore, load_config
+from cdccheck.gate.run import (
+    DEFAULT_SCHEMA_ROOTS,
     CorpusCheck,
-    GateConfig,
     GateRequest,
     GateResult,
-    Ignore,
-    Location,
     SchemaResult,
-    compare,
     corpus_failures,
-    load_config,
     resolve_request,
     run_gate,
 )

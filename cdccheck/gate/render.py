@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from cdccheck.gate.compat import BACKWARD, FORWARD
-from cdccheck.gate.run import Change, GateResult, SchemaResult
+from cdccheck.gate.compat import BACKWARD, FORWARD, Change
+from cdccheck.gate.run import GateResult, SchemaResult
 from cdccheck.model import ABSENT
 from cdccheck.report import write_atomic
 
