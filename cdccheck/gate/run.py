@@ -40,6 +40,7 @@ from cdccheck.gate.compat import (
 from cdccheck.gate.config import FAIL_ON, GateConfig, Ignore
 from cdccheck.gate.schemaview import walk_refs
 from cdccheck.schema import Schema, load_schema, load_schema_bytes
+from cdccheck.summary import count_failures
 
 DEFAULT_SCHEMA_ROOTS = ("schemas",)
 
@@ -121,16 +122,10 @@ class GateResult:
 
 
 def corpus_failures(report: Mapping[str, Any] | None, fail_on: str) -> int:
-    """Events in a check report that ``--fail-on`` counts."""
-    if report is None or fail_on == "none":
+    """Events in a check report that ``--fail-on`` counts (0 without a report)."""
+    if report is None:
         return 0
-    totals = report.get("totals") or {}
-    undecodable = int(totals.get("undecodable", 0))
-    if fail_on == "legacy":
-        return int(totals.get("legacy_invalid", 0)) + undecodable
-    if fail_on == "new":
-        return int(totals.get("new_invalid", 0)) + undecodable
-    return int(totals.get("events", 0)) - int(totals.get("ok", 0))
+    return count_failures(report.get("totals") or {}, fail_on)
 
 
 # ---- the request --------------------------------------------------------------------------

@@ -14,14 +14,18 @@ import pytest
 
 from cdccheck.errors import ConfigError
 from cdccheck.gate import (
+    FAIL_ON,
     GateConfig,
     GateResult,
+    corpus_failures,
     load_config,
     resolve_request,
     run_gate,
 )
 from cdccheck.gate.render import line_of, pointer_lines, render
+from cdccheck.model import EventVerdict, Finding
 from cdccheck.schema import Schema
+from cdccheck.summary import Summary
 from tests.gate.support import (
     GATE_DATA,
     assert_json_witnesses_verified,
@@ -215,6 +219,22 @@ def test_corpus_findings_fail_per_fail_on(tmp_path: Path, fail_on: str, exit_cod
     document = json.loads(render(result, "json"))
     assert document["corpus"]["totals"]["new_invalid"] == 2
     assert "corpus: 10 event(s)" in render(result, "text")
+
+
+def test_corpus_failures_follow_the_check_rule() -> None:
+    """The gate counts a corpus report's events by the rule `check --fail-on` uses."""
+    summary = Summary()
+    broken = Finding("type", "/a", "'x' is not of type 'integer'", "x")
+    summary.add(EventVerdict("1-0", "c", "py", True, [], []))
+    summary.add(EventVerdict("1-1", "c", "py", False, None, None, wire_message="not JSON"))
+    summary.add(EventVerdict("1-2", "c", "py", True, [broken], []))
+    summary.add(EventVerdict("1-3", "c", "py", True, [], [broken]))
+    summary.add(EventVerdict("1-4", "c", "py", True, [broken], [broken]))
+    report = {"totals": summary.to_dict()["totals"]}
+    expected = {"any": 4, "legacy": 3, "new": 3, "none": 0}
+    assert {f: corpus_failures(report, f) for f in FAIL_ON} == expected
+    assert {f: summary.counts_failures(f) for f in FAIL_ON} == expected
+    assert corpus_failures(None, "any") == 0
 
 
 def test_corpus_without_an_engine_is_a_config_error() -> None:
