@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from cdccheck.errors import ConfigError
 from cdccheck.gate.compat import BACKWARD, FORWARD, Change
 from cdccheck.gate.run import GateResult, SchemaResult
 from cdccheck.model import ABSENT
@@ -46,7 +47,8 @@ def render(result: GateResult, fmt: str) -> str:
         "github": render_github,
     }
     if fmt not in renderers:
-        raise ValueError(f"unknown gate format {fmt!r}")
+        # The same error as cdccheck.report.render: a usage error, exit code 2.
+        raise ConfigError(f"unknown gate format {fmt!r} (expected one of {', '.join(FORMATS)})")
     return renderers[fmt](result)
 
 

@@ -24,6 +24,7 @@ from cdccheck.gate import (
 )
 from cdccheck.gate.render import line_of, pointer_lines, render
 from cdccheck.model import EventVerdict, Finding
+from cdccheck.report import render as render_report
 from cdccheck.schema import Schema
 from cdccheck.summary import Summary
 from tests.gate.support import (
@@ -235,6 +236,15 @@ def test_corpus_failures_follow_the_check_rule() -> None:
     assert {f: corpus_failures(report, f) for f in FAIL_ON} == expected
     assert {f: summary.counts_failures(f) for f in FAIL_ON} == expected
     assert corpus_failures(None, "any") == 0
+
+
+def test_unknown_gate_format_is_the_report_error() -> None:
+    """Both render dispatchers refuse an unknown format with a usage error (exit 2)."""
+    result = _run(legacy=LEGACY, new=NEW)
+    with pytest.raises(ConfigError, match=r"unknown gate format 'yaml' \(expected one of text, "):
+        render(result, "yaml")
+    with pytest.raises(ConfigError, match="unknown format 'yaml'"):
+        render_report({}, "yaml")
 
 
 def test_corpus_without_an_engine_is_a_config_error() -> None:
