@@ -1,7 +1,7 @@
 """Render a gate result: text, json, markdown, junit, sarif or GitHub annotations.
 
 Every renderer takes a `cdccheck.gate.GateResult` and returns text. The JSON
-shape is the contract of DESIGN.md "Gate semantics"::
+shape is the contract of docs/gate.md::
 
     {"compatible": {"backward": bool, "forward": bool},
      "changes": [{"kind", "path", "breaking": {"backward", "forward"},
@@ -199,7 +199,7 @@ def render_text(result: GateResult) -> str:
 
 
 def to_json(result: GateResult) -> dict[str, Any]:
-    """The DESIGN.md JSON object (``file`` added per change when several files were compared)."""
+    """The JSON object of docs/gate.md; changes carry ``file`` when several files were compared."""
     several = len(result.schemas) > 1
     changes = []
     for schema, change in _entries(result):

@@ -1,6 +1,6 @@
 """Static compatibility of two JSON Schemas, in both directions, with witnesses.
 
-Words as in Confluent Schema Registry (and DESIGN.md "Gate semantics"):
+Words as in Confluent Schema Registry (and docs/gate.md):
 **backward** compatible = the new schema accepts every instance the legacy
 schema accepts; **forward** = the legacy schema accepts every instance the new
 one accepts.
