@@ -415,3 +415,24 @@ def test_pointer_lines_handle_escapes_arrays_and_nesting() -> None:
     assert lines["/f"] == 8
     assert line_of(text, "/a~1b/c~0d/7/zz") == 3
     assert line_of("not json", "/x") == 1
+
+
+def test_old_module_paths_re_export_the_gate() -> None:
+    """cdccheck.compat, .witness, .schemaview and .report.gate keep working for one release."""
+    import importlib
+
+    import cdccheck.gate.compat
+    import cdccheck.gate.render
+    import cdccheck.gate.schemaview
+    import cdccheck.gate.witness
+
+    moved = {
+        "cdccheck.compat": (cdccheck.gate.compat, ["compare", "compare_documents", "Change"]),
+        "cdccheck.witness": (cdccheck.gate.witness, ["Searcher", "Witness", "Builder"]),
+        "cdccheck.schemaview": (cdccheck.gate.schemaview, ["make_doc", "walk_refs", "Node"]),
+        "cdccheck.report.gate": (cdccheck.gate.render, ["render", "line_of", "write_report"]),
+    }
+    for old, (new, names) in moved.items():
+        shim = importlib.import_module(old)
+        for name in names:
+            assert getattr(shim, name) is getattr(new, name), f"{old}.{name}"
