@@ -1,6 +1,6 @@
 """Concrete instances that one schema accepts and the other rejects.
 
-The comparison (`cdccheck.compat`) says where two schemas differ; this module
+The comparison (`cdccheck.gate.compat`) says where two schemas differ; this module
 turns that into an instance a reader can paste into a test. It builds a valid
 instance of the accepting schema, puts a candidate value at the place of the
 change (a string of the old maximum length, an object without the newly
