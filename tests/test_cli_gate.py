@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cdccheck.cli import app
-from tests.gate_support import GATE_DATA, assert_json_witnesses_verified, load_validators
+from tests.gate.support import GATE_DATA, assert_json_witnesses_verified, load_validators
 
 LEGACY = str(GATE_DATA / "legacy.json")
 NEW = str(GATE_DATA / "new.json")

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from cdccheck.compat import Comparison, compare, compare_documents
+from cdccheck.gate.compat import Comparison, compare, compare_documents
+from cdccheck.gate.compat.keywords import CHECKS, HANDLED
 from cdccheck.schema import load_schema
-from tests.gate_support import GATE_DATA, assert_witnesses_verified, validator_for_document
+from tests.gate.support import GATE_DATA, assert_witnesses_verified, validator_for_document
 
 OBJ: dict[str, Any] = {"type": "object"}
 
@@ -231,6 +232,18 @@ def test_unknown_assertion_is_a_suspected_break() -> None:
     new = {"type": "object", "dependentSchemas": {"a": {"required": ["b"]}}}
     comparison = _compare(legacy, new)
     assert not comparison.backward
+
+
+def test_keyword_table_covers_what_the_reference_asserts() -> None:
+    """Every keyword in the table is one python-jsonschema asserts (a typo would turn
+    its comparisons into UNSUPPORTED_KEYWORD_CHANGED), and only `$dynamicRef` is left out."""
+    from jsonschema import Draft7Validator, Draft202012Validator
+
+    asserted = set(Draft7Validator.VALIDATORS) | set(Draft202012Validator.VALIDATORS)
+    assert set(HANDLED) - asserted == set()
+    assert asserted - set(HANDLED) == {"$dynamicRef"}
+    assert frozenset().union(*(keywords for _, keywords in CHECKS)) == HANDLED
+    assert len({check for check, _ in CHECKS}) == len(CHECKS)
 
 
 def test_refs_to_other_files_are_followed(tmp_path: Path) -> None:

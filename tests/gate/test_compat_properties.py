@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cdccheck.compat import compare_documents
-from tests.gate_support import validator_for_document
+from cdccheck.gate.compat import compare_documents
+from tests.gate.support import validator_for_document
 
 BASE: dict[str, Any] = {
     "type": "object",

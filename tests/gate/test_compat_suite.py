@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from cdccheck.compat import compare_documents
-from tests.gate_support import shared_dir, validator_for_document
+from cdccheck.gate.compat import compare_documents
+from tests.gate.support import shared_dir, validator_for_document
 
 GROUPS_PER_FILE = 4
 # Remote references (localhost:1234, metaschemas): cdccheck refuses them when loading.

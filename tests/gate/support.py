@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 GATE_DATA = REPO / "tests" / "data" / "gate"
 
 
@@ -29,7 +29,7 @@ def shared_dir() -> Path:
 
 
 def validator_for_document(document: Any, draft: str | None = None) -> Any:
-    """python-jsonschema validator with the format checker, as DESIGN.md makes the reference."""
+    """python-jsonschema with the format checker: the reference (docs/semantics.md, rule 2)."""
     from jsonschema import Draft7Validator, Draft202012Validator
     from jsonschema.validators import validator_for
 

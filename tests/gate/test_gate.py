@@ -14,15 +14,20 @@ import pytest
 
 from cdccheck.errors import ConfigError
 from cdccheck.gate import (
+    FAIL_ON,
     GateConfig,
     GateResult,
+    corpus_failures,
     load_config,
     resolve_request,
     run_gate,
 )
-from cdccheck.report.gate import line_of, pointer_lines, render
+from cdccheck.gate.render import line_of, pointer_lines, render
+from cdccheck.model import EventVerdict, Finding
+from cdccheck.report import render as render_report
 from cdccheck.schema import Schema
-from tests.gate_support import (
+from cdccheck.summary import Summary
+from tests.gate.support import (
     GATE_DATA,
     assert_json_witnesses_verified,
     assert_witnesses_verified,
@@ -217,6 +222,31 @@ def test_corpus_findings_fail_per_fail_on(tmp_path: Path, fail_on: str, exit_cod
     assert "corpus: 10 event(s)" in render(result, "text")
 
 
+def test_corpus_failures_follow_the_check_rule() -> None:
+    """The gate counts a corpus report's events by the rule `check --fail-on` uses."""
+    summary = Summary()
+    broken = Finding("type", "/a", "'x' is not of type 'integer'", "x")
+    summary.add(EventVerdict("1-0", "c", "py", True, [], []))
+    summary.add(EventVerdict("1-1", "c", "py", False, None, None, wire_message="not JSON"))
+    summary.add(EventVerdict("1-2", "c", "py", True, [broken], []))
+    summary.add(EventVerdict("1-3", "c", "py", True, [], [broken]))
+    summary.add(EventVerdict("1-4", "c", "py", True, [broken], [broken]))
+    report = {"totals": summary.to_dict()["totals"]}
+    expected = {"any": 4, "legacy": 3, "new": 3, "none": 0}
+    assert {f: corpus_failures(report, f) for f in FAIL_ON} == expected
+    assert {f: summary.counts_failures(f) for f in FAIL_ON} == expected
+    assert corpus_failures(None, "any") == 0
+
+
+def test_unknown_gate_format_is_the_report_error() -> None:
+    """Both render dispatchers refuse an unknown format with a usage error (exit 2)."""
+    result = _run(legacy=LEGACY, new=NEW)
+    with pytest.raises(ConfigError, match=r"unknown gate format 'yaml' \(expected one of text, "):
+        render(result, "yaml")
+    with pytest.raises(ConfigError, match="unknown format 'yaml'"):
+        render_report({}, "yaml")
+
+
 def test_corpus_without_an_engine_is_a_config_error() -> None:
     request = resolve_request(GateConfig(), legacy=LEGACY, new=NEW, corpus=["e.jsonl"])
     with pytest.raises(ConfigError, match="check engine"):
@@ -385,3 +415,24 @@ def test_pointer_lines_handle_escapes_arrays_and_nesting() -> None:
     assert lines["/f"] == 8
     assert line_of(text, "/a~1b/c~0d/7/zz") == 3
     assert line_of("not json", "/x") == 1
+
+
+def test_old_module_paths_re_export_the_gate() -> None:
+    """cdccheck.compat, .witness, .schemaview and .report.gate keep working for one release."""
+    import importlib
+
+    import cdccheck.gate.compat
+    import cdccheck.gate.render
+    import cdccheck.gate.schemaview
+    import cdccheck.gate.witness
+
+    moved = {
+        "cdccheck.compat": (cdccheck.gate.compat, ["compare", "compare_documents", "Change"]),
+        "cdccheck.witness": (cdccheck.gate.witness, ["Searcher", "Witness", "Builder"]),
+        "cdccheck.schemaview": (cdccheck.gate.schemaview, ["make_doc", "walk_refs", "Node"]),
+        "cdccheck.report.gate": (cdccheck.gate.render, ["render", "line_of", "write_report"]),
+    }
+    for old, (new, names) in moved.items():
+        shim = importlib.import_module(old)
+        for name in names:
+            assert getattr(shim, name) is getattr(new, name), f"{old}.{name}"

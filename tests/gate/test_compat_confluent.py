@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from cdccheck.compat import compare_documents
-from tests.gate_support import assert_witnesses_verified, shared_dir, validator_for_document
+from cdccheck.gate.compat import compare_documents
+from tests.gate.support import assert_witnesses_verified, shared_dir, validator_for_document
 
 CASE_FILES = (
     "diff-schema-examples.json",
