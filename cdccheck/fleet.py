@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from cdccheck.errors import ConfigError, SourceError
-from cdccheck.sources.redis_group import LuaScript, key_slot
+from cdccheck.sources._redis import COMMIT, REGISTER, as_dict, as_text, key_slot
 from cdccheck.summary import Counters, Group, Sample, Summary
 
 __all__ = [
@@ -159,119 +159,6 @@ class FleetSnapshot(NamedTuple):
     consumers: list[str]
 
 
-# The commit: check ownership, XACK, count, keep samples, quarantine, in one
-# atomic step. Ids are compared digit by digit: Lua's "<" on strings follows
-# the server's locale, and numbers lose precision past 2^53.
-_COMMIT = LuaScript(
-    """
-local stream, counters, spans, consumers = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local at = 1
-local function take()
-  local value = ARGV[at]
-  at = at + 1
-  return value
-end
-local function digits_less(a, b)
-  if #a ~= #b then return #a < #b end
-  for i = 1, #a do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x < y end
-  end
-  return false
-end
-local function id_less(a, b)
-  local a_ms, a_seq = string.match(a, '^(%d+)-(%d+)$')
-  local b_ms, b_seq = string.match(b, '^(%d+)-(%d+)$')
-  if a_ms ~= b_ms then return digits_less(a_ms, b_ms) end
-  return digits_less(a_seq, b_seq)
-end
-
-local group, consumer, token = take(), take(), take()
-local n = tonumber(take())
-local lowest, highest = take(), take()
-local ids = {}
-for i = 1, n do ids[i] = take() end
--- One range query finds the batch in this consumer's pending list; an id it
--- misses (the range also held other entries of ours) is looked up alone.
-local mine = {}
-if n > 0 then
-  for _, pending in ipairs(redis.call('XPENDING', stream, group, lowest, highest, n, consumer)) do
-    mine[pending[1]] = true
-  end
-end
-local lost = {}
-for i = 1, n do
-  if not mine[ids[i]]
-      and #redis.call('XPENDING', stream, group, ids[i], ids[i], 1, consumer) == 0 then
-    lost[#lost + 1] = ids[i]
-  end
-end
-if #lost > 0 then return {0, lost} end
-for i = 1, n, 1000 do
-  redis.call('XACK', stream, group, unpack(ids, i, math.min(i + 999, n)))
-end
-
-for _ = 1, tonumber(take()) do
-  local name = take()
-  redis.call('HINCRBY', counters, name, take())
-end
-
-for _ = 1, tonumber(take()) do
-  local first_field, last_field, first, last = take(), take(), take(), take()
-  local current = redis.call('HGET', spans, first_field)
-  if not current or id_less(first, current) then redis.call('HSET', spans, first_field, first) end
-  current = redis.call('HGET', spans, last_field)
-  if not current or id_less(current, last) then redis.call('HSET', spans, last_field, last) end
-end
-
-local limit = tonumber(take())
-local sample_keys = tonumber(take())
-for k = 1, sample_keys do
-  local members = {}
-  for _ = 1, tonumber(take()) do
-    members[#members + 1] = 0
-    members[#members + 1] = take()
-  end
-  redis.call('ZADD', KEYS[4 + k], unpack(members))
-  redis.call('ZREMRANGEBYRANK', KEYS[4 + k], limit, -1)
-end
-
-local quarantined = tonumber(take())
-if quarantined > 0 then
-  local key, maxlen = KEYS[5 + sample_keys], take()
-  for _ = 1, quarantined do
-    local entry = {}
-    for i = 1, tonumber(take()) do entry[i] = take() end
-    redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack(entry))
-  end
-end
-
-redis.call('HSET', consumers, consumer, token)
-return {1, n}
-"""
-)
-
-# The first sidecar writes the settings; every later one reads them back to
-# compare, in the same atomic step, so two first sidecars cannot both win.
-_REGISTER = LuaScript(
-    """
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
-return redis.call('HGETALL', KEYS[1])
-"""
-)
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _pairs(reply: Any) -> dict[str, Any]:
-    if isinstance(reply, dict):
-        return {_text(key): value for key, value in reply.items()}
-    items = iter(reply or ())
-    return {_text(key): value for key, value in zip(items, items, strict=False)}
-
-
 class Fleet:
     """One stream's fleet summary for one group, on a Redis or RedisCluster client.
 
@@ -312,8 +199,8 @@ class Fleet:
         }
         arguments = [item for pair in mine.items() for item in pair]
         recorded = {
-            name: _text(value)
-            for name, value in _pairs(_REGISTER(self.client, [self.keys.meta], arguments)).items()
+            name: as_text(value)
+            for name, value in as_dict(REGISTER(self.client, [self.keys.meta], arguments)).items()
         }
         if recorded.get("version") != FLEET_VERSION:
             raise ConfigError(
@@ -399,15 +286,15 @@ class Fleet:
                     record.findings,
                 ]
                 arguments += [len(entry), *entry]
-        reply = _COMMIT(self.client, keys, arguments)
+        reply = COMMIT(self.client, keys, arguments)
         if int(reply[0]) == 1:
             return []
-        return [_text(lost) for lost in reply[1]]
+        return [as_text(lost) for lost in reply[1]]
 
     def last_token(self, consumer: str) -> str | None:
         """The token of ``consumer``'s last commit (to settle a commit whose reply was lost)."""
         value = self.client.execute_command("HGET", self.keys.consumers, consumer)
-        return None if value is None else _text(value)
+        return None if value is None else as_text(value)
 
     def forget(self, consumers: list[str]) -> None:
         """Drop the commit tokens of consumers removed from the group."""
@@ -431,15 +318,15 @@ class Fleet:
         for key in (self.keys.counters, self.keys.spans, self.keys.meta, self.keys.consumers):
             pipe.execute_command("HGETALL", key)
         counters_raw, spans_raw, meta_raw, consumers_raw = pipe.execute()
-        meta = {name: _text(value) for name, value in _pairs(meta_raw).items()}
+        meta = {name: as_text(value) for name, value in as_dict(meta_raw).items()}
         if not meta:
             raise SourceError(
                 f"no fleet summary for group {self.keys.group!r} on stream "
                 f"{self.keys.stream!r} (no sidecar of that group has started: check --group "
                 "and --stream)"
             )
-        counters = {name: int(value) for name, value in _pairs(counters_raw).items()}
-        spans = {name: _text(value) for name, value in _pairs(spans_raw).items()}
+        counters = {name: int(value) for name, value in as_dict(counters_raw).items()}
+        spans = {name: as_text(value) for name, value in as_dict(spans_raw).items()}
         summary = Summary(samples=int(meta["samples"]), show_values=meta["show_values"] == "1")
         groups: list[tuple[str, tuple[str, str, str], Group]] = []
         for name, value in counters.items():
@@ -474,7 +361,7 @@ class Fleet:
             meta,
             counters.get(field(*TRIMMED), 0),
             counters.get(field(*QUARANTINED), 0),
-            sorted(_text(name) for name in _pairs(consumers_raw)),
+            sorted(as_text(name) for name in as_dict(consumers_raw)),
         )
 
 
