@@ -58,7 +58,7 @@ def replay_summary(url: str, stream: str, samples: int = 5) -> Summary:
 
 
 def fleet_summary(url: str, stream: str, group: str = GROUP) -> Summary:
-    from cdccheck.fleet import Fleet
+    from cdccheck.sidecar.fleet import Fleet
     from cdccheck.sources.redis_group import connect_any
 
     client, cluster = connect_any(url)

@@ -22,7 +22,7 @@ from cdccheck.cli import app
 from cdccheck.embedded import EmbeddedRedis
 from cdccheck.pipeline import check_batch
 from cdccheck.report.json import load_report, merge_reports
-from cdccheck.sidecar import ConsumeOptions, Sidecar, _InDoubt
+from cdccheck.sidecar.loop import ConsumeOptions, Sidecar, _InDoubt
 from cdccheck.summary import Summary
 from tests.helpers import validate_report
 from tests.sidecar_support import (

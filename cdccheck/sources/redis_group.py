@@ -2,7 +2,7 @@
 
 ``RedisGroup`` hands out batches of entries that this consumer must check
 and then acknowledge; it never acknowledges anything itself (the sidecar
-does, together with its counters, see :mod:`cdccheck.fleet`)::
+does, together with its counters, see :mod:`cdccheck.sidecar.fleet`)::
 
     group = RedisGroup(url, ["comments:cdc"], group="cdccheck", consumer="pod-1")
     group.open()

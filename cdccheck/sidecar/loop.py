@@ -5,7 +5,7 @@
 
 1. checks it with the shared pipeline (``pipeline.check_batch``) into a
    batch Summary;
-2. commits it (:mod:`cdccheck.fleet`): XACK + fleet-summary counts +
+2. commits it (:mod:`cdccheck.sidecar.fleet`): XACK + fleet-summary counts +
    quarantine in one atomic script, so the fleet summary counts each event
    exactly once whatever crashes when;
 3. only then adds the batch to this consumer's own Summary, its metrics and
@@ -48,10 +48,10 @@ from typing import Any, NamedTuple
 
 from cdccheck.check import Engine
 from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
-from cdccheck.fleet import TRIMMED, Fleet, QuarantineRecord
-from cdccheck.fleet import field as fleet_field
 from cdccheck.model import Entry, EventVerdict
 from cdccheck.pipeline import check_batch, verdict_line
+from cdccheck.sidecar.fleet import TRIMMED, Fleet, QuarantineRecord
+from cdccheck.sidecar.fleet import field as fleet_field
 from cdccheck.sources.redis_group import (
     DEFAULT_BATCH,
     DEFAULT_BLOCK_MS,
@@ -488,7 +488,7 @@ class Sidecar:
         if template is None:
             return None
         if QUARANTINE_TEMPLATE in template:
-            from cdccheck.fleet import hash_tag
+            from cdccheck.sidecar.fleet import hash_tag
 
             return template.replace(QUARANTINE_TEMPLATE, "{" + hash_tag(stream) + "}")
         return template
@@ -780,7 +780,7 @@ class Sidecar:
         fleet = self._fleet(batch.stream)
         quarantine = self._quarantine(batch, failing)
         # Why the XACK travels with the counts, in one atomic script (see
-        # cdccheck.fleet): acknowledged without being counted, a crash would
+        # cdccheck.sidecar.fleet): acknowledged without being counted, a crash would
         # lose the batch; counted without being acknowledged, the batch would
         # be read and counted again. Only once Redis says it happened does the
         # batch join this consumer's own summary.
