@@ -22,15 +22,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cdccheck.sidecar.loop import (
-        CRASH_ENV,
-        ConsumeOptions,
-        ConsumeResult,
-        Sidecar,
-        configure_logging,
-        consume,
-        fleet_report,
-    )
+    from cdccheck.sidecar.crash import CRASH_ENV
+    from cdccheck.sidecar.fleet import fleet_report
+    from cdccheck.sidecar.logs import configure_logging
+    from cdccheck.sidecar.loop import ConsumeOptions, ConsumeResult, Sidecar, consume
 
 __all__ = [
     "CRASH_ENV",
@@ -43,13 +38,17 @@ __all__ = [
 ]
 
 _HOME = {
-    "CRASH_ENV": "cdccheck.sidecar.loop",
+    "CRASH_ENV": "cdccheck.sidecar.crash",
     "ConsumeOptions": "cdccheck.sidecar.loop",
     "ConsumeResult": "cdccheck.sidecar.loop",
     "Sidecar": "cdccheck.sidecar.loop",
-    "configure_logging": "cdccheck.sidecar.loop",
+    "configure_logging": "cdccheck.sidecar.logs",
     "consume": "cdccheck.sidecar.loop",
-    "fleet_report": "cdccheck.sidecar.loop",
+    "fleet_report": "cdccheck.sidecar.fleet",
+    # Public names of the old single module, outside its __all__.
+    "CRASH_POINTS": "cdccheck.sidecar.crash",
+    "QUARANTINE_TEMPLATE": "cdccheck.sidecar.loop",
+    "verdict_classes": "cdccheck.sidecar.metrics",
 }
 
 

@@ -1,5 +1,10 @@
 """The fleet summary: what every sidecar of a group counted, in Redis, exactly once.
 
+Two halves: ``Fleet`` writes and reads one stream's summary, and
+``fleet_report`` turns the summaries of a group into one report (what
+``cdccheck report --stream S --group G`` prints). Neither needs the consume
+loop, so the report command does not import it.
+
 Each sidecar checks a batch into a batch ``Summary``, then commits it with
 ``Fleet.commit``: ONE server-side script that acknowledges the batch
 (XACK), adds the batch's counts to the fleet summary and, optionally,
@@ -50,7 +55,17 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from cdccheck.errors import ConfigError, SourceError
-from cdccheck.sources._redis import COMMIT, REGISTER, as_dict, as_text, key_slot
+from cdccheck.sources._redis import (
+    COMMIT,
+    REGISTER,
+    as_dict,
+    as_text,
+    connect_any,
+    key_slot,
+    redact_url,
+    redis_errors,
+    secret_of,
+)
 from cdccheck.summary import Counters, Group, Sample, Summary
 
 __all__ = [
@@ -59,6 +74,7 @@ __all__ = [
     "FleetKeys",
     "FleetSnapshot",
     "QuarantineRecord",
+    "fleet_report",
     "hash_tag",
 ]
 
@@ -400,3 +416,57 @@ def _update(
             if group.samples:
                 samples[name] = [sample_member(sample) for sample in group.samples]
     return increments, spans, samples
+
+
+# -- the fleet report -----------------------------------------------------
+
+
+def fleet_report(
+    url: str, streams: list[str], group: str, *, password: str | None = None
+) -> dict[str, Any]:
+    """The fleet-wide report of ``group`` on ``streams``: every sidecar's commits merged."""
+    from cdccheck.report.json import build_report
+
+    if not streams:
+        raise ConfigError("no stream: pass --stream KEY (repeat it for several streams)")
+    secret = secret_of(url, password)
+    client, cluster = connect_any(url, password=password)
+    try:
+        with redis_errors(url, secret, f"reading the fleet summary of group {group!r}"):
+            snapshots = [Fleet(client, stream, group, cluster=cluster).read() for stream in streams]
+    finally:
+        client.close()
+    digests = {(s.meta.get("legacy_sha256"), s.meta.get("new_sha256")) for s in snapshots}
+    if len(digests) > 1:
+        raise ConfigError(
+            "these streams were checked with different schemas (sha256 differ): report them "
+            "one --stream at a time"
+        )
+    summary = snapshots[0].summary
+    for snapshot in snapshots[1:]:
+        summary = summary.merge(snapshot.summary)
+    meta = snapshots[0].meta
+    created = min(datetime.fromisoformat(s.meta["created_at"]) for s in snapshots)
+    source: dict[str, Any] = {"kind": "group"}
+    if len(streams) == 1:
+        source["stream"] = streams[0]
+    source.update(
+        {
+            "streams": streams,
+            "group": group,
+            "url": redact_url(url),
+            "consumers": sorted({name for s in snapshots for name in s.consumers}),
+            "trimmed": sum(s.trimmed for s in snapshots),
+            "quarantined": sum(s.quarantined for s in snapshots),
+        }
+    )
+    return build_report(
+        summary,
+        source=source,
+        schemas={
+            "legacy": {"path": meta.get("legacy_path", ""), "sha256": meta["legacy_sha256"]},
+            "new": {"path": meta.get("new_path", ""), "sha256": meta["new_sha256"]},
+        },
+        started_at=created,
+        elapsed_s=max(0.0, (datetime.now(UTC) - created).total_seconds()),
+    )
