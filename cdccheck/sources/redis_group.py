@@ -10,7 +10,7 @@ does, together with its counters, see :mod:`cdccheck.sidecar.fleet`)::
         for batch in group.read():
             ...  # check, then XACK batch.entries and batch.trimmed atomically
 
-Order of reading, per DESIGN.md "Sidecar semantics":
+Order of reading (``docs/sidecar.md``, pending and claim):
 
 1. this consumer's own pending entries (XREADGROUP from id ``0``): what it
    read before a crash or a lost connection and never acknowledged;
