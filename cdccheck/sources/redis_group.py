@@ -80,6 +80,7 @@ __all__ = [
     "RedisGroup",
     "connect_any",
     "default_consumer",
+    "key_slot",
     "redis_errors",
     "secret_of",
 ]
