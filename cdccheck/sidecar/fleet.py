@@ -16,7 +16,9 @@ conditional, which a MULTI block cannot be: it first checks that every
 entry is still pending for THIS consumer. A consumer that stalled past
 ``--claim-idle-ms`` may have lost its entries to another consumer's
 XAUTOCLAIM; committing them anyway would count them twice, so the script
-refuses, names the lost ids, and the caller commits the rest.
+refuses, names the lost ids, and the caller commits the rest. (The script
+is ``COMMIT`` in ``cdccheck.sources._redis``; the guarantees it gives are
+described in ``docs/sidecar.md``.)
 
 Key layout, for stream S and group G (``T`` is S's hash tag: the part of S
 inside its first ``{...}`` when it has one, else S itself)::
