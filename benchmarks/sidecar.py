@@ -24,8 +24,8 @@ import redis
 
 from cdccheck.demo import seed_stream
 from cdccheck.embedded import EmbeddedRedis
-from cdccheck.fleet import FleetKeys, field
 from cdccheck.samples import mixed_stream
+from cdccheck.sidecar.fleet import FleetKeys, field
 
 STREAM = "comments:cdc"
 GROUP = "bench"

@@ -1,4 +1,4 @@
-"""Corpus files: stream entries saved as JSON Lines (DESIGN.md "Corpus file").
+"""Corpus files: stream entries saved as JSON Lines (``docs/reports.md``, corpus file).
 
 One entry per line::
 

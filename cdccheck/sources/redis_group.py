@@ -2,7 +2,7 @@
 
 ``RedisGroup`` hands out batches of entries that this consumer must check
 and then acknowledge; it never acknowledges anything itself (the sidecar
-does, together with its counters, see :mod:`cdccheck.fleet`)::
+does, together with its counters, see :mod:`cdccheck.sidecar.fleet`)::
 
     group = RedisGroup(url, ["comments:cdc"], group="cdccheck", consumer="pod-1")
     group.open()
@@ -10,7 +10,7 @@ does, together with its counters, see :mod:`cdccheck.fleet`)::
         for batch in group.read():
             ...  # check, then XACK batch.entries and batch.trimmed atomically
 
-Order of reading, per DESIGN.md "Sidecar semantics":
+Order of reading (``docs/sidecar.md``, pending and claim):
 
 1. this consumer's own pending entries (XREADGROUP from id ``0``): what it
    read before a crash or a lost connection and never acknowledged;
@@ -43,24 +43,30 @@ credentials, a key that is not a stream), ``ConfigError`` for bad options.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import re
 import socket
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
 from cdccheck.model import Entry
-from cdccheck.sources.redis_range import (
-    PASSWORD_ENV,
-    _entries_from_xrange,
-    _password_in,
-    _validate_url,
-    connect,
+from cdccheck.sources._redis import (
+    AUTOCLAIM,
+    FORGET_STALE,
+    GroupMissing,
+    LuaScript,
+    as_dict,
+    as_text,
+    connect_any,
+    entries_from_xrange,
+    key_slot,
     redact_url,
+    redis_errors,
+    secret_of,
+    validate_url,
 )
 
 __all__ = [
@@ -74,6 +80,7 @@ __all__ = [
     "RedisGroup",
     "connect_any",
     "default_consumer",
+    "key_slot",
     "redis_errors",
     "secret_of",
 ]
@@ -111,157 +118,6 @@ class GroupBatch(NamedTuple):
         return [entry.id for entry in self.entries] + self.trimmed
 
 
-# -- Redis plumbing shared with the fleet summary ------------------------------
-
-
-class GroupMissing(SourceError):
-    """The consumer group is gone (destroyed, or its stream deleted); join it again."""
-
-
-class LuaScript:
-    """A server-side script run with EVALSHA, falling back to EVAL on a cold cache.
-
-    Works the same on a single server and on a cluster: redis-py routes
-    EVAL/EVALSHA by the slot of the first key.
-    """
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.sha = hashlib.sha1(source.encode()).hexdigest()
-
-    def __call__(self, client: Any, keys: Sequence[Any], args: Sequence[Any]) -> Any:
-        import redis
-
-        try:
-            return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
-        except redis.exceptions.NoScriptError:
-            # A restarted (or failed-over) server has an empty script cache.
-            return client.execute_command("EVAL", self.source, len(keys), *keys, *args)
-
-
-def _one_line(error: BaseException, secret: str | None) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    if secret:
-        text = text.replace(secret, "***")
-    return text
-
-
-def secret_of(url: str, password: str | None) -> str | None:
-    """The password in use (URL, else argument, else environment), to keep it out of messages."""
-    return _password_in(url) or password or os.environ.get(PASSWORD_ENV) or None
-
-
-@contextlib.contextmanager
-def redis_errors(url: str, secret: str | None, what: str) -> Iterator[None]:
-    """Turn redis-py exceptions into one-line cdccheck errors.
-
-    ``SourceUnavailable`` for what passes by itself (connection refused or
-    lost, a server loading its data, a cluster reconfiguring), ``SourceError``
-    for what does not. ``what`` says what was being done, for the message.
-    """
-    import redis
-    from redis.exceptions import ClusterDownError, RedisClusterException, TryAgainError
-
-    shown = redact_url(url)
-    try:
-        yield
-    except redis.AuthenticationError as error:
-        if secret is None:
-            raise SourceError(
-                f"Redis at {shown} requires a password: put it in --redis-url "
-                f"(redis://:PASSWORD@host:port/db) or {PASSWORD_ENV}"
-            ) from None
-        raise SourceError(
-            f"Redis at {shown} refused the credentials ({_one_line(error, secret)}): "
-            f"check the user and password in --redis-url or {PASSWORD_ENV}"
-        ) from None
-    except (
-        redis.ConnectionError,
-        redis.TimeoutError,
-        ClusterDownError,
-        TryAgainError,
-        redis.ReadOnlyError,
-        RedisClusterException,
-    ) as error:
-        raise SourceUnavailable(
-            f"cannot reach Redis at {shown} while {what}: {_one_line(error, secret)}"
-        ) from None
-    except redis.ResponseError as error:
-        text = _one_line(error, secret)
-        if "NOGROUP" in text:  # inside a script, Redis 6.2 prefixes the error code
-            raise GroupMissing(f"the consumer group is missing while {what}: {text}") from None
-        if text.startswith(("MASTERDOWN", "LOADING", "CLUSTERDOWN")):
-            raise SourceUnavailable(f"Redis at {shown} is not ready while {what}: {text}") from None
-        raise SourceError(f"Redis at {shown} refused {what}: {text}") from None
-    except redis.RedisError as error:
-        raise SourceError(f"Redis at {shown} failed {what}: {_one_line(error, secret)}") from None
-
-
-def connect_any(
-    url: str,
-    *,
-    password: str | None = None,
-    socket_timeout: float = 30.0,
-    connect_timeout: float = 5.0,
-) -> tuple[Any, bool]:
-    """A bytes-returning client for ``url`` and whether it is a Redis Cluster.
-
-    Connects at once (``INFO cluster``) to tell a cluster node from a single
-    server; raises SourceUnavailable / SourceError like ``redis_errors``.
-    """
-    secret = secret_of(url, password)
-    client = connect(
-        url, password=password, socket_timeout=socket_timeout, connect_timeout=connect_timeout
-    )
-    with redis_errors(url, secret, "connecting"):
-        info = client.execute_command("INFO", "cluster")
-    if not _cluster_enabled(info):
-        return client, False
-    client.close()
-    from redis.cluster import RedisCluster
-
-    _validate_url(url)
-    options: dict[str, Any] = {
-        "decode_responses": False,
-        "socket_timeout": socket_timeout,
-        "socket_connect_timeout": connect_timeout,
-    }
-    if _password_in(url) is None and secret is not None:
-        options["password"] = secret
-    with redis_errors(url, secret, "discovering the cluster"):
-        try:
-            cluster = RedisCluster.from_url(url, **options)
-        except ValueError as error:
-            raise ConfigError(f"bad --redis-url {redact_url(url)}: {error}") from None
-    return cluster, True
-
-
-def _cluster_enabled(info: Any) -> bool:
-    if isinstance(info, dict):
-        return str(info.get("cluster_enabled", info.get(b"cluster_enabled", 0))) == "1"
-    text = info.decode() if isinstance(info, bytes) else str(info)
-    return "cluster_enabled:1" in text
-
-
-def key_slot(key: str) -> int:
-    """The cluster hash slot of ``key`` (hash tags respected)."""
-    from redis.crc import key_slot as crc_slot
-
-    return int(crc_slot(key.encode()))
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _as_dict(item: Any) -> dict[str, Any]:
-    """An XINFO record as a dict with str keys, from RESP3 (map) or RESP2 (flat list)."""
-    if isinstance(item, dict):
-        return {_text(key): value for key, value in item.items()}
-    pairs = iter(item)
-    return {_text(key): value for key, value in zip(pairs, pairs, strict=False)}
-
-
 def _group_reply(response: Any, **_options: Any) -> list[tuple[str, list[Entry]]]:
     """XREADGROUP reply -> [(stream, entries)], replacing redis-py's generic parser.
 
@@ -272,7 +128,7 @@ def _group_reply(response: Any, **_options: Any) -> list[tuple[str, list[Entry]]
     if not response:
         return []
     pairs = response.items() if isinstance(response, dict) else response
-    return [(_text(stream), _entries_from_xrange(raw)) for stream, raw in pairs]
+    return [(as_text(stream), entries_from_xrange(raw)) for stream, raw in pairs]
 
 
 def _split(stream: str, entries: list[Entry]) -> GroupBatch:
@@ -280,41 +136,6 @@ def _split(stream: str, entries: list[Entry]) -> GroupBatch:
     if len(kept) == len(entries):
         return GroupBatch(stream, entries, [])
     return GroupBatch(stream, kept, [entry.id for entry in entries if not entry.fields])
-
-
-# Removes consumers that hold nothing and have been idle long enough, in one
-# atomic step: between a separate look and a DELCONSUMER the consumer could
-# read entries, and DELCONSUMER would drop them from the pending list.
-_FORGET_STALE = LuaScript(
-    """
-local removed = {}
-for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
-  local info = {}
-  for i = 1, #consumer, 2 do info[consumer[i]] = consumer[i + 1] end
-  if info['name'] ~= ARGV[2] and tonumber(info['pending']) == 0
-      and tonumber(info['idle']) > tonumber(ARGV[3]) then
-    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
-    removed[#removed + 1] = info['name']
-  end
-end
-return removed
-"""
-)
-
-# Claims the idle pending entries of other consumers. Redis 7 also removes
-# pending entries whose stream entry is gone and names them (third element);
-# counting them here, in the same atomic script, is what makes the trimmed
-# count exactly-once. Redis 6.2 returns two elements and claims those too.
-_AUTOCLAIM = LuaScript(
-    """
-local reply = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4],
-                         'COUNT', ARGV[5], 'JUSTID')
-local deleted = 0
-if reply[3] then deleted = #reply[3] end
-if deleted > 0 and KEYS[2] then redis.call('HINCRBY', KEYS[2], ARGV[6], deleted) end
-return {reply[1], reply[2], deleted}
-"""
-)
 
 
 class RedisGroup:
@@ -397,7 +218,7 @@ class RedisGroup:
         self._rotation = 0
         self.claimed = 0
         self.deleted_on_claim = 0
-        _validate_url(url)
+        validate_url(url)
 
     # -- connection and groups ----------------------------------------------
 
@@ -471,7 +292,7 @@ class RedisGroup:
         if self.pattern:
             with self._errors(f"scanning for streams matching {self.pattern!r}"):
                 keys = self._client.scan_iter(match=self.pattern, count=1000, _type="STREAM")
-                matched = sorted({_text(key) for key in keys})
+                matched = sorted({as_text(key) for key in keys})
             # A quarantine stream matching the pattern would be read back and
             # its failing events quarantined again, forever.
             found += [
@@ -587,12 +408,12 @@ class RedisGroup:
                 counter_key, field = self.deleted_counter(stream)
                 keys.append(counter_key)
             with self._errors(f"claiming idle entries of {self.where}"):
-                next_cursor, ids, deleted = _AUTOCLAIM(
+                next_cursor, ids, deleted = AUTOCLAIM(
                     self._client,
                     keys,
                     [self.group, self.consumer, self.claim_idle_ms, cursor, count, field],
                 )
-            next_text = _text(next_cursor)
+            next_text = as_text(next_cursor)
             if next_text == "0-0":
                 del self._claiming[stream]
             else:
@@ -656,8 +477,8 @@ class RedisGroup:
             with self._errors(f"inspecting {self.where}"):
                 groups = self._client.execute_command("XINFO", "GROUPS", stream)
             for raw in groups or ():
-                info = _as_dict(raw)
-                if _text(info.get("name")) == self.group:
+                info = as_dict(raw)
+                if as_text(info.get("name")) == self.group:
                     lag = info.get("lag")
                     stats[stream] = {
                         "pending": int(info.get("pending") or 0),
@@ -674,10 +495,8 @@ class RedisGroup:
         forgotten: list[str] = []
         for stream in self._streams:
             with self._errors(f"removing stale consumers of {self.where}"):
-                removed = _FORGET_STALE(
-                    self._client, [stream], [self.group, self.consumer, idle_ms]
-                )
-            forgotten += [_text(name) for name in removed or ()]
+                removed = FORGET_STALE(self._client, [stream], [self.group, self.consumer, idle_ms])
+            forgotten += [as_text(name) for name in removed or ()]
         return forgotten
 
     def close(self) -> None:

@@ -38,20 +38,23 @@ shown through ``redact_url``.
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cdccheck.errors import ConfigError, SourceError, SourceInterrupted
 from cdccheck.model import Entry
-
-if TYPE_CHECKING:
-    import redis
+from cdccheck.sources._redis import (
+    PASSWORD_ENV,
+    connect,
+    credentials_error,
+    one_line,
+    redact_url,
+    secret_of,
+    unreachable_text,
+)
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -67,15 +70,10 @@ DEFAULT_BATCH_SIZE = 1000
 """Entries per XRANGE call: large enough to amortise the round trip, small
 enough that a batch of big payloads stays a few MB."""
 
-PASSWORD_ENV = "CDCCHECK_REDIS_PASSWORD"
-"""Environment variable read for the password when the URL carries none."""
-
 _MAX_PART = 2**64 - 1
 _ID = re.compile(r"(\d+)(?:-(\d+))?")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
-_SCHEMES = ("redis", "rediss", "unix")
-_REDACTED = "***"
 
 StreamId = tuple[int, int]
 
@@ -196,166 +194,7 @@ def parse_bound(value: str | int | datetime | None, *, end: bool, option: str = 
     return "+" if resolved is None else _format_id(resolved)
 
 
-# -- connection --------------------------------------------------------------
-
-
-def redact_url(url: str) -> str:
-    """``url`` with its password (userinfo or ``?password=``) replaced by ``***``.
-
-    Safe on malformed URLs: it never raises and never returns the password.
-    """
-    scheme, separator, rest = url.partition("://")
-    if not separator:
-        return url if "@" not in url else _REDACTED + url[url.rindex("@") :]
-    authority, slash, tail = rest.partition("/")
-    if "?" in authority:
-        authority, _, query = authority.partition("?")
-        tail = f"?{query}"
-        slash = ""
-    userinfo, at, hostport = authority.rpartition("@")
-    if at and ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":" + _REDACTED
-    result = f"{scheme}://{userinfo}{at}{hostport}{slash}{tail}"
-    return re.sub(r"(?i)([?&]password=)[^&#]*", rf"\g<1>{_REDACTED}", result)
-
-
-def _password_in(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.password:
-        return unquote(parts.password)
-    for name, value in parse_qsl(parts.query):
-        if name == "password":
-            return value
-    return None
-
-
-def _validate_url(url: str) -> None:
-    shown = redact_url(url)
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
-    except ValueError as error:
-        raise ConfigError(
-            f"bad --redis-url {shown}: {error} (expected redis://[user:password@]host:port/db)"
-        ) from None
-    if parts.scheme not in _SCHEMES:
-        raise ConfigError(
-            f"bad --redis-url {shown}: scheme must be redis://, rediss:// (TLS) or unix://"
-        )
-    if parts.scheme != "unix":
-        database = unquote(parts.path).strip("/")
-        if database and not database.isdigit():
-            raise ConfigError(
-                f"bad --redis-url {shown}: database {database!r} is not a number (e.g. /0)"
-            )
-
-
-def connect(
-    url: str,
-    *,
-    password: str | None = None,
-    socket_timeout: float = 30.0,
-    connect_timeout: float = 5.0,
-    on_connect: Callable[[], None] | None = None,
-) -> redis.Redis:
-    """A redis-py client for ``url`` that returns raw bytes and does not retry by itself.
-
-    The password comes from the URL, else ``password``, else the
-    ``CDCCHECK_REDIS_PASSWORD`` environment variable. ``on_connect`` is called
-    after each new connection is ready (redis-py reconnects silently when
-    the server closed an idle pooled connection). Raises ConfigError for a
-    malformed URL. No connection is made until the first command.
-    """
-    import redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
-    _validate_url(url)
-    options: dict[str, Any] = {}
-    if on_connect is not None:
-
-        def set_up_then_notify(connection: Any) -> None:
-            connection.on_connect()  # what redis-py does without a hook
-            on_connect()
-
-        options["redis_connect_func"] = set_up_then_notify
-    if _password_in(url) is None:
-        password = password if password is not None else os.environ.get(PASSWORD_ENV) or None
-        if password is not None:
-            options["password"] = password
-    try:
-        client = redis.Redis.from_url(
-            url,
-            decode_responses=False,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=connect_timeout,
-            # RedisRange retries with its own budget and knows how far it got;
-            # a second retry layer underneath would multiply the waits.
-            retry=Retry(NoBackoff(), 0),
-            **options,
-        )
-    except ValueError as error:
-        raise ConfigError(f"bad --redis-url {redact_url(url)}: {error}") from None
-    client.set_response_callback("XRANGE", _entries_from_xrange)
-    return client
-
-
-class _FieldNames(dict[bytes, str]):
-    """Decoded field names, so each distinct name is decoded once per process."""
-
-    # A stream with endless distinct field names must not grow this forever.
-    limit = 4096
-
-    def __missing__(self, name: bytes) -> str:
-        text = name.decode("utf-8", "replace")
-        if len(self) < self.limit:
-            self[name] = text
-        return text
-
-
-_field_name = _FieldNames().__getitem__
-_new_tuple = tuple.__new__
-
-
-def _entries_from_xrange(response: list[Any] | None, **_options: Any) -> list[Entry]:
-    """XRANGE reply -> entries, replacing redis-py's generic stream parser.
-
-    This runs once per entry of every replay, so it avoids redis-py's
-    intermediate tuples and dicts: the usual layouts (one, two or three
-    fields) build their dict in one literal, and Entry is created without
-    NamedTuple's Python-level ``__new__``.
-    """
-    entries: list[Entry] = []
-    append = entries.append
-    name = _field_name
-    for raw_id, flat in response or ():
-        size = len(flat) if flat else 0
-        if size == 4:
-            fields = {name(flat[0]): flat[1], name(flat[2]): flat[3]}
-        elif size == 2:
-            fields = {name(flat[0]): flat[1]}
-        elif size == 6:
-            fields = {name(flat[0]): flat[1], name(flat[2]): flat[3], name(flat[4]): flat[5]}
-        elif size:
-            pairs = iter(flat)
-            fields = {name(key): value for key, value in zip(pairs, pairs, strict=False)}
-        else:
-            fields = {}
-        append(_new_tuple(Entry, (raw_id.decode(), fields)))
-    return entries
-
-
 # -- the range reader --------------------------------------------------------
-
-
-def _one_line(error: BaseException, secret: str | None) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    if secret:
-        text = text.replace(secret, _REDACTED)
-    return text
 
 
 class RedisRange:
@@ -406,7 +245,7 @@ class RedisRange:
         self._start: StreamId = (0, 0) if first is None else first  # None only for ends
         self._end = _resolve_bound(end, end=True, option="--end")
         self._open_end = self._end is None
-        self._secret = _password_in(url) or password or os.environ.get(PASSWORD_ENV) or None
+        self._secret = secret_of(url, password)
         self._connections = 0
         self._client = connect(
             url,
@@ -459,29 +298,12 @@ class RedisRange:
                 self._end = _parse_id(newest[0][0].decode()) if newest else (0, 0)
                 self._length = int(length)
         except redis.AuthenticationError as error:
-            if self._secret is None:
-                raise SourceError(
-                    f"Redis at {redact_url(self.url)} requires a password: put it in "
-                    f"--redis-url (redis://:PASSWORD@host:port/db) or {PASSWORD_ENV}"
-                ) from None
-            raise SourceError(
-                f"Redis at {redact_url(self.url)} refused the credentials "
-                f"({_one_line(error, self._secret)}): check the user and password in "
-                f"--redis-url or {PASSWORD_ENV}"
-            ) from None
+            raise credentials_error(self.url, self._secret, error) from None
         except (redis.ConnectionError, redis.TimeoutError) as error:
-            reason = _one_line(error, self._secret)
-            hint = (
-                "for a private CA add ?ssl_ca_certs=PATH to --redis-url"
-                if "CERTIFICATE_VERIFY_FAILED" in reason
-                else "is it running? check --redis-url"
-            )
-            raise SourceError(
-                f"cannot reach Redis at {redact_url(self.url)}: {reason} ({hint})"
-            ) from None
+            raise SourceError(unreachable_text(self.url, one_line(error, self._secret))) from None
         except redis.RedisError as error:
             raise SourceError(
-                f"Redis refused to read {self.where}: {_one_line(error, self._secret)}"
+                f"Redis refused to read {self.where}: {one_line(error, self._secret)}"
             ) from None
         self._opened = True
 
@@ -539,17 +361,17 @@ class RedisRange:
                         )
                     connections_checked = self._connections
             except redis.AuthenticationError as error:
-                raise self._interrupted(_one_line(error, self._secret)) from None
+                raise self._interrupted(one_line(error, self._secret)) from None
             except (redis.ConnectionError, redis.TimeoutError) as error:
                 failures += 1
                 if failures > self.retries:
                     raise self._interrupted(
-                        f"{_one_line(error, self._secret)}; gave up after {self.retries} retries"
+                        f"{one_line(error, self._secret)}; gave up after {self.retries} retries"
                     ) from None
                 time.sleep(min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1)))
                 continue
             except redis.RedisError as error:
-                raise self._interrupted(_one_line(error, self._secret)) from None
+                raise self._interrupted(one_line(error, self._secret)) from None
             failures = 0
             if not batch:
                 return

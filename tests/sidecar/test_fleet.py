@@ -9,14 +9,14 @@ import pytest
 import redis
 
 from cdccheck.errors import ConfigError, SourceError
-from cdccheck.fleet import QUARANTINED, Fleet, FleetKeys, QuarantineRecord, field, hash_tag
 from cdccheck.model import EventVerdict
 from cdccheck.pipeline import check_batch
 from cdccheck.report.json import schema_info
 from cdccheck.samples import samples as sample_events
+from cdccheck.sidecar.fleet import QUARANTINED, Fleet, FleetKeys, QuarantineRecord, field, hash_tag
 from cdccheck.sources.redis_group import RedisGroup, key_slot
 from cdccheck.summary import Summary, id_order
-from tests.sidecar_support import GROUP, engine, replay_summary, seed
+from tests.sidecar.support import GROUP, engine, replay_summary, seed
 
 
 def same(a: Summary, b: Summary) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from cdccheck.check import Engine
 from cdccheck.demo import seed_stream
@@ -58,7 +61,7 @@ def replay_summary(url: str, stream: str, samples: int = 5) -> Summary:
 
 
 def fleet_summary(url: str, stream: str, group: str = GROUP) -> Summary:
-    from cdccheck.fleet import Fleet
+    from cdccheck.sidecar.fleet import Fleet
     from cdccheck.sources.redis_group import connect_any
 
     client, cluster = connect_any(url)
@@ -107,3 +110,21 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "
 def comparable(summary: Summary) -> dict[str, Any]:
     """Everything a report says about the events (no timing, no source)."""
     return summary.to_dict()
+
+
+def log_lines(path: Path) -> list[dict[str, Any]]:
+    """The JSON log lines a consumer wrote to ``path`` (a line that is not JSON fails)."""
+    if not path.exists():
+        return []
+    lines = []
+    for line in path.read_text().splitlines():
+        try:
+            lines.append(json.loads(line))
+        except json.JSONDecodeError:
+            pytest.fail(f"a log line that is not JSON: {line!r}")
+    return lines
+
+
+def consuming(path: Path) -> bool:
+    """Whether the consumer logging to ``path`` has joined its group and started reading."""
+    return any(line.get("msg") == "consuming" for line in log_lines(path))

@@ -10,11 +10,11 @@ import redis
 
 from cdccheck.embedded import EmbeddedRedis
 from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
-from cdccheck.fleet import TRIMMED, Fleet, field
 from cdccheck.model import Entry
+from cdccheck.sidecar.fleet import TRIMMED, Fleet, field
 from cdccheck.sources.redis_group import GroupBatch, RedisGroup
 from cdccheck.sources.redis_range import RedisRange
-from tests.sidecar_support import GROUP, seed
+from tests.sidecar.support import GROUP, seed
 
 
 def group(url: str, *streams: str, **options: object) -> RedisGroup:

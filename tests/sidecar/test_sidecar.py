@@ -22,16 +22,18 @@ from cdccheck.cli import app
 from cdccheck.embedded import EmbeddedRedis
 from cdccheck.pipeline import check_batch
 from cdccheck.report.json import load_report, merge_reports
-from cdccheck.sidecar import ConsumeOptions, Sidecar, _InDoubt
+from cdccheck.sidecar.loop import ConsumeOptions, Sidecar, _InDoubt
 from cdccheck.summary import Summary
 from tests.helpers import validate_report
-from tests.sidecar_support import (
+from tests.sidecar.support import (
     GROUP,
     comparable,
     consumer,
+    consuming,
     engine,
     finish,
     fleet_summary,
+    log_lines,
     replay_summary,
     seed,
     wait_for,
@@ -59,22 +61,6 @@ def options(url: str, *streams: str, **more: Any) -> ConsumeOptions:
     }
     chosen.update(more)
     return ConsumeOptions(url=url, streams=list(streams), **chosen)
-
-
-def log_lines(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    lines = []
-    for line in path.read_text().splitlines():
-        try:
-            lines.append(json.loads(line))
-        except json.JSONDecodeError:
-            pytest.fail(f"a log line that is not JSON: {line!r}")
-    return lines
-
-
-def consuming(path: Path) -> bool:
-    return any(line.get("msg") == "consuming" for line in log_lines(path))
 
 
 # ---------------------------------------------------------------- drain mode, in process

@@ -27,18 +27,19 @@ import redis
 from cdccheck.embedded import EmbeddedRedis
 from cdccheck.pipeline import check_batch
 from cdccheck.summary import Summary
-from tests.sidecar_support import (
+from tests.sidecar.support import (
     GROUP,
     comparable,
     consumer,
+    consuming,
     engine,
     finish,
     fleet_summary,
+    log_lines,
     replay_summary,
     seed,
     wait_for,
 )
-from tests.test_sidecar import consuming, log_lines
 
 pytestmark = pytest.mark.slow
 

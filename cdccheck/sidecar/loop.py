@@ -5,7 +5,7 @@
 
 1. checks it with the shared pipeline (``pipeline.check_batch``) into a
    batch Summary;
-2. commits it (:mod:`cdccheck.fleet`): XACK + fleet-summary counts +
+2. commits it (:mod:`cdccheck.sidecar.fleet`): XACK + fleet-summary counts +
    quarantine in one atomic script, so the fleet summary counts each event
    exactly once whatever crashes when;
 3. only then adds the batch to this consumer's own Summary, its metrics and
@@ -16,42 +16,41 @@ then the final report is written and ``consume`` returns; a second signal
 exits at once (status 128 + signal), which is safe: an uncommitted batch
 stays pending and is read again. Drain mode (``until_idle_s``,
 ``max_events``) stops by itself. Redis going away is waited out with capped
-exponential backoff and jitter, readiness false meanwhile.
+exponential backoff and jitter, readiness false meanwhile. The guarantees
+are written down in ``docs/sidecar.md``.
 
-Test hook (tests only, never set it in production): the environment
-variable ``CDCCHECK_TEST_CRASH_AT=POINT:N`` makes the process SIGKILL itself
-the Nth time it reaches POINT: ``mid-batch`` (half the batch checked),
-``before-commit`` (batch checked, not committed) or ``after-commit``
-(committed, before the next read). The crash tests use it to hit each
-instant deterministically.
+The loop's helpers sit next to it: metrics (:mod:`.metrics`), the HTTP
+endpoints (:mod:`.http`), log lines (:mod:`.logs`) and the test-only crash
+hook (:mod:`.crash`).
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import json
 import logging
 import os
 import random
 import signal
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from cdccheck.check import Engine
 from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
-from cdccheck.fleet import TRIMMED, Fleet, QuarantineRecord
-from cdccheck.fleet import field as fleet_field
 from cdccheck.model import Entry, EventVerdict
 from cdccheck.pipeline import check_batch, verdict_line
+from cdccheck.sidecar.crash import CRASH_ENV, CrashHook
+from cdccheck.sidecar.fleet import TRIMMED, Fleet, QuarantineRecord, hash_tag
+from cdccheck.sidecar.fleet import field as fleet_field
+from cdccheck.sidecar.http import HttpServer
+from cdccheck.sidecar.logs import info, warning
+from cdccheck.sidecar.metrics import Metrics
 from cdccheck.sources.redis_group import (
     DEFAULT_BATCH,
     DEFAULT_BLOCK_MS,
@@ -61,26 +60,21 @@ from cdccheck.sources.redis_group import (
     GroupBatch,
     GroupMissing,
     RedisGroup,
-    connect_any,
+    key_slot,
     redis_errors,
     secret_of,
 )
 from cdccheck.sources.redis_range import redact_url
-from cdccheck.summary import Counters, Summary
+from cdccheck.summary import Summary
 
 __all__ = [
-    "CRASH_ENV",
+    "QUARANTINE_TEMPLATE",
     "ConsumeOptions",
     "ConsumeResult",
     "Sidecar",
-    "configure_logging",
     "consume",
-    "fleet_report",
 ]
 
-CRASH_ENV = "CDCCHECK_TEST_CRASH_AT"
-"""Test-only crash hook, see the module docstring."""
-CRASH_POINTS = ("mid-batch", "before-commit", "after-commit")
 QUARANTINE_TEMPLATE = "{stream}"
 """In --quarantine-stream, stands for the stream's hash tag: one quarantine per stream."""
 
@@ -88,11 +82,6 @@ _METRICS_EVERY_S = 5.0
 _PROGRESS_EVERY_S = 60.0
 _STALE_CHECK_EVERY_S = 600.0
 _HEALTHY_LOOP_S = 120.0
-_MAX_LABEL_VALUES = 100
-"""Distinct ops (and writers) given their own metric label; ops come from payloads, so
-a stream of garbage must not grow the metrics without bound."""
-
-log = logging.getLogger("cdccheck.sidecar")
 
 
 @dataclass
@@ -138,270 +127,7 @@ class ConsumeResult(NamedTuple):
     stopped_by: str
 
 
-# ---------------------------------------------------------------- logging
-
-
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "msg": record.getMessage(),
-        }
-        line.update(getattr(record, "fields", {}))
-        return json.dumps(line, ensure_ascii=False, default=str)
-
-
-class _TextFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        moment = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
-        fields = " ".join(f"{key}={value}" for key, value in getattr(record, "fields", {}).items())
-        return f"{moment} {record.levelname.lower():7} {record.getMessage()}  {fields}".rstrip()
-
-
-def configure_logging(log_format: str = "json", stream: Any = None) -> None:
-    """Send cdccheck's logs to stderr: one JSON object per line, or ``text`` for people."""
-    if log_format not in ("json", "text"):
-        raise ConfigError(f"bad --log-format {log_format!r}: expected json or text")
-    logger = logging.getLogger("cdccheck")
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(_JsonFormatter() if log_format == "json" else _TextFormatter())
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-
-
-def _info(message: str, **fields: Any) -> None:
-    log.info(message, extra={"fields": fields})
-
-
-def _warning(message: str, **fields: Any) -> None:
-    log.warning(message, extra={"fields": fields})
-
-
-# ---------------------------------------------------------------- metrics
-
-
-def verdict_classes(counters: Counters) -> dict[str, int]:
-    """Report counters (where legacy_invalid and new_invalid overlap) as exclusive classes."""
-    return {
-        "ok": counters.ok,
-        "undecodable": counters.undecodable,
-        "legacy_invalid": counters.legacy_invalid - counters.both_invalid,
-        "new_invalid": counters.new_invalid - counters.both_invalid,
-        "both_invalid": counters.both_invalid,
-    }
-
-
-class _Metrics:
-    """The Prometheus metrics of one sidecar, in a registry of its own."""
-
-    def __init__(self) -> None:
-        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-
-        self.registry = CollectorRegistry()
-        registry = self.registry
-        self._seen: dict[str, set[str]] = {"op": set(), "writer": set()}
-        self.events = Counter(
-            "cdccheck_events",
-            "Events checked and committed by this consumer, by exclusive verdict "
-            "(ok, undecodable, legacy_invalid, new_invalid, both_invalid).",
-            ["verdict"],
-            registry=registry,
-        )
-        self.events_by_op = Counter(
-            "cdccheck_events_by_op",
-            "Events checked and committed, by operation and exclusive verdict.",
-            ["op", "verdict"],
-            registry=registry,
-        )
-        self.events_by_writer = Counter(
-            "cdccheck_events_by_writer",
-            "Events checked and committed, by writer and exclusive verdict.",
-            ["writer", "verdict"],
-            registry=registry,
-        )
-        self.findings = Counter(
-            "cdccheck_findings",
-            "Events with a finding, by schema (legacy, new, wire) and kind; an event counts "
-            "once per finding group.",
-            ["schema", "kind"],
-            registry=registry,
-        )
-        self.warnings = Counter(
-            "cdccheck_warnings",
-            "Events with a portability warning, by schema and kind.",
-            ["schema", "kind"],
-            registry=registry,
-        )
-        self.trimmed = Counter(
-            "cdccheck_trimmed_entries",
-            "Pending entries deleted or trimmed from the stream before they were checked.",
-            registry=registry,
-        )
-        self.quarantined = Counter(
-            "cdccheck_quarantined_events",
-            "Failing events copied to the quarantine stream.",
-            registry=registry,
-        )
-        self.claimed = Counter(
-            "cdccheck_claimed_entries",
-            "Entries claimed from idle consumers (XAUTOCLAIM).",
-            registry=registry,
-        )
-        self.lost = Counter(
-            "cdccheck_lost_entries",
-            "Entries another consumer claimed before this one committed them (not counted here).",
-            registry=registry,
-        )
-        self.batch_seconds = Histogram(
-            "cdccheck_batch_duration_seconds",
-            "Time to check and commit one batch.",
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-            registry=registry,
-        )
-        self.lag = Gauge(
-            "cdccheck_group_lag",
-            "Entries of the stream not yet delivered to the group (XINFO GROUPS, Redis 7+).",
-            ["stream"],
-            registry=registry,
-        )
-        self.pending = Gauge(
-            "cdccheck_group_pending",
-            "Entries delivered to the group and not acknowledged yet (XINFO GROUPS).",
-            ["stream"],
-            registry=registry,
-        )
-        self.redis_up = Gauge(
-            "cdccheck_redis_up", "1 while Redis answers, else 0.", registry=registry
-        )
-        self.ready = Gauge(
-            "cdccheck_ready", "1 while the consumer reads and commits.", registry=registry
-        )
-
-    def _label(self, dimension: str, value: str) -> str:
-        seen = self._seen[dimension]
-        if value in seen:
-            return value
-        if len(seen) < _MAX_LABEL_VALUES:
-            seen.add(value)
-            return value
-        return "_other"
-
-    def batch(self, summary: Summary, seconds: float | None) -> None:
-        """Count a committed batch, from its Summary alone."""
-        for verdict, count in verdict_classes(summary.totals).items():
-            if count:
-                self.events.labels(verdict).inc(count)
-        for dimension, breakdown, counter in (
-            ("op", summary.by_op, self.events_by_op),
-            ("writer", summary.by_writer, self.events_by_writer),
-        ):
-            for key, counters in breakdown.items():
-                label = self._label(dimension, key)
-                for verdict, count in verdict_classes(counters).items():
-                    if count:
-                        counter.labels(label, verdict).inc(count)
-        for table, counter in (
-            (summary.findings, self.findings),
-            (summary.warnings, self.warnings),
-        ):
-            by_kind: collections.Counter[tuple[str, str]] = collections.Counter()
-            for (schema, kind, _path), group in table.items():
-                by_kind[(schema, kind)] += group.events
-            for labels, count in by_kind.items():
-                counter.labels(*labels).inc(count)
-        if seconds is not None:  # unknown for a commit settled after a lost reply
-            self.batch_seconds.observe(seconds)
-
-    def render(self) -> bytes:
-        from prometheus_client import generate_latest
-
-        return bytes(generate_latest(self.registry))
-
-
-class _HttpServer:
-    """/metrics, /healthz and /readyz on a daemon thread."""
-
-    def __init__(self, sidecar: Sidecar, host: str, port: int) -> None:
-        owner = sidecar
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0]
-                if path == "/metrics":
-                    from prometheus_client import CONTENT_TYPE_LATEST
-
-                    self._send(200, owner.metrics.render(), CONTENT_TYPE_LATEST)
-                elif path == "/healthz":
-                    healthy, why = owner.healthy()
-                    self._send(200 if healthy else 503, (why + "\n").encode())
-                elif path == "/readyz":
-                    ready, why = owner.readiness()
-                    self._send(200 if ready else 503, (why + "\n").encode())
-                else:
-                    self._send(404, b"try /metrics, /healthz or /readyz\n")
-
-            def _send(self, status: int, body: bytes, kind: str = "text/plain") -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return  # scrapes every few seconds would drown the real log lines
-
-        try:
-            self.server = ThreadingHTTPServer((host, port), Handler)
-        except OSError as error:
-            raise ConfigError(
-                f"cannot serve metrics on {host}:{port}: {error.strerror or error} "
-                "(pick another --metrics-port)"
-            ) from None
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, name="cdccheck-metrics", daemon=True
-        )
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 # ---------------------------------------------------------------- the loop
-
-
-class _Crash:
-    """The test-only crash hook (CDCCHECK_TEST_CRASH_AT=POINT:N)."""
-
-    def __init__(self, spec: str | None) -> None:
-        self.point: str | None = None
-        self.countdown = 0
-        if not spec:
-            return
-        point, _, count = spec.partition(":")
-        if point not in CRASH_POINTS or not count.isdigit() or int(count) < 1:
-            raise ConfigError(
-                f"bad {CRASH_ENV}={spec!r}: expected POINT:N with POINT one of "
-                f"{', '.join(CRASH_POINTS)} (a test-only hook)"
-            )
-        self.point, self.countdown = point, int(count)
-
-    def reached(self, point: str) -> bool:
-        if point != self.point:
-            return False
-        self.countdown -= 1
-        return self.countdown == 0
-
-    @staticmethod
-    def now() -> None:
-        sys.stderr.flush()
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class _InDoubt(NamedTuple):
@@ -450,7 +176,7 @@ class Sidecar:
             exclude=self._is_quarantine,
         )
         self.consumer = self.source.consumer
-        self.metrics = _Metrics()
+        self.metrics = Metrics()
         self.fleets: dict[str, Fleet] = {}
         self.trimmed = 0
         self.quarantined = 0
@@ -463,7 +189,7 @@ class Sidecar:
         self._stop_reason: str | None = None
         self._signals = 0
         self._doubt: _InDoubt | None = None
-        self._crash = _Crash(os.environ.get(CRASH_ENV))
+        self._crash = CrashHook(os.environ.get(CRASH_ENV))
         self._heartbeat = time.monotonic()
         self._started_at = datetime.now(UTC)
         self._started = time.perf_counter()
@@ -474,7 +200,7 @@ class Sidecar:
         self._next_metrics = 0.0
         self._next_progress = time.monotonic() + _PROGRESS_EVERY_S
         self._next_stale_check = 0.0
-        self._http: _HttpServer | None = None
+        self._http: HttpServer | None = None
         self.metrics_port: int | None = None
 
     # -- keys of one stream ----------------------------------------------------
@@ -488,8 +214,6 @@ class Sidecar:
         if template is None:
             return None
         if QUARANTINE_TEMPLATE in template:
-            from cdccheck.fleet import hash_tag
-
             return template.replace(QUARANTINE_TEMPLATE, "{" + hash_tag(stream) + "}")
         return template
 
@@ -509,15 +233,16 @@ class Sidecar:
                 self.source.client, stream, self.options.group, cluster=self.source.is_cluster
             )
             quarantine = self.quarantine_key(stream)
-            if self.source.is_cluster and quarantine is not None:
-                from cdccheck.sources.redis_group import key_slot
-
-                if key_slot(quarantine) != key_slot(stream):
-                    raise ConfigError(
-                        f"--quarantine-stream {quarantine!r} is in another cluster slot than "
-                        f"stream {stream!r}, so it cannot be written in the same step: name it "
-                        f"with the stream's hash tag, e.g. 'cdccheck:quarantine:{{stream}}'"
-                    )
+            if (
+                self.source.is_cluster
+                and quarantine is not None
+                and key_slot(quarantine) != key_slot(stream)
+            ):
+                raise ConfigError(
+                    f"--quarantine-stream {quarantine!r} is in another cluster slot than "
+                    f"stream {stream!r}, so it cannot be written in the same step: name it "
+                    f"with the stream's hash tag, e.g. 'cdccheck:quarantine:{{stream}}'"
+                )
             self.fleets[stream] = fleet
         return fleet
 
@@ -554,13 +279,13 @@ class Sidecar:
         name = signal.Signals(signum).name
         self._signals += 1
         if self._signals > 1:
-            _warning(
+            warning(
                 f"second {name}: exiting now; the uncommitted batch will be read again",
                 signal=name,
             )
             logging.shutdown()
             os._exit(128 + signum)
-        _info(f"{name}: finishing the batch in hand, then stopping", signal=name)
+        info(f"{name}: finishing the batch in hand, then stopping", signal=name)
         self.stop(name)
 
     @contextlib.contextmanager
@@ -600,8 +325,12 @@ class Sidecar:
         with self._signals_installed():
             try:
                 if self.options.metrics_port is not None:
-                    self._http = _HttpServer(
-                        self, self.options.metrics_host, self.options.metrics_port
+                    self._http = HttpServer(
+                        self.options.metrics_host,
+                        self.options.metrics_port,
+                        metrics=self.metrics.render,
+                        healthy=self.healthy,
+                        ready=self.readiness,
                     )
                     self.metrics_port = self._http.port
                 self._set_ready(False)
@@ -615,7 +344,7 @@ class Sidecar:
                     except GroupMissing as error:
                         # The group (and maybe the fleet summary) went with the
                         # data: join and register again, as after a restart.
-                        _warning("consumer group vanished; joining again", error=str(error))
+                        warning("consumer group vanished; joining again", error=str(error))
                         try:
                             self._join()
                         except SourceUnavailable as again:
@@ -650,7 +379,7 @@ class Sidecar:
                 attempt += 1
                 self._backoff(error, attempt)
                 continue
-            _info(
+            info(
                 "consuming",
                 url=redact_url(self.options.url),
                 group=self.options.group,
@@ -667,7 +396,7 @@ class Sidecar:
         delay = delay / 2 + random.uniform(0, delay / 2)
         # Waiting out an outage is the loop working: /healthz stays green.
         self._heartbeat = time.monotonic()
-        _warning("Redis unavailable; retrying", error=str(error), retry_in_s=round(delay, 3))
+        warning("Redis unavailable; retrying", error=str(error), retry_in_s=round(delay, 3))
         self._sleep(delay)
 
     def _wait_for_redis(self, error: SourceUnavailable) -> None:
@@ -685,7 +414,7 @@ class Sidecar:
             except SourceUnavailable as again:
                 error = again
                 continue
-            _info("Redis is back; reading pending entries again", attempts=attempt)
+            info("Redis is back; reading pending entries again", attempts=attempt)
             return
 
     def _step(self) -> None:
@@ -780,7 +509,7 @@ class Sidecar:
         fleet = self._fleet(batch.stream)
         quarantine = self._quarantine(batch, failing)
         # Why the XACK travels with the counts, in one atomic script (see
-        # cdccheck.fleet): acknowledged without being counted, a crash would
+        # cdccheck.sidecar.fleet): acknowledged without being counted, a crash would
         # lose the batch; counted without being acknowledged, the batch would
         # be read and counted again. Only once Redis says it happened does the
         # batch join this consumer's own summary.
@@ -810,7 +539,7 @@ class Sidecar:
             gone = set(lost)
             self.lost += len(gone)
             self.metrics.lost.inc(len(gone))
-            _warning(
+            warning(
                 "entries were claimed by another consumer before this one committed them",
                 stream=batch.stream,
                 entries=len(gone),
@@ -834,9 +563,9 @@ class Sidecar:
         self._doubt = None
         if recorded == doubt.token:
             self._committed(doubt.summary, doubt.trimmed, doubt.quarantined, None)
-            _info("the commit in doubt had gone through", stream=doubt.stream)
+            info("the commit in doubt had gone through", stream=doubt.stream)
         else:
-            _info("the commit in doubt had not gone through; its entries are read again")
+            info("the commit in doubt had not gone through; its entries are read again")
 
     def _committed(
         self, summary: Summary, trimmed: int, quarantined: int, started: float | None
@@ -873,7 +602,7 @@ class Sidecar:
                 for fleet in self.fleets.values():
                     with self._errors("forgetting stale consumers"):
                         fleet.forget(forgotten)
-                _info("removed stale consumers from the group", consumers=forgotten)
+                info("removed stale consumers from the group", consumers=forgotten)
         if now >= self._next_progress:
             self._next_progress = now + _PROGRESS_EVERY_S
             self._log_progress("progress")
@@ -881,7 +610,7 @@ class Sidecar:
     def _log_progress(self, message: str, **more: Any) -> None:
         totals = self.summary.totals
         elapsed = max(time.perf_counter() - self._started, 1e-9)
-        _info(
+        info(
             message,
             events=totals.events,
             ok=totals.ok,
@@ -946,57 +675,3 @@ class Sidecar:
 def consume(engine: Engine, options: ConsumeOptions) -> ConsumeResult:
     """Run a sidecar until it stops (see the module docstring); the library entry point."""
     return Sidecar(engine, options).run()
-
-
-# ---------------------------------------------------------------- the fleet report
-
-
-def fleet_report(
-    url: str, streams: list[str], group: str, *, password: str | None = None
-) -> dict[str, Any]:
-    """The fleet-wide report of ``group`` on ``streams``: every sidecar's commits merged."""
-    from cdccheck.report.json import build_report
-
-    if not streams:
-        raise ConfigError("no stream: pass --stream KEY (repeat it for several streams)")
-    secret = secret_of(url, password)
-    client, cluster = connect_any(url, password=password)
-    try:
-        with redis_errors(url, secret, f"reading the fleet summary of group {group!r}"):
-            snapshots = [Fleet(client, stream, group, cluster=cluster).read() for stream in streams]
-    finally:
-        client.close()
-    digests = {(s.meta.get("legacy_sha256"), s.meta.get("new_sha256")) for s in snapshots}
-    if len(digests) > 1:
-        raise ConfigError(
-            "these streams were checked with different schemas (sha256 differ): report them "
-            "one --stream at a time"
-        )
-    summary = snapshots[0].summary
-    for snapshot in snapshots[1:]:
-        summary = summary.merge(snapshot.summary)
-    meta = snapshots[0].meta
-    created = min(datetime.fromisoformat(s.meta["created_at"]) for s in snapshots)
-    source: dict[str, Any] = {"kind": "group"}
-    if len(streams) == 1:
-        source["stream"] = streams[0]
-    source.update(
-        {
-            "streams": streams,
-            "group": group,
-            "url": redact_url(url),
-            "consumers": sorted({name for s in snapshots for name in s.consumers}),
-            "trimmed": sum(s.trimmed for s in snapshots),
-            "quarantined": sum(s.quarantined for s in snapshots),
-        }
-    )
-    return build_report(
-        summary,
-        source=source,
-        schemas={
-            "legacy": {"path": meta.get("legacy_path", ""), "sha256": meta["legacy_sha256"]},
-            "new": {"path": meta.get("new_path", ""), "sha256": meta["new_sha256"]},
-        },
-        started_at=created,
-        elapsed_s=max(0.0, (datetime.now(UTC) - created).total_seconds()),
-    )

@@ -1,0 +1,474 @@
+"""The fleet summary: what every sidecar of a group counted, in Redis, exactly once.
+
+Two halves: ``Fleet`` writes and reads one stream's summary, and
+``fleet_report`` turns the summaries of a group into one report (what
+``cdccheck report --stream S --group G`` prints). Neither needs the consume
+loop, so the report command does not import it.
+
+Each sidecar checks a batch into a batch ``Summary``, then commits it with
+``Fleet.commit``: ONE server-side script that acknowledges the batch
+(XACK), adds the batch's counts to the fleet summary and, optionally,
+copies the failing events to a quarantine stream. Redis runs a script
+atomically, as it runs MULTI/EXEC: a crash before the script leaves every
+entry pending and nothing counted (the entries are read again), a crash
+after it leaves them acknowledged and counted once. The script is also
+conditional, which a MULTI block cannot be: it first checks that every
+entry is still pending for THIS consumer. A consumer that stalled past
+``--claim-idle-ms`` may have lost its entries to another consumer's
+XAUTOCLAIM; committing them anyway would count them twice, so the script
+refuses, names the lost ids, and the caller commits the rest. (The script
+is ``COMMIT`` in ``cdccheck.sources._redis``; the guarantees it gives are
+described in ``docs/sidecar.md``.)
+
+Key layout, for stream S and group G (``T`` is S's hash tag: the part of S
+inside its first ``{...}`` when it has one, else S itself)::
+
+    cdccheck:{T}:<S>:<G>:counters   hash   integer counters, fields are JSON arrays:
+                                           ["totals","ok"], ["by_op","create","events"],
+                                           ["by_writer","py","ok"],
+                                           ["findings",schema,kind,path] (events),
+                                           ["warnings",schema,kind,path],
+                                           ["sidecar","trimmed"|"quarantined"]
+    cdccheck:{T}:<S>:<G>:spans      hash   first/last stream id: ["range","first"],
+                                           ["findings",schema,kind,path,"last"], ...
+    cdccheck:{T}:<S>:<G>:samples:<group field>
+                                    zset   the group's K smallest samples; all scores
+                                           0, so members sort by bytes, and each member
+                                           starts with its zero-padded stream id
+    cdccheck:{T}:<S>:<G>:meta       hash   settings every sidecar must share (samples,
+                                           show_values, schema digests), created_at
+    cdccheck:{T}:<S>:<G>:consumers  hash   consumer -> token of its last commit
+
+(<S> and <G> are percent-encoded, so a ``:`` in a name cannot make two
+layouts collide.) Every key carries S's hash tag, so all of them live in
+S's cluster slot: the commit script may touch the stream and the summary in
+one step on Redis Cluster too, where a script or transaction must stay
+within one slot. Counts are HINCRBY, first/last ids min/max updates, and
+samples a bounded sorted set: all three merge exactly as ``Summary.merge``
+does, so the summary read back equals the merge of every committed batch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+from cdccheck.errors import ConfigError, SourceError
+from cdccheck.sources._redis import (
+    COMMIT,
+    REGISTER,
+    as_dict,
+    as_text,
+    connect_any,
+    key_slot,
+    redact_url,
+    redis_errors,
+    secret_of,
+)
+from cdccheck.summary import Counters, Group, Sample, Summary
+
+__all__ = [
+    "FLEET_VERSION",
+    "Fleet",
+    "FleetKeys",
+    "FleetSnapshot",
+    "QuarantineRecord",
+    "fleet_report",
+    "hash_tag",
+]
+
+FLEET_VERSION = "1"
+QUARANTINED = ("sidecar", "quarantined")
+TRIMMED = ("sidecar", "trimmed")
+_SETTINGS = ("samples", "show_values", "legacy_sha256", "new_sha256")
+
+
+def hash_tag(key: str) -> str:
+    """The part of ``key`` that Redis Cluster hashes (its hash tag, else the whole key)."""
+    start = key.find("{")
+    if start >= 0:
+        end = key.find("}", start + 1)
+        if end > start + 1:
+            return key[start + 1 : end]
+    return key
+
+
+def field(*parts: str) -> str:
+    """A hash field or key suffix naming a counter: a compact JSON array, unambiguous."""
+    return json.dumps(list(parts), ensure_ascii=False, separators=(",", ":"))
+
+
+def padded_id(stream_id: str) -> str:
+    """``5-3`` -> ``00000000000000000005-00000000000000000003``: byte order is id order."""
+    ms, _, seq = stream_id.partition("-")
+    return f"{int(ms):020d}-{int(seq or 0):020d}"
+
+
+_PADDED_LENGTH = len(padded_id("0-0"))
+
+
+def _id_key(stream_id: str) -> tuple[int, int]:
+    ms, _, seq = stream_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def sample_member(sample: Sample) -> str:
+    """A sample as a sorted-set member: padded id first, so members sort like samples.
+
+    A group takes one sample per event, so within a group the id alone
+    orders samples, as ``Sample.order`` does. The rest is the sample as JSON
+    (the standard library's, which keeps NaN and very large integers).
+    """
+    body = {"id": sample.id, "path": sample.path, "value": sample.value, "message": sample.message}
+    return padded_id(sample.id) + json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sample_from(member: bytes) -> Sample:
+    body = json.loads(member[_PADDED_LENGTH:].decode("utf-8"))
+    return Sample(body["id"], body["path"], body["value"], body["message"])
+
+
+class FleetKeys:
+    """The Redis keys of one stream's fleet summary for one group (see the module docstring)."""
+
+    def __init__(self, stream: str, group: str) -> None:
+        self.stream = stream
+        self.group = group
+        tag = hash_tag(stream)
+        self.prefix = f"cdccheck:{{{tag}}}:{quote(stream, safe='')}:{quote(group, safe='')}"
+        self.counters = f"{self.prefix}:counters"
+        self.spans = f"{self.prefix}:spans"
+        self.meta = f"{self.prefix}:meta"
+        self.consumers = f"{self.prefix}:consumers"
+
+    def samples(self, group_field: str) -> str:
+        """The sorted set of samples of one finding or warning group."""
+        return f"{self.prefix}:samples:{group_field}"
+
+    def colocated(self) -> bool:
+        """Whether the keys share the stream's cluster slot.
+
+        Not when the stream's name holds a ``}`` outside a hash tag: no tag
+        can then reproduce its slot. A single server does not care.
+        """
+        return key_slot(self.counters) == key_slot(self.stream)
+
+
+class QuarantineRecord(NamedTuple):
+    """A failing event for the quarantine stream: its raw fields and what was wrong."""
+
+    fields: dict[str, bytes]
+    stream: str
+    id: str
+    findings: str
+    """JSON: the event as ``--events-out`` writes it."""
+
+
+class FleetSnapshot(NamedTuple):
+    """The fleet summary read back, with the sidecars' own counters."""
+
+    summary: Summary
+    meta: dict[str, str]
+    trimmed: int
+    quarantined: int
+    consumers: list[str]
+
+
+class Fleet:
+    """One stream's fleet summary for one group, on a Redis or RedisCluster client.
+
+    ``cluster``: the client talks to a Redis Cluster; the keys must then
+    share the stream's slot (ConfigError when the stream's name makes that
+    impossible).
+    """
+
+    def __init__(self, client: Any, stream: str, group: str, *, cluster: bool = False) -> None:
+        self.client = client
+        self.keys = FleetKeys(stream, group)
+        if cluster and not self.keys.colocated():
+            raise ConfigError(
+                f"stream {stream!r} cannot share a cluster slot with its fleet summary (its "
+                "name has a '}' outside a {hash tag}): rename the stream or give it a tag"
+            )
+
+    # -- writing ------------------------------------------------------------
+
+    def register(
+        self, *, samples: int, show_values: bool, schemas: dict[str, dict[str, str]]
+    ) -> dict[str, str]:
+        """Record this fleet's settings, or check ours against the recorded ones.
+
+        Every sidecar of a group must count the same way: the same schemas
+        (by digest), samples per group and value redaction. Raises
+        ConfigError naming the difference.
+        """
+        mine = {
+            "version": FLEET_VERSION,
+            "samples": str(samples),
+            "show_values": "1" if show_values else "0",
+            "legacy_sha256": schemas["legacy"]["sha256"],
+            "new_sha256": schemas["new"]["sha256"],
+            "legacy_path": schemas["legacy"]["path"],
+            "new_path": schemas["new"]["path"],
+            "created_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        }
+        arguments = [item for pair in mine.items() for item in pair]
+        recorded = {
+            name: as_text(value)
+            for name, value in as_dict(REGISTER(self.client, [self.keys.meta], arguments)).items()
+        }
+        if recorded.get("version") != FLEET_VERSION:
+            raise ConfigError(
+                f"{self.keys.meta} holds a fleet summary of version {recorded.get('version')!r}, "
+                f"this cdccheck writes version {FLEET_VERSION}: use another --group"
+            )
+        differences = [name for name in _SETTINGS if recorded.get(name) != mine[name]]
+        if differences:
+            shown = ", ".join(
+                f"{name} {recorded.get(name)!r} there, {mine[name]!r} here" for name in differences
+            )
+            raise ConfigError(
+                f"the fleet summary of group {self.keys.group!r} on stream {self.keys.stream!r} "
+                f"counts differently ({shown}): run every sidecar of a group with the same "
+                "--legacy/--new/--samples/--show-values, or use another --group"
+            )
+        return recorded
+
+    def commit(
+        self,
+        *,
+        consumer: str,
+        token: str,
+        ids: list[str],
+        summary: Summary | None,
+        trimmed: int = 0,
+        quarantine: Sequence[QuarantineRecord] = (),
+        quarantine_key: str | None = None,
+        quarantine_maxlen: int = 0,
+    ) -> list[str]:
+        """Acknowledge ``ids`` and add ``summary`` to the fleet summary, atomically.
+
+        Returns [] when committed, else the ids that are no longer pending for
+        ``consumer`` (nothing was written; commit again without them).
+        ``token`` is recorded as this consumer's last commit.
+        """
+        keys: list[str] = [
+            self.keys.stream,
+            self.keys.counters,
+            self.keys.spans,
+            self.keys.consumers,
+        ]
+        ordered = sorted(ids, key=_id_key) if ids else ["0-0"]
+        arguments: list[Any] = [
+            self.keys.group,
+            consumer,
+            token,
+            len(ids),
+            ordered[0],
+            ordered[-1],
+            *ids,
+        ]
+        increments, spans, samples = _update(summary) if summary is not None else ([], [], {})
+        if trimmed:
+            increments.append((field(*TRIMMED), trimmed))
+        if quarantine:
+            increments.append((field(*QUARANTINED), len(quarantine)))
+        arguments.append(len(increments))
+        for name, amount in increments:
+            arguments += [name, amount]
+        arguments.append(len(spans))
+        for span in spans:
+            arguments += span
+        arguments.append(summary.samples if summary is not None else 0)
+        arguments.append(len(samples))
+        for group_field, members in samples.items():
+            keys.append(self.keys.samples(group_field))
+            arguments += [len(members), *members]
+        arguments.append(len(quarantine))
+        if quarantine:
+            if quarantine_key is None:
+                raise ConfigError("quarantine records without a quarantine stream")
+            keys.append(quarantine_key)
+            arguments.append(quarantine_maxlen)
+            for record in quarantine:
+                entry: list[Any] = [item for pair in record.fields.items() for item in pair]
+                entry += [
+                    "cdccheck:stream",
+                    record.stream,
+                    "cdccheck:id",
+                    record.id,
+                    "cdccheck:findings",
+                    record.findings,
+                ]
+                arguments += [len(entry), *entry]
+        reply = COMMIT(self.client, keys, arguments)
+        if int(reply[0]) == 1:
+            return []
+        return [as_text(lost) for lost in reply[1]]
+
+    def last_token(self, consumer: str) -> str | None:
+        """The token of ``consumer``'s last commit (to settle a commit whose reply was lost)."""
+        value = self.client.execute_command("HGET", self.keys.consumers, consumer)
+        return None if value is None else as_text(value)
+
+    def forget(self, consumers: list[str]) -> None:
+        """Drop the commit tokens of consumers removed from the group."""
+        if consumers:
+            self.client.execute_command("HDEL", self.keys.consumers, *consumers)
+
+    # -- reading ------------------------------------------------------------
+
+    def exists(self) -> bool:
+        """Whether any sidecar registered with this fleet summary."""
+        return bool(self.client.execute_command("EXISTS", self.keys.meta))
+
+    def read(self) -> FleetSnapshot:
+        """The fleet summary as a Summary, plus the sidecars' own counters.
+
+        Two round trips (counters, spans and settings; then the samples):
+        read while sidecars commit, the samples may be a batch newer than the
+        counts; the counts among themselves are always consistent.
+        """
+        pipe = self.client.pipeline(transaction=False)
+        for key in (self.keys.counters, self.keys.spans, self.keys.meta, self.keys.consumers):
+            pipe.execute_command("HGETALL", key)
+        counters_raw, spans_raw, meta_raw, consumers_raw = pipe.execute()
+        meta = {name: as_text(value) for name, value in as_dict(meta_raw).items()}
+        if not meta:
+            raise SourceError(
+                f"no fleet summary for group {self.keys.group!r} on stream "
+                f"{self.keys.stream!r} (no sidecar of that group has started: check --group "
+                "and --stream)"
+            )
+        counters = {name: int(value) for name, value in as_dict(counters_raw).items()}
+        spans = {name: as_text(value) for name, value in as_dict(spans_raw).items()}
+        summary = Summary(samples=int(meta["samples"]), show_values=meta["show_values"] == "1")
+        groups: list[tuple[str, tuple[str, str, str], Group]] = []
+        for name, value in counters.items():
+            parts = json.loads(name)
+            kind = parts[0]
+            if kind == "totals":
+                setattr(summary.totals, parts[1], value)
+            elif kind in ("by_op", "by_writer"):
+                table = summary.by_op if kind == "by_op" else summary.by_writer
+                setattr(table.setdefault(parts[1], Counters()), parts[2], value)
+            elif kind in ("findings", "warnings"):
+                group_key = (parts[1], parts[2], parts[3])
+                group = Group(
+                    *group_key,
+                    limit=summary.samples,
+                    events=value,
+                    first_id=spans.get(field(*parts, "first"), ""),
+                    last_id=spans.get(field(*parts, "last"), ""),
+                )
+                (summary.findings if kind == "findings" else summary.warnings)[group_key] = group
+                groups.append((name, group_key, group))
+        summary.first_id = spans.get(field("range", "first"), "")
+        summary.last_id = spans.get(field("range", "last"), "")
+        if groups and summary.samples > 0:
+            pipe = self.client.pipeline(transaction=False)
+            for name, _, _ in groups:
+                pipe.execute_command("ZRANGE", self.keys.samples(name), 0, -1)
+            for (_, _, group), members in zip(groups, pipe.execute(), strict=True):
+                group.samples = [_sample_from(member) for member in members or ()]
+        return FleetSnapshot(
+            summary,
+            meta,
+            counters.get(field(*TRIMMED), 0),
+            counters.get(field(*QUARANTINED), 0),
+            sorted(as_text(name) for name in as_dict(consumers_raw)),
+        )
+
+
+def _update(
+    summary: Summary,
+) -> tuple[list[tuple[str, int]], list[list[str]], dict[str, list[str]]]:
+    """A batch Summary as counter increments, span candidates and samples per group."""
+    increments: list[tuple[str, int]] = [
+        (field("totals", name), value) for name, value in summary.totals.as_dict().items() if value
+    ]
+    for table_name, table in (("by_op", summary.by_op), ("by_writer", summary.by_writer)):
+        for key, counters in table.items():
+            increments += [
+                (field(table_name, key, name), value)
+                for name, value in counters.as_dict().items()
+                if value
+            ]
+    spans: list[list[str]] = []
+    if summary.first_id:
+        spans.append(
+            [field("range", "first"), field("range", "last"), summary.first_id, summary.last_id]
+        )
+    samples: dict[str, list[str]] = {}
+    for table_name, groups in (("findings", summary.findings), ("warnings", summary.warnings)):
+        for (schema, kind, path), group in groups.items():
+            name = field(table_name, schema, kind, path)
+            increments.append((name, group.events))
+            spans.append(
+                [
+                    field(table_name, schema, kind, path, "first"),
+                    field(table_name, schema, kind, path, "last"),
+                    group.first_id,
+                    group.last_id,
+                ]
+            )
+            if group.samples:
+                samples[name] = [sample_member(sample) for sample in group.samples]
+    return increments, spans, samples
+
+
+# -- the fleet report -----------------------------------------------------
+
+
+def fleet_report(
+    url: str, streams: list[str], group: str, *, password: str | None = None
+) -> dict[str, Any]:
+    """The fleet-wide report of ``group`` on ``streams``: every sidecar's commits merged."""
+    from cdccheck.report.json import build_report
+
+    if not streams:
+        raise ConfigError("no stream: pass --stream KEY (repeat it for several streams)")
+    secret = secret_of(url, password)
+    client, cluster = connect_any(url, password=password)
+    try:
+        with redis_errors(url, secret, f"reading the fleet summary of group {group!r}"):
+            snapshots = [Fleet(client, stream, group, cluster=cluster).read() for stream in streams]
+    finally:
+        client.close()
+    digests = {(s.meta.get("legacy_sha256"), s.meta.get("new_sha256")) for s in snapshots}
+    if len(digests) > 1:
+        raise ConfigError(
+            "these streams were checked with different schemas (sha256 differ): report them "
+            "one --stream at a time"
+        )
+    summary = snapshots[0].summary
+    for snapshot in snapshots[1:]:
+        summary = summary.merge(snapshot.summary)
+    meta = snapshots[0].meta
+    created = min(datetime.fromisoformat(s.meta["created_at"]) for s in snapshots)
+    source: dict[str, Any] = {"kind": "group"}
+    if len(streams) == 1:
+        source["stream"] = streams[0]
+    source.update(
+        {
+            "streams": streams,
+            "group": group,
+            "url": redact_url(url),
+            "consumers": sorted({name for s in snapshots for name in s.consumers}),
+            "trimmed": sum(s.trimmed for s in snapshots),
+            "quarantined": sum(s.quarantined for s in snapshots),
+        }
+    )
+    return build_report(
+        summary,
+        source=source,
+        schemas={
+            "legacy": {"path": meta.get("legacy_path", ""), "sha256": meta["legacy_sha256"]},
+            "new": {"path": meta.get("new_path", ""), "sha256": meta["new_sha256"]},
+        },
+        started_at=created,
+        elapsed_s=max(0.0, (datetime.now(UTC) - created).total_seconds()),
+    )

@@ -1,0 +1,574 @@
+"""Redis plumbing shared by the sources and the sidecar, written once.
+
+Private to cdccheck: ``redis_range``, ``redis_group`` and
+``cdccheck.sidecar.fleet`` use it; the names other code relies on are
+re-exported from those modules. What lives here:
+
+* URLs and credentials: ``validate_url``, ``redact_url``, ``password_in``,
+  ``secret_of`` (the password in use: from the URL, else the caller, else
+  ``CDCCHECK_REDIS_PASSWORD``);
+* connecting: ``connect`` (one server, raw bytes, no silent retries) and
+  ``connect_any`` (a single server or a Redis Cluster, found out at once);
+* errors: ``one_line`` (an exception as one line, the password blanked out),
+  ``credentials_error`` and ``unreachable_text`` (the messages every source
+  gives), and ``redis_errors``, the mapping of redis-py exceptions onto
+  ``cdccheck.errors`` for long-running readers;
+* replies: ``as_text``, ``as_dict`` and ``entries_from_xrange``;
+* server-side scripts: ``LuaScript`` and every script cdccheck runs, each
+  with a comment naming its KEYS and ARGV.
+
+The reading order, atomic commit and key layout these scripts implement are
+described in ``docs/sidecar.md``; the stream layout in ``docs/semantics.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
+from cdccheck.model import Entry
+
+if TYPE_CHECKING:
+    import redis
+
+__all__ = [
+    "AUTOCLAIM",
+    "COMMIT",
+    "FORGET_STALE",
+    "PASSWORD_ENV",
+    "REDACTED",
+    "REGISTER",
+    "GroupMissing",
+    "LuaScript",
+    "as_dict",
+    "as_text",
+    "connect",
+    "connect_any",
+    "credentials_error",
+    "entries_from_xrange",
+    "key_slot",
+    "one_line",
+    "password_in",
+    "redact_url",
+    "redis_errors",
+    "secret_of",
+    "unreachable_text",
+    "validate_url",
+]
+
+PASSWORD_ENV = "CDCCHECK_REDIS_PASSWORD"
+"""Environment variable read for the password when the URL carries none."""
+
+REDACTED = "***"
+"""What a password is replaced with in every URL and message."""
+
+_SCHEMES = ("redis", "rediss", "unix")
+
+
+# -- URLs and credentials ------------------------------------------------------
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (userinfo or ``?password=``) replaced by ``***``.
+
+    Safe on malformed URLs: it never raises and never returns the password.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url if "@" not in url else REDACTED + url[url.rindex("@") :]
+    authority, slash, tail = rest.partition("/")
+    if "?" in authority:
+        authority, _, query = authority.partition("?")
+        tail = f"?{query}"
+        slash = ""
+    userinfo, at, hostport = authority.rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":" + REDACTED
+    result = f"{scheme}://{userinfo}{at}{hostport}{slash}{tail}"
+    return re.sub(r"(?i)([?&]password=)[^&#]*", rf"\g<1>{REDACTED}", result)
+
+
+def password_in(url: str) -> str | None:
+    """The password written in ``url`` (userinfo or ``?password=``), if any."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.password:
+        return unquote(parts.password)
+    for name, value in parse_qsl(parts.query):
+        if name == "password":
+            return value
+    return None
+
+
+def secret_of(url: str, password: str | None) -> str | None:
+    """The password in use (URL, else argument, else environment), to keep it out of messages."""
+    return password_in(url) or password or os.environ.get(PASSWORD_ENV) or None
+
+
+def validate_url(url: str) -> None:
+    """Raise ConfigError (password redacted) unless ``url`` is a usable Redis URL."""
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError as error:
+        raise ConfigError(
+            f"bad --redis-url {shown}: {error} (expected redis://[user:password@]host:port/db)"
+        ) from None
+    if parts.scheme not in _SCHEMES:
+        raise ConfigError(
+            f"bad --redis-url {shown}: scheme must be redis://, rediss:// (TLS) or unix://"
+        )
+    if parts.scheme != "unix":
+        database = unquote(parts.path).strip("/")
+        if database and not database.isdigit():
+            raise ConfigError(
+                f"bad --redis-url {shown}: database {database!r} is not a number (e.g. /0)"
+            )
+
+
+# -- error text ------------------------------------------------------------------
+
+
+def one_line(error: BaseException, secret: str | None) -> str:
+    """``error`` as one line of text, with ``secret`` (the password) blanked out."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    if secret:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def credentials_error(url: str, secret: str | None, error: BaseException) -> SourceError:
+    """The error for a refused AUTH: a password is missing, or the one given is wrong."""
+    shown = redact_url(url)
+    if secret is None:
+        return SourceError(
+            f"Redis at {shown} requires a password: put it in --redis-url "
+            f"(redis://:PASSWORD@host:port/db) or {PASSWORD_ENV}"
+        )
+    return SourceError(
+        f"Redis at {shown} refused the credentials ({one_line(error, secret)}): "
+        f"check the user and password in --redis-url or {PASSWORD_ENV}"
+    )
+
+
+def unreachable_text(url: str, reason: str, *, what: str | None = None) -> str:
+    """``cannot reach Redis at URL[ while WHAT]: REASON``.
+
+    Without ``what`` (a one-shot command that failed to start) a hint on
+    what to check follows: the TLS option for a certificate refused, else
+    the URL.
+    """
+    shown = redact_url(url)
+    if what is not None:
+        return f"cannot reach Redis at {shown} while {what}: {reason}"
+    hint = (
+        "for a private CA add ?ssl_ca_certs=PATH to --redis-url"
+        if "CERTIFICATE_VERIFY_FAILED" in reason
+        else "is it running? check --redis-url"
+    )
+    return f"cannot reach Redis at {shown}: {reason} ({hint})"
+
+
+class GroupMissing(SourceError):
+    """The consumer group is gone (destroyed, or its stream deleted); join it again."""
+
+
+@contextlib.contextmanager
+def redis_errors(url: str, secret: str | None, what: str) -> Iterator[None]:
+    """Turn redis-py exceptions into one-line cdccheck errors.
+
+    ``SourceUnavailable`` for what passes by itself (connection refused or
+    lost, a server loading its data, a cluster reconfiguring), ``GroupMissing``
+    for a consumer group that vanished, ``SourceError`` for what does not pass.
+    ``what`` says what was being done, for the message.
+    """
+    import redis
+    from redis.exceptions import ClusterDownError, RedisClusterException, TryAgainError
+
+    shown = redact_url(url)
+    try:
+        yield
+    except redis.AuthenticationError as error:
+        raise credentials_error(url, secret, error) from None
+    except (
+        redis.ConnectionError,
+        redis.TimeoutError,
+        ClusterDownError,
+        TryAgainError,
+        redis.ReadOnlyError,
+        RedisClusterException,
+    ) as error:
+        raise SourceUnavailable(unreachable_text(url, one_line(error, secret), what=what)) from None
+    except redis.ResponseError as error:
+        text = one_line(error, secret)
+        if "NOGROUP" in text:  # inside a script, Redis 6.2 prefixes the error code
+            raise GroupMissing(f"the consumer group is missing while {what}: {text}") from None
+        if text.startswith(("MASTERDOWN", "LOADING", "CLUSTERDOWN")):
+            raise SourceUnavailable(f"Redis at {shown} is not ready while {what}: {text}") from None
+        raise SourceError(f"Redis at {shown} refused {what}: {text}") from None
+    except redis.RedisError as error:
+        raise SourceError(f"Redis at {shown} failed {what}: {one_line(error, secret)}") from None
+
+
+# -- connecting --------------------------------------------------------------------
+
+
+def connect(
+    url: str,
+    *,
+    password: str | None = None,
+    socket_timeout: float = 30.0,
+    connect_timeout: float = 5.0,
+    on_connect: Callable[[], None] | None = None,
+) -> redis.Redis:
+    """A redis-py client for ``url`` that returns raw bytes and does not retry by itself.
+
+    The password comes from the URL, else ``password``, else the
+    ``CDCCHECK_REDIS_PASSWORD`` environment variable. ``on_connect`` is called
+    after each new connection is ready (redis-py reconnects silently when
+    the server closed an idle pooled connection). TLS is the URL's: a
+    ``rediss://`` URL and its ``ssl_*`` query options. Raises ConfigError
+    for a malformed URL. No connection is made until the first command.
+    """
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    validate_url(url)
+    options: dict[str, Any] = {}
+    if on_connect is not None:
+
+        def set_up_then_notify(connection: Any) -> None:
+            connection.on_connect()  # what redis-py does without a hook
+            on_connect()
+
+        options["redis_connect_func"] = set_up_then_notify
+    if password_in(url) is None:
+        password = password if password is not None else os.environ.get(PASSWORD_ENV) or None
+        if password is not None:
+            options["password"] = password
+    try:
+        client = redis.Redis.from_url(
+            url,
+            decode_responses=False,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=connect_timeout,
+            # Callers retry with their own budget and know how far they got;
+            # a second retry layer underneath would multiply the waits.
+            retry=Retry(NoBackoff(), 0),
+            **options,
+        )
+    except ValueError as error:
+        raise ConfigError(f"bad --redis-url {redact_url(url)}: {error}") from None
+    client.set_response_callback("XRANGE", entries_from_xrange)
+    return client
+
+
+def connect_any(
+    url: str,
+    *,
+    password: str | None = None,
+    socket_timeout: float = 30.0,
+    connect_timeout: float = 5.0,
+) -> tuple[Any, bool]:
+    """A bytes-returning client for ``url`` and whether it is a Redis Cluster.
+
+    Connects at once (``INFO cluster``) to tell a cluster node from a single
+    server; raises SourceUnavailable / SourceError like ``redis_errors``.
+    """
+    secret = secret_of(url, password)
+    client = connect(
+        url, password=password, socket_timeout=socket_timeout, connect_timeout=connect_timeout
+    )
+    with redis_errors(url, secret, "connecting"):
+        info = client.execute_command("INFO", "cluster")
+    if not _cluster_enabled(info):
+        return client, False
+    client.close()
+    from redis.cluster import RedisCluster
+
+    validate_url(url)
+    options: dict[str, Any] = {
+        "decode_responses": False,
+        "socket_timeout": socket_timeout,
+        "socket_connect_timeout": connect_timeout,
+    }
+    if password_in(url) is None and secret is not None:
+        options["password"] = secret
+    with redis_errors(url, secret, "discovering the cluster"):
+        try:
+            cluster = RedisCluster.from_url(url, **options)
+        except ValueError as error:
+            raise ConfigError(f"bad --redis-url {redact_url(url)}: {error}") from None
+    return cluster, True
+
+
+def _cluster_enabled(info: Any) -> bool:
+    if isinstance(info, dict):
+        return str(info.get("cluster_enabled", info.get(b"cluster_enabled", 0))) == "1"
+    text = info.decode() if isinstance(info, bytes) else str(info)
+    return "cluster_enabled:1" in text
+
+
+def key_slot(key: str) -> int:
+    """The cluster hash slot of ``key`` (hash tags respected)."""
+    from redis.crc import key_slot as crc_slot
+
+    return int(crc_slot(key.encode()))
+
+
+# -- replies -------------------------------------------------------------------------
+
+
+def as_text(value: Any) -> str:
+    """A reply value as str (bytes decoded as UTF-8, bad bytes replaced)."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def as_dict(reply: Any) -> dict[str, Any]:
+    """A hash or record reply as a dict with str keys, from RESP3 (map) or RESP2 (flat list)."""
+    if isinstance(reply, dict):
+        return {as_text(key): value for key, value in reply.items()}
+    items = iter(reply or ())
+    return {as_text(key): value for key, value in zip(items, items, strict=False)}
+
+
+class _FieldNames(dict[bytes, str]):
+    """Decoded field names, so each distinct name is decoded once per process."""
+
+    # A stream with endless distinct field names must not grow this forever.
+    limit = 4096
+
+    def __missing__(self, name: bytes) -> str:
+        text = name.decode("utf-8", "replace")
+        if len(self) < self.limit:
+            self[name] = text
+        return text
+
+
+_field_name = _FieldNames().__getitem__
+_new_tuple = tuple.__new__
+
+
+def entries_from_xrange(response: list[Any] | None, **_options: Any) -> list[Entry]:
+    """XRANGE reply -> entries, replacing redis-py's generic stream parser.
+
+    This runs once per entry of every replay, so it avoids redis-py's
+    intermediate tuples and dicts: the usual layouts (one, two or three
+    fields) build their dict in one literal, and Entry is created without
+    NamedTuple's Python-level ``__new__``.
+    """
+    entries: list[Entry] = []
+    append = entries.append
+    name = _field_name
+    for raw_id, flat in response or ():
+        size = len(flat) if flat else 0
+        if size == 4:
+            fields = {name(flat[0]): flat[1], name(flat[2]): flat[3]}
+        elif size == 2:
+            fields = {name(flat[0]): flat[1]}
+        elif size == 6:
+            fields = {name(flat[0]): flat[1], name(flat[2]): flat[3], name(flat[4]): flat[5]}
+        elif size:
+            pairs = iter(flat)
+            fields = {name(key): value for key, value in zip(pairs, pairs, strict=False)}
+        else:
+            fields = {}
+        append(_new_tuple(Entry, (raw_id.decode(), fields)))
+    return entries
+
+
+# -- server-side scripts ---------------------------------------------------------------
+
+
+class LuaScript:
+    """A server-side script run with EVALSHA, falling back to EVAL on a cold cache.
+
+    Works the same on a single server and on a cluster: redis-py routes
+    EVAL/EVALSHA by the slot of the first key.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()
+
+    def __call__(self, client: Any, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+        import redis
+
+        try:
+            return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            # A restarted (or failed-over) server has an empty script cache.
+            return client.execute_command("EVAL", self.source, len(keys), *keys, *args)
+
+
+# The sidecar's commit (docs/sidecar.md): check ownership, XACK, count, keep
+# samples, quarantine, in one atomic step. Ids are compared digit by digit:
+# Lua's "<" on strings follows the server's locale, and numbers lose
+# precision past 2^53.
+#
+# KEYS[1] the stream, KEYS[2] the fleet's counters hash, KEYS[3] its spans
+#         hash, KEYS[4] its consumers hash, KEYS[5..4+S] one samples zset per
+#         group with samples, KEYS[5+S] the quarantine stream (when quarantining)
+# ARGV    read in order, each count followed by that many items:
+#         group, consumer, token, n, lowest id, highest id, id * n,
+#         increments m, (field, amount) * m,
+#         spans p, (first field, last field, first id, last id) * p,
+#         samples limit, S, (members k, member * k) * S,
+#         quarantined q, [maxlen, (length l, field/value * l) * q]
+# Returns {1, n} when committed, {0, {lost id, ...}} when some id is no
+# longer pending for this consumer (then nothing was written).
+COMMIT = LuaScript(
+    """
+local stream, counters, spans, consumers = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local at = 1
+local function take()
+  local value = ARGV[at]
+  at = at + 1
+  return value
+end
+local function digits_less(a, b)
+  if #a ~= #b then return #a < #b end
+  for i = 1, #a do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return false
+end
+local function id_less(a, b)
+  local a_ms, a_seq = string.match(a, '^(%d+)-(%d+)$')
+  local b_ms, b_seq = string.match(b, '^(%d+)-(%d+)$')
+  if a_ms ~= b_ms then return digits_less(a_ms, b_ms) end
+  return digits_less(a_seq, b_seq)
+end
+
+local group, consumer, token = take(), take(), take()
+local n = tonumber(take())
+local lowest, highest = take(), take()
+local ids = {}
+for i = 1, n do ids[i] = take() end
+-- One range query finds the batch in this consumer's pending list; an id it
+-- misses (the range also held other entries of ours) is looked up alone.
+local mine = {}
+if n > 0 then
+  for _, pending in ipairs(redis.call('XPENDING', stream, group, lowest, highest, n, consumer)) do
+    mine[pending[1]] = true
+  end
+end
+local lost = {}
+for i = 1, n do
+  if not mine[ids[i]]
+      and #redis.call('XPENDING', stream, group, ids[i], ids[i], 1, consumer) == 0 then
+    lost[#lost + 1] = ids[i]
+  end
+end
+if #lost > 0 then return {0, lost} end
+for i = 1, n, 1000 do
+  redis.call('XACK', stream, group, unpack(ids, i, math.min(i + 999, n)))
+end
+
+for _ = 1, tonumber(take()) do
+  local name = take()
+  redis.call('HINCRBY', counters, name, take())
+end
+
+for _ = 1, tonumber(take()) do
+  local first_field, last_field, first, last = take(), take(), take(), take()
+  local current = redis.call('HGET', spans, first_field)
+  if not current or id_less(first, current) then redis.call('HSET', spans, first_field, first) end
+  current = redis.call('HGET', spans, last_field)
+  if not current or id_less(current, last) then redis.call('HSET', spans, last_field, last) end
+end
+
+local limit = tonumber(take())
+local sample_keys = tonumber(take())
+for k = 1, sample_keys do
+  local members = {}
+  for _ = 1, tonumber(take()) do
+    members[#members + 1] = 0
+    members[#members + 1] = take()
+  end
+  redis.call('ZADD', KEYS[4 + k], unpack(members))
+  redis.call('ZREMRANGEBYRANK', KEYS[4 + k], limit, -1)
+end
+
+local quarantined = tonumber(take())
+if quarantined > 0 then
+  local key, maxlen = KEYS[5 + sample_keys], take()
+  for _ = 1, quarantined do
+    local entry = {}
+    for i = 1, tonumber(take()) do entry[i] = take() end
+    redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack(entry))
+  end
+end
+
+redis.call('HSET', consumers, consumer, token)
+return {1, n}
+"""
+)
+
+# The first sidecar writes the fleet's settings; every later one reads them
+# back to compare, in the same atomic step, so two first sidecars cannot both win.
+#
+# KEYS[1] the fleet's meta hash
+# ARGV    field, value, field, value, ... (this sidecar's settings)
+# Returns the hash as recorded (HGETALL).
+REGISTER = LuaScript(
+    """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+return redis.call('HGETALL', KEYS[1])
+"""
+)
+
+# Removes consumers that hold nothing and have been idle long enough, in one
+# atomic step: between a separate look and a DELCONSUMER the consumer could
+# read entries, and DELCONSUMER would drop them from the pending list.
+#
+# KEYS[1] the stream
+# ARGV[1] the group, ARGV[2] the calling consumer (never removed),
+# ARGV[3] the idle time in milliseconds a consumer must exceed
+# Returns the names removed.
+FORGET_STALE = LuaScript(
+    """
+local removed = {}
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #consumer, 2 do info[consumer[i]] = consumer[i + 1] end
+  if info['name'] ~= ARGV[2] and tonumber(info['pending']) == 0
+      and tonumber(info['idle']) > tonumber(ARGV[3]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+    removed[#removed + 1] = info['name']
+  end
+end
+return removed
+"""
+)
+
+# Claims the idle pending entries of other consumers. Redis 7 also removes
+# pending entries whose stream entry is gone and names them (third element);
+# counting them here, in the same atomic script, is what makes the trimmed
+# count exactly-once. Redis 6.2 returns two elements and claims those too.
+#
+# KEYS[1] the stream, KEYS[2] (optional) the hash counting deleted entries
+# ARGV[1] the group, ARGV[2] the claiming consumer, ARGV[3] min idle ms,
+# ARGV[4] the XAUTOCLAIM cursor, ARGV[5] COUNT, ARGV[6] the counter's field
+# Returns {next cursor, claimed ids, deleted count}.
+AUTOCLAIM = LuaScript(
+    """
+local reply = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4],
+                         'COUNT', ARGV[5], 'JUSTID')
+local deleted = 0
+if reply[3] then deleted = #reply[3] end
+if deleted > 0 and KEYS[2] then redis.call('HINCRBY', KEYS[2], ARGV[6], deleted) end
+return {reply[1], reply[2], deleted}
+"""
+)

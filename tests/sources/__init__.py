@@ -1,0 +1,1 @@
+"""Tests of the sources: corpus files, Redis ranges, consumer groups, the embedded server."""
