@@ -13,6 +13,7 @@ A new command uses these and nothing else of the plumbing:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -75,8 +76,10 @@ def errors_to_exit_codes(command: F) -> F:
             typer.echo("cdccheck: interrupted", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except BrokenPipeError:
-            # Point stdout at /dev/null so the interpreter's final flush does not fail again.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            # Point stdout at /dev/null so the interpreter's final flush does not fail again
+            # (not possible, nor needed, when stdout is not a real file, as under CliRunner).
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(EXIT_BROKEN_PIPE) from None
         except Exception as error:
             bug = _describe_bug(error)
