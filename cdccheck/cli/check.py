@@ -45,9 +45,6 @@ from cdccheck.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from cdccheck.model import Entry
     from cdccheck.sources.redis_range import RedisRange
 
 
@@ -88,22 +85,15 @@ def check(
     Exit codes: 0 clean, 1 findings counted by --fail-on, 2 usage or schema
     error, 3 unreadable file.
     """
-    from cdccheck.report.run import check_run, corpus_source
-    from cdccheck.sources.corpus import read_corpus
+    from cdccheck.report.run import check_corpus
 
     engine = build_engine(
         legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
     )
-
-    def batches() -> Iterator[list[Entry]]:
-        for file in files:
-            yield from read_corpus(file)
-
     run = functools.partial(
-        check_run,
-        batches(),
+        check_corpus,
+        files,
         engine,
-        source=corpus_source(files),
         samples=samples,
         show_values=show_values,
         events_out=events_out,

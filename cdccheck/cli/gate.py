@@ -26,6 +26,7 @@ from cdccheck.cli.options import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from cdccheck.gate import CorpusCheck
     from cdccheck.schema import Schema
 
 _GATE_EXAMPLES = """\
@@ -155,21 +156,15 @@ def gate_command(
     raise typer.Exit(result.exit_code)
 
 
-def corpus_check(events: EventOptions) -> Any:
+def corpus_check(events: EventOptions) -> CorpusCheck:
     """The gate's ``corpus_check``: corpus files -> the check report, read with ``events``."""
 
-    def check_corpus(paths: Sequence[str], legacy: Schema, new: Schema) -> dict[str, Any]:
-        from cdccheck.report.run import check_run, corpus_source
-        from cdccheck.sources.corpus import read_corpus
+    def check(paths: Sequence[str], legacy: Schema, new: Schema) -> dict[str, Any]:
+        from cdccheck.report.run import check_corpus
 
-        def batches() -> Any:
-            for path in paths:
-                yield from read_corpus(path)
+        return check_corpus(paths, engine_for(legacy, new, events)).report
 
-        engine = engine_for(legacy, new, events)
-        return check_run(batches(), engine, source=corpus_source(paths)).report
-
-    return check_corpus
+    return check
 
 
 def _append_step_summary(result: Any, path: str) -> None:

@@ -8,7 +8,7 @@ The sidecar keeps its own loop: it commits around every batch.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +69,35 @@ def check_run(
         elapsed_s=time.perf_counter() - started,
     )
     return CheckRun(summary, report, interrupted)
+
+
+def check_corpus(
+    files: Iterable[str | Path],
+    engine: Engine,
+    *,
+    samples: int = DEFAULT_SAMPLES,
+    show_values: bool = False,
+    events_out: str | Path | None = None,
+    on_batch: BatchCallback | None = None,
+) -> CheckRun:
+    """``check_run`` over corpus files, one after the other (``check``, ``gate --corpus``)."""
+    from cdccheck.sources.corpus import read_corpus
+
+    paths = list(files)
+
+    def batches() -> Iterator[list[Entry]]:
+        for path in paths:
+            yield from read_corpus(path)
+
+    return check_run(
+        batches(),
+        engine,
+        source=corpus_source(paths),
+        samples=samples,
+        show_values=show_values,
+        events_out=events_out,
+        on_batch=on_batch,
+    )
 
 
 def corpus_source(files: Iterable[str | Path]) -> dict[str, Any]:
