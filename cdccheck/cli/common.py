@@ -1,14 +1,16 @@
 """What every command shares: errors to exit codes, engine building, progress, finishing.
 
-A new command uses these and nothing else of the plumbing:
+A new command uses these and writes no plumbing of its own:
 
-- ``errors_to_exit_codes``: wraps every command (docs/cli.md, exit codes);
-- ``EventOptions`` and ``build_engine`` / ``engine_for``: the event options
-  (payload field, layout, ...) into an Engine;
-- ``Output`` and ``report_run``: progress display around one library run,
-  then ``finish`` writes ``--report``, prints the report and returns the exit
-  code;
-- ``render_for_stdout`` and ``print_or_write``: one report on stdout or in a file.
+- ``errors_to_exit_codes``: wraps EVERY command (docs/cli.md, exit codes);
+  ``fail(message, code)`` for a one-line error a command detects itself;
+- ``EventOptions`` with ``build_engine`` (schema paths) or ``engine_for``
+  (loaded schemas): the event options (payload field, layout, ...) into an Engine;
+- ``Output`` with ``report_run``: the progress display around one library
+  run (``cdccheck.report.run``), then ``finish`` writes ``--report``, prints
+  the report and returns the exit code;
+- ``render_for_stdout`` and ``print_or_write``: one report on stdout or in a file;
+- ``note``: a line for the person at the terminal, on stderr.
 """
 
 from __future__ import annotations
