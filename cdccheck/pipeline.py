@@ -7,15 +7,13 @@ sidecar adds its own stop conditions and commits around it.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 from cdccheck.check import Engine
-from cdccheck.errors import ConfigError
+from cdccheck.files import AtomicWriter
 from cdccheck.model import Entry, EventVerdict
 from cdccheck.summary import Summary, redact_finding
 
@@ -91,26 +89,18 @@ class EventsWriter:
     def __init__(self, path: str | Path, *, show_values: bool = False) -> None:
         self.path = Path(path)
         self.show_values = show_values
-        directory = self.path.parent
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            handle, self._temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
-        except OSError as exc:
-            raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
-        self._stream: IO[str] = os.fdopen(handle, "w", encoding="utf-8")
+        self._file = AtomicWriter(path, text=True)
 
     def __call__(self, verdict: EventVerdict) -> None:
-        self._stream.write(json.dumps(verdict_line(verdict, self.show_values), ensure_ascii=False))
-        self._stream.write("\n")
+        stream = self._file.stream
+        stream.write(json.dumps(verdict_line(verdict, self.show_values), ensure_ascii=False))
+        stream.write("\n")
 
     def close(self, *, keep: bool = True) -> None:
-        if self._stream.closed:
-            return
-        self._stream.close()
         if keep:
-            os.replace(self._temporary, self.path)
+            self._file.commit()
         else:
-            os.unlink(self._temporary)
+            self._file.discard()
 
     def __enter__(self) -> EventsWriter:
         return self

@@ -1,40 +1,22 @@
-"""Reports: one Summary rendered as JSON, a console table, Markdown or JUnit XML.
+"""Check reports: one Summary rendered as JSON, a console table, Markdown or JUnit XML.
 
 ``build_report`` (in :mod:`cdccheck.report.json`) turns a Summary plus what
-the run knows about itself into the JSON report of DESIGN.md; every other
-format renders that same dictionary, so they never disagree.
+the run knows about itself into the JSON report of docs/reports.md; every
+other format renders that same dictionary, so they never disagree.
+``write_atomic`` is :func:`cdccheck.files.write_atomic`, kept here for the
+callers that import it from this package.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from cdccheck.errors import ConfigError
+from cdccheck.files import write_atomic
+
+__all__ = ["FORMATS", "render", "write_atomic"]
 
 FORMATS = ("table", "json", "markdown", "junit")
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename.
-
-    A reader (or a crash) never sees half a report: the rename is atomic on
-    POSIX when both names are on one filesystem, hence the same directory.
-    """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def render(

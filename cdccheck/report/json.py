@@ -1,4 +1,4 @@
-"""The JSON report: DESIGN.md's stable keys, built from a Summary.
+"""The JSON report: the stable keys of docs/reports.md, built from a Summary.
 
 ``schemas/report.schema.json`` is this format's JSON Schema; the tests
 validate every report they produce against it.
@@ -30,7 +30,7 @@ def build_report(
     started_at: datetime,
     elapsed_s: float,
 ) -> dict[str, Any]:
-    """The report dictionary, keys in DESIGN.md's order."""
+    """The report dictionary, keys in the order docs/reports.md gives them."""
     body = summary.to_dict()
     events = summary.totals.events
     return {

@@ -18,14 +18,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
-import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 import msgspec
 
-from cdccheck.errors import ConfigError, SourceError
+from cdccheck.errors import SourceError
+from cdccheck.files import write_atomic
 from cdccheck.model import Entry
 
 DEFAULT_BATCH_SIZE = 1000
@@ -110,32 +110,19 @@ def _explain_malformed(line: bytes, fast_error: msgspec.DecodeError) -> str:
 def write_corpus(path: str | Path, entries: Iterable[Entry]) -> int:
     """Write ``entries`` to the corpus file ``path`` atomically; return how many.
 
-    The file appears only once every entry is written and synced. Raises
-    ConfigError when the location cannot be written (a bad output path).
+    The file appears only once every entry is written and synced, readable
+    by its owner only (:mod:`cdccheck.files`). Raises ConfigError when the
+    location cannot be written (a bad output path).
     """
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        # os.open with 0o666 lets the umask decide the mode, as for any new file;
-        # tempfile would leave the corpus readable by its owner only.
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        raise ConfigError(f"cannot write corpus {path}: {exc.strerror or exc}") from None
-    count = 0
-    try:
-        with os.fdopen(descriptor, "wb", buffering=1 << 20) as out:
-            for entry in entries:
-                out.write(encode_entry(entry))
-                count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException as exc:
-        temporary.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ConfigError(f"cannot write corpus {path}: {exc.strerror or exc}") from None
-        raise
-    return count
+
+    def write(out: IO[bytes]) -> int:
+        count = 0
+        for entry in entries:
+            out.write(encode_entry(entry))
+            count += 1
+        return count
+
+    return write_atomic(path, write, what="corpus", buffering=1 << 20, create_parents=False)
 
 
 def read_corpus(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[list[Entry]]:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from cdccheck.cli import app
+from cdccheck.model import Entry
+from cdccheck.sources.corpus import write_corpus
 from tests.gate.support import GATE_DATA, assert_json_witnesses_verified, load_validators
+from tests.helpers import validate_report
 
 LEGACY = str(GATE_DATA / "legacy.json")
 NEW = str(GATE_DATA / "new.json")
@@ -188,3 +194,110 @@ def test_gate_corpus_runs_the_check_engine(tmp_path: Path) -> None:
         app, ["gate", "--legacy", legacy, "--new", legacy, "--corpus", str(healthy)]
     )
     assert same.exit_code == 0, same.output
+
+
+# ---- the event options reach the corpus run ---------------------------------------------
+
+_EVENT_SCHEMA = {
+    "type": "object",
+    "properties": {"kind": {"type": "string"}, "n": {"type": "integer"}},
+    "required": ["n"],
+}
+
+
+def _gate_corpus(tmp_path: Path, entries: list[Entry], *options: str) -> dict[str, Any]:
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(_EVENT_SCHEMA), encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    write_corpus(corpus, entries)
+    args = ("--legacy", str(schema), "--new", str(schema), "--corpus", str(corpus))
+    code, out, err = _invoke(*args, "--format", "json", *options)
+    assert err == ""
+    document = json.loads(out)
+    assert document["compatible"] == {"backward": True, "forward": True}
+    corpus_report: dict[str, Any] = document["corpus"]
+    validate_report(corpus_report)
+    failing = corpus_report["totals"]["events"] - corpus_report["totals"]["ok"]
+    assert code == (1 if failing else 0)
+    return corpus_report
+
+
+def test_gate_corpus_reads_the_payload_where_the_event_options_say(tmp_path: Path) -> None:
+    """gate --corpus used to build a bare engine: the event options never reached it."""
+    entries = [
+        Entry("1-0", {"data": b'{"kind": "create", "n": 1}', "who": b"go-comments"}),
+        Entry("1-1", {"data": b'{"kind": "delete", "n": "two"}', "who": b"go-comments"}),
+    ]
+    ignored = _gate_corpus(tmp_path, entries)
+    assert ignored["totals"]["undecodable"] == 2  # no "payload" field in these entries
+    report = _gate_corpus(
+        tmp_path,
+        entries,
+        *("--payload-field", "data", "--writer-field", "who", "--op-field", "kind"),
+    )
+    assert report["totals"] == {
+        "events": 2,
+        "ok": 1,
+        "undecodable": 0,
+        "legacy_invalid": 1,
+        "new_invalid": 1,
+        "both_invalid": 1,
+    }
+    assert set(report["by_op"]) == {"create", "delete"}
+    assert set(report["by_writer"]) == {"go-comments"}
+
+
+def test_gate_corpus_honours_layout_and_encoding(tmp_path: Path) -> None:
+    import msgspec
+
+    debezium = [Entry("1-0", {"t1_abc": b'{"n": 1}'}), Entry("1-1", {"t1_abd": b'{"n": 2}'})]
+    assert _gate_corpus(tmp_path, debezium)["totals"]["undecodable"] == 2
+    assert _gate_corpus(tmp_path, debezium, "--layout", "debezium")["totals"]["ok"] == 2
+    packed = [Entry("1-0", {"payload": msgspec.msgpack.encode({"kind": "create", "n": 1})})]
+    assert _gate_corpus(tmp_path, packed)["totals"]["undecodable"] == 1
+    assert _gate_corpus(tmp_path, packed, "--encoding", "msgpack")["totals"]["ok"] == 1
+
+
+# ---- Ctrl-C ------------------------------------------------------------------------------
+
+
+def test_interrupt_inside_the_gate_run_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    """KeyboardInterrupt from inside run_gate (its corpus step) goes through the decorator."""
+    from cdccheck.cli import gate as gate_cli
+    from cdccheck.samples import SAMPLE_CORPUS
+
+    def interrupted_corpus_check(events: Any) -> Any:
+        def check(*arguments: Any) -> Any:
+            raise KeyboardInterrupt
+
+        return check
+
+    monkeypatch.setattr(gate_cli, "corpus_check", interrupted_corpus_check)
+    code, out, err = _invoke("--legacy", LEGACY, "--new", NEW, "--corpus", str(SAMPLE_CORPUS))
+    assert (code, out, err) == (130, "", "cdccheck: interrupted\n")
+
+
+def test_sigint_to_a_running_gate_process_exits_130(tmp_path: Path) -> None:
+    """A real Ctrl-C (SIGINT) to the console script while the gate is busy.
+
+    The legacy schema is a named pipe: the gate opens it and waits for the
+    document, and our open for writing returns only once the gate has opened
+    it, so the signal is known to arrive inside the command, not during start-up.
+    """
+    script = Path(sys.executable).with_name("cdccheck")
+    fifo = tmp_path / "legacy.json"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [str(script), "gate", "--legacy", str(fifo), "--new", NEW],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        writer = os.open(fifo, os.O_WRONLY)  # blocks until the gate has opened the pipe
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        os.close(writer)
+    finally:
+        process.kill()
+    assert (process.returncode, out, err) == (130, "", "cdccheck: interrupted\n")

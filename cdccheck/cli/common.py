@@ -1,0 +1,274 @@
+"""What every command shares: errors to exit codes, engine building, progress, finishing.
+
+A new command uses these and writes no plumbing of its own:
+
+- ``errors_to_exit_codes``: wraps EVERY command (docs/cli.md, exit codes);
+  ``fail(message, code)`` for a one-line error a command detects itself;
+- ``EventOptions`` with ``build_engine`` (schema paths) or ``engine_for``
+  (loaded schemas): the event options (payload field, layout, ...) into an Engine;
+- ``Output`` with ``report_run``: the progress display around one library
+  run (``cdccheck.report.run``), then ``finish`` writes ``--report``, prints
+  the report and returns the exit code;
+- ``render_for_stdout`` and ``print_or_write``: one report on stdout or in a file;
+- ``note``: a line for the person at the terminal, on stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import typer
+
+from cdccheck.cli.options import Encoding, FailOn, Layout, ReportFormat
+
+if TYPE_CHECKING:
+    from cdccheck.check import Engine
+    from cdccheck.model import Entry
+    from cdccheck.report.run import CheckRun
+    from cdccheck.schema import Schema
+    from cdccheck.summary import Summary
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_INTERNAL_ERROR = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`| head`)
+
+# typer's own signals (Exit, Abort) and usage errors pass through untouched.
+_TYPER_SIGNALS = (typer.Exit, typer.Abort, typer.TyperException)
+
+
+# ---------------------------------------------------------------- errors
+
+
+def fail(message: str, exit_code: int) -> NoReturn:
+    """Print ``cdccheck: error: <message>`` on stderr and exit with ``exit_code``."""
+    typer.echo(f"cdccheck: error: {message}", err=True)
+    raise typer.Exit(exit_code)
+
+
+def errors_to_exit_codes(command: F) -> F:
+    """The one place where errors become a message and an exit code; wrap EVERY command.
+
+    CdccheckError: its one-line message and its exit code (2 usage or
+    configuration, 3 source). Ctrl-C: 130. A reader of stdout that went
+    away: 141, silently. Anything else is a bug: one line naming it, exit 4,
+    never a traceback.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from cdccheck.errors import CdccheckError
+
+        try:
+            return command(*args, **kwargs)
+        except _TYPER_SIGNALS:
+            raise
+        except CdccheckError as error:
+            fail(error.message, error.exit_code)
+        except KeyboardInterrupt:
+            typer.echo("cdccheck: interrupted", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            # Point stdout at /dev/null so the interpreter's final flush does not fail again
+            # (not possible, nor needed, when stdout is not a real file, as under CliRunner).
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
+        except Exception as error:
+            bug = _describe_bug(error)
+            fail(f"internal error: {bug} (please report this)", EXIT_INTERNAL_ERROR)
+
+    wrapper.errors_to_exit_codes = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def _describe_bug(error: Exception) -> str:
+    """``Type: message at file:line`` of the innermost frame, on one line."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    message = " ".join(str(error).split())
+    return f"{type(error).__name__}: {message}{where}" if message else type(error).__name__ + where
+
+
+# ---------------------------------------------------------------- engine
+
+
+@dataclass(frozen=True)
+class EventOptions:
+    """Where an entry keeps its event: the options of every command that checks events."""
+
+    payload_field: str = "payload"
+    op_field: str = "op"
+    writer_field: str = "writer"
+    layout: Layout = Layout.default
+    encoding: Encoding | None = None
+
+
+def build_engine(legacy: Path | None, new: Path | None, events: EventOptions) -> Engine:
+    """Load both schemas (the bundled ones by default) and build the engine."""
+    from cdccheck.schema import bundled_schema_path, load_schema
+
+    chosen = events.encoding.value if events.encoding else None
+    legacy_schema = load_schema(
+        legacy or bundled_schema_path("legacy"), name="legacy", encoding=chosen
+    )
+    new_schema = load_schema(new or bundled_schema_path("new"), name="new", encoding=chosen)
+    return engine_for(legacy_schema, new_schema, events)
+
+
+def engine_for(legacy: Schema, new: Schema, events: EventOptions) -> Engine:
+    """The engine for two loaded schemas; ``--encoding`` overrides what they declare."""
+    import dataclasses
+
+    from cdccheck.check import Engine
+
+    if events.encoding is not None:
+        legacy = dataclasses.replace(legacy, encoding=events.encoding.value)
+        new = dataclasses.replace(new, encoding=events.encoding.value)
+    return Engine(
+        legacy,
+        new,
+        payload_field=events.payload_field,
+        op_field=events.op_field,
+        writer_field=events.writer_field,
+        layout=events.layout.value,
+    )
+
+
+# ---------------------------------------------------------------- progress
+
+
+class Progress:
+    """A rich progress line on stderr while events are checked; silent when not a TTY."""
+
+    def __init__(self, *, total: int | None, quiet: bool, what: str = "events") -> None:
+        self._enabled = not quiet and sys.stderr.isatty()
+        self._progress: Any = None
+        self._task: Any = None
+        self._total = total
+        self._what = what
+
+    def __enter__(self) -> Progress:
+        if self._enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import (
+                Progress as RichProgress,
+            )
+
+            self._progress = RichProgress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]:>10} ev/s"),
+                TextColumn("{task.fields[bad]}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(self._what, total=self._total, rate="", bad="")
+            self._started = time.perf_counter()
+        return self
+
+    def update(self, batch: list[Entry], summary: Summary) -> None:
+        """The pipeline's ``on_batch`` callback."""
+        if self._progress is None:
+            return
+        done = summary.totals.events
+        elapsed = max(time.perf_counter() - self._started, 1e-9)
+        bad = done - summary.totals.ok
+        self._progress.update(
+            self._task, completed=done, rate=f"{done / elapsed:,.0f}", bad=f"{bad:,} with findings"
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+# ---------------------------------------------------------------- finishing
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a checking command does with its report: the options check, replay and demo share."""
+
+    format: ReportFormat = ReportFormat.table
+    report: Path | None = None
+    fail_on: FailOn = FailOn.any
+    quiet: bool = False
+
+
+def report_run(run: Callable[..., CheckRun], *, total: int | None, output: Output) -> int:
+    """Call ``run(on_batch=...)`` under the progress display, then ``finish``; the exit code.
+
+    ``run`` is one library run, e.g. ``functools.partial(check_run, batches,
+    engine, source=...)`` or ``Demo.replay``. When its source went away part
+    way, the report of what was checked is still written and shown, then the
+    SourceInterrupted is raised (exit 3, with the id to resume from).
+    """
+    with Progress(total=total, quiet=output.quiet) as progress:
+        result = run(on_batch=progress.update)
+    code = finish(result, output)
+    if result.interrupted is not None:
+        raise result.interrupted
+    return code
+
+
+def finish(result: CheckRun, output: Output) -> int:
+    """Write ``--report``, print the report (unless --quiet with --report); the exit code."""
+    from cdccheck.files import write_atomic
+    from cdccheck.report.json import render_json
+
+    if output.report is not None:
+        write_atomic(output.report, render_json(result.report))
+    if not (output.quiet and output.report is not None):
+        typer.echo(render_for_stdout(result.report, output.format), nl=False)
+    return 1 if result.summary.counts_failures(output.fail_on.value) else 0
+
+
+def render_for_stdout(report: dict[str, Any], output_format: ReportFormat) -> str:
+    """The report in ``output_format``; a table is coloured and sized for a terminal."""
+    from cdccheck.report import render
+
+    if output_format is ReportFormat.table:
+        import shutil
+
+        tty = sys.stdout.isatty()
+        width = shutil.get_terminal_size((80, 24)).columns if tty else 80
+        return render(report, "table", color=tty, width=width)
+    return render(report, output_format.value)
+
+
+def print_or_write(report: dict[str, Any], output_format: ReportFormat, path: Path | None) -> None:
+    """Print the report on stdout, or write it (uncoloured, atomically) to ``path``."""
+    from cdccheck.files import write_atomic
+    from cdccheck.report import render
+
+    if path is None:
+        typer.echo(render_for_stdout(report, output_format), nl=False)
+    else:
+        write_atomic(path, render(report, output_format.value, color=False))
+
+
+def note(message: str, *, quiet: bool = False) -> None:
+    """A line for the person at the terminal, on stderr (stdout carries the report)."""
+    if not quiet:
+        typer.echo(message, err=True)

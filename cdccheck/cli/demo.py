@@ -1,0 +1,58 @@
+"""``demo``: a private Redis, a seeded mixed stream, a replay, a report (cdccheck.demo)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cdccheck.cli.app import app
+from cdccheck.cli.common import Output, errors_to_exit_codes, note, report_run
+from cdccheck.cli.options import FailOn, FormatOption, QuietOption, ReportFormat, ReportOption
+
+
+@app.command()
+@errors_to_exit_codes
+def demo(
+    events: Annotated[
+        int, typer.Option("--events", min=1, help="How many events to write.")
+    ] = 20_000,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Leave the Redis server running and print its URL.")
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the generated stream.", show_default=False)
+    ] = None,
+    output_format: FormatOption = ReportFormat.table,
+    report: ReportOption = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Which findings make the exit code 1.")
+    ] = FailOn.none,
+    quiet: QuietOption = False,
+) -> None:
+    """Start a private Redis, write a mixed Python/Go comment stream, replay it, report.
+
+    The stream holds every seeded defect class (Python datetimes with a
+    space, NaN, Go RFC3339Nano timestamps, nil slices, omitempty, U+FFFD...)
+    among healthy events, each entry tagged with its writer. Needs a
+    redis-server on PATH or `pip install 'cdccheck[demo]'`.
+
+    Example:
+
+    \b
+        cdccheck demo --events 50000 --keep
+    """
+    from cdccheck.demo import Demo
+
+    with Demo(events, seed, keep=keep) as running:
+        where = f"{running.stream!r} on {running.url}"
+        note(f"wrote {running.written:,} events to {where}", quiet=quiet)
+        output = Output(output_format, report, fail_on, quiet)
+        code = report_run(running.replay, total=running.written, output=output)
+    if keep:
+        note(
+            f"Redis keeps running at {running.url} (pid {running.pid}); try:\n"
+            f"  cdccheck replay --redis-url {running.url} --stream {running.stream}\n"
+            f"stop it with: kill {running.pid}"
+        )
+    raise typer.Exit(code)
