@@ -128,7 +128,7 @@ def gate_command(
     """
     from cdccheck.files import write_atomic
     from cdccheck.gate import load_config, resolve_request, run_gate
-    from cdccheck.report.gate import render
+    from cdccheck.gate.render import render
 
     if against is not None and _from_environment(context, "legacy", "new"):
         # CDCCHECK_LEGACY/NEW serve `check` too; an explicit --against wins over them.
@@ -169,7 +169,7 @@ def corpus_check(events: EventOptions) -> CorpusCheck:
 
 def _append_step_summary(result: Any, path: str) -> None:
     from cdccheck.errors import ConfigError
-    from cdccheck.report.gate import append_step_summary
+    from cdccheck.gate.render import append_step_summary
 
     try:
         append_step_summary(result, path)

@@ -37,7 +37,7 @@ class ReportFormat(StrEnum):
 
 
 class GateFormat(StrEnum):
-    """Formats of a gate result (``cdccheck.report.gate.FORMATS``).
+    """Formats of a gate result (``cdccheck.gate.render.FORMATS``).
 
     ``text`` is the plain gate summary; json, markdown and junit mean what
     they mean for a check report.

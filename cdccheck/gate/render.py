@@ -26,10 +26,10 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from cdccheck.errors import ConfigError
+from cdccheck.files import write_atomic
 from cdccheck.gate.compat import BACKWARD, FORWARD, Change
 from cdccheck.gate.run import GateResult, SchemaResult
 from cdccheck.model import ABSENT
-from cdccheck.report import write_atomic
 
 FORMATS = ("text", "json", "markdown", "junit", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

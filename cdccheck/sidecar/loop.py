@@ -652,7 +652,7 @@ class Sidecar:
         )
 
     def _write_report(self) -> dict[str, Any]:
-        from cdccheck.report import write_atomic
+        from cdccheck.files import write_atomic
         from cdccheck.report.json import render_json
 
         report = self.build_report()

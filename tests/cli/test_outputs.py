@@ -17,7 +17,7 @@ from cdccheck.cli import app
 from cdccheck.demo import seed_stream
 from cdccheck.samples import SAMPLE_CORPUS, samples
 from cdccheck.sources.corpus import read_corpus
-from tests.gate_support import GATE_DATA
+from tests.gate.support import GATE_DATA
 from tests.helpers import validate_report
 
 STREAM = "comments:cdc"
