@@ -101,7 +101,8 @@ def sample_path(path: Path) -> str:
 # ---------------------------------------------------------------- timestamps
 
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,  # \d would otherwise take any Unicode digit, such as a fullwidth one
 )
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
 _NS = 1_000_000_000
@@ -123,14 +124,14 @@ def parse_instant(text: str) -> Instant | None:
     match = _RFC3339.fullmatch(text)
     if match is None:
         return None
-    year, month, day, hour, minute, second, fraction, sign, off_hour, off_minute = match.groups()
-    try:
-        days = date(int(year), int(month), int(day)).toordinal() - _EPOCH_DAY
-    except ValueError:
+    days = _day_number(text[:10])
+    if days is None:
         return None
-    hours, minutes, seconds = int(hour), int(minute), int(second)
+    # The fixed-width fields sit at fixed offsets; slicing beats the match groups.
+    hours, minutes, seconds = int(text[11:13]), int(text[14:16]), int(text[17:19])
     if hours > 23 or minutes > 59 or seconds > 60:
         return None
+    fraction, sign, off_hour, off_minute = match.group(7, 8, 9, 10)
     offset = 0
     if sign is not None:
         off_hours, off_minutes = int(off_hour), int(off_minute)
@@ -138,24 +139,90 @@ def parse_instant(text: str) -> Instant | None:
             return None
         offset = (off_hours * 3600 + off_minutes * 60) * (1 if sign == "+" else -1)
     total = days * 86_400 + hours * 3600 + minutes * 60 + seconds - offset
-    digits = fraction or ""
-    nanoseconds = int(digits[:9].ljust(9, "0"))
-    return total * _NS + nanoseconds, digits[9:].rstrip("0")
+    if not fraction:
+        return total * _NS, ""
+    nanoseconds = int(fraction[:9].ljust(9, "0"))
+    return total * _NS + nanoseconds, fraction[9:].rstrip("0")
+
+
+_DAYS: dict[str, int | None] = {}
+_UNKNOWN_DAY = object()
+
+
+def _day_number(text: str) -> int | None:
+    """Days since 1970-01-01 of ``YYYY-MM-DD``, None for a date that does not exist."""
+    known = _DAYS.get(text, _UNKNOWN_DAY)
+    if known is not _UNKNOWN_DAY:
+        return known  # type: ignore[return-value]
+    try:
+        days = date(int(text[:4]), int(text[5:7]), int(text[8:10])).toordinal() - _EPOCH_DAY
+    except ValueError:
+        days = None
+    if len(_DAYS) < 100_000:  # a few hundred years of days; the cache cannot grow past it
+        _DAYS[text] = days
+    return days
+
+
+def _utc_fraction(tail: str) -> str | None:
+    """The fraction digits (trailing zeros cut) of a ``[.digits](Z|+00:00|-00:00)`` tail."""
+    if tail[-1:] in ("Z", "z"):
+        body = tail[:-1]
+    elif tail[-6:] in ("+00:00", "-00:00"):
+        body = tail[:-6]
+    else:
+        return None
+    if not body:
+        return ""
+    digits = body[1:]
+    if body[0] != "." or not digits.isdigit() or not digits.isascii():
+        return None
+    return digits.rstrip("0")
+
+
+def _same_utc_second(first: str, second: str) -> bool:
+    """The common case, decided without the full parse: one UTC second, one fraction.
+
+    ``2026-01-28T12:00:00.120000+00:00`` against ``2026-01-28T12:00:00.12Z``.
+    False means "not this case", not "different instants".
+    """
+    if len(first) < 20 or len(second) < 20 or first[:10] != second[:10]:
+        return False
+    if first[11:19] != second[11:19] or first[10] not in "Tt" or second[10] not in "Tt":
+        return False
+    fraction = _utc_fraction(first[19:])
+    if fraction is None or fraction != _utc_fraction(second[19:]):
+        return False
+    # Both share this date and time of day: check it once.
+    text = first[:19]
+    if not (
+        text[4] == "-" == text[7]
+        and text[13] == ":" == text[16]
+        and (text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]).isdigit()
+        and text.isascii()
+    ):
+        return False
+    if _day_number(text[:10]) is None:
+        return False
+    return int(text[11:13]) <= 23 and int(text[14:16]) <= 59 and int(text[17:19]) <= 60
 
 
 # ---------------------------------------------------------------- ignores
 
 
 class _IgnoreNode:
-    __slots__ = ("children", "terminal", "wildcard")
+    __slots__ = ("children", "steps", "terminal", "wildcard")
 
     def __init__(self) -> None:
         self.children: dict[str, _IgnoreNode] = {}
         self.wildcard: _IgnoreNode | None = None
         self.terminal = False
+        self.steps: dict[str, tuple[bool, IgnoreState | None]] = {}
+        """``_step`` results from this node alone, remembered (most states are one node)."""
 
 
 IgnoreState = tuple[_IgnoreNode, ...]
+_STEP_MEMORY = 1024
+"""Tokens remembered per node: object keys repeat, but a map keyed by ids must not grow it."""
 
 
 def _compile_ignores(ignores: Sequence[Ignore]) -> IgnoreState | None:
@@ -177,6 +244,18 @@ def _compile_ignores(ignores: Sequence[Ignore]) -> IgnoreState | None:
 
 def _step(state: IgnoreState, token: str) -> tuple[bool, IgnoreState | None]:
     """(whether ``token`` under ``state`` is ignored, the state for its children)."""
+    if len(state) == 1:
+        node = state[0]
+        known = node.steps.get(token)
+        if known is None:
+            known = _step_from(state, token)
+            if len(node.steps) < _STEP_MEMORY:
+                node.steps[token] = known
+        return known
+    return _step_from(state, token)
+
+
+def _step_from(state: IgnoreState, token: str) -> tuple[bool, IgnoreState | None]:
     following: list[_IgnoreNode] = []
     for node in state:
         child = node.children.get(token)
@@ -223,6 +302,8 @@ class Differ:
 
     def same_time(self, primary: str, candidate: str) -> bool:
         """Whether two different strings are timestamps of one instant (or within tolerance)."""
+        if _same_utc_second(primary, candidate):
+            return True
         first = parse_instant(primary)
         if first is None:
             return False

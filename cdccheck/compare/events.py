@@ -24,7 +24,6 @@ from cdccheck.compare.options import Alternatives, Pointer, format_pointer
 from cdccheck.model import UNKNOWN, Entry
 
 LAYOUTS = ("default", "debezium")
-NO_TIME = -1
 
 _JSON = msgspec.json.Decoder()
 _MISSING = object()
@@ -47,7 +46,7 @@ class Decoding:
 
 
 class Event:
-    """One decodable, keyed entry of one side, ready to be paired."""
+    """One decodable entry of one side, keyed and ready to be paired (see UnkeyedEvent)."""
 
     __slots__ = ("entity", "id", "key", "op", "seq", "time", "value")
 
@@ -65,7 +64,7 @@ class Event:
         self.time = time
         """Milliseconds of the stream id, never less than the previous event's of its side."""
         self.seq = seq
-        """Position among the entries of its side (0, 1, 2, ...)."""
+        """Position among the decodable events of its side (0, 1, 2, ...)."""
         self.op = op
         self.value = value
         self.key = key
@@ -78,7 +77,7 @@ class Event:
 
 
 class Unreadable:
-    """An entry that is never paired: undecodable (no value) or unkeyed."""
+    """An entry without a decodable payload: never paired (an unkeyed one is an UnkeyedEvent)."""
 
     __slots__ = ("id", "message", "op", "path", "time")
 
@@ -178,19 +177,6 @@ class Resolver:
         return _MISSING
 
 
-def is_missing(value: Any) -> bool:
-    """Whether a Resolver found nothing."""
-    return value is _MISSING
-
-
-def stream_time(event_id: str) -> int:
-    """The millisecond part of a stream id, or NO_TIME when the id has none."""
-    ms, _, _ = event_id.partition("-")
-    if ms.isdigit():
-        return int(ms)
-    return NO_TIME
-
-
 class SideReader:
     """Reads one side's entries in order and turns each into an Event or an Unreadable.
 
@@ -230,6 +216,14 @@ class SideReader:
         debezium = decoding.layout == "debezium"
         keys, entity_of = self._keys, self._entity
         single_key = keys[0] if len(keys) == 1 else None
+        entity_slot = next(
+            (
+                index
+                for index, resolver in enumerate(keys)
+                if entity_of is not None and resolver.alternatives == entity_of.alternatives
+            ),
+            None,
+        )
         for entry in self._entries:
             event_id = entry.id
             ms, _, _ = event_id.partition("-")
@@ -284,16 +278,12 @@ class SideReader:
                 op = UNKNOWN
             seq = self.seq
             self.seq = seq + 1
-            entity = None
-            if entity_of is not None:
-                found = entity_of(value)
-                entity = None if found is _MISSING else key_part(found)
             if single_key is not None:
                 found = single_key(value)
                 if found is _MISSING:
-                    yield self._unkeyed(event_id, time, seq, op, value, single_key, entity)
+                    yield self._unkeyed(event_id, time, seq, op, value, single_key)
                     continue
-                key: tuple[Any, ...] = (found,) if type(found) is str else (key_part(found),)
+                key: tuple[Any, ...] = (found if type(found) is str else key_part(found),)
             else:
                 parts = []
                 for resolver in keys:
@@ -303,18 +293,27 @@ class SideReader:
                     parts.append(found if type(found) is str else key_part(found))
                 else:
                     key = tuple(parts)
-                    yield Event(event_id, time, seq, op, value, key, entity)
+                if found is _MISSING:
+                    yield self._unkeyed(event_id, time, seq, op, value, resolver)
                     continue
-                yield self._unkeyed(event_id, time, seq, op, value, resolver, entity)
-                continue
+            if entity_of is None:
+                entity = None
+            elif entity_slot is not None:
+                entity = key[entity_slot]  # the entity is one of the keys: resolved already
+            else:
+                found = entity_of(value)
+                entity = None if found is _MISSING else key_part(found)
             yield Event(event_id, time, seq, op, value, key, entity)
 
-    @staticmethod
     def _unkeyed(
-        event_id: str, time: int, seq: int, op: str, value: Any, resolver: Resolver, entity: Any
+        self, event_id: str, time: int, seq: int, op: str, value: Any, resolver: Resolver
     ) -> UnkeyedEvent:
         # An unkeyed event still belongs to its entity (docs/compare.md: the
         # last event of an entity counts whether it was paired or not).
+        entity = None
+        if self._entity is not None:
+            found = self._entity(value)
+            entity = None if found is _MISSING else key_part(found)
         return UnkeyedEvent(event_id, time, seq, op, value, None, entity, resolver.shown)
 
 

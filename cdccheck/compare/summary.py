@@ -18,8 +18,8 @@ candidate id, path), values redacted (type and length) unless ``show_values``.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -46,8 +46,13 @@ UNDECODABLE = "undecodable"
 UNKEYED = "unkeyed"
 
 
+@functools.lru_cache(maxsize=4096)
 def id_key(stream_id: str) -> tuple[int, int, int, str]:
-    """Sort key for ids: stream ids numerically, anything else after them by text."""
+    """Sort key for ids: stream ids numerically, anything else after them by text.
+
+    Cached: the first ids of groups and the ids of the current pair are looked up
+    again and again.
+    """
     ms, dash, seq = stream_id.partition("-")
     if dash and ms.isdigit() and seq.isdigit():
         return (0, int(ms), int(seq), "")
@@ -666,12 +671,3 @@ def _merge_groups(
 
 def _ranked(table: dict[GroupKey, DiffGroup]) -> list[DiffGroup]:
     return sorted(table.values(), key=lambda group: (-group.pairs, group.path, group.kind))
-
-
-def merge_all(summaries: Iterable[CompareSummary]) -> CompareSummary:
-    """Merge any number of summaries (at least one)."""
-    iterator = iter(summaries)
-    result = next(iterator)
-    for summary in iterator:
-        result = result.merge(summary)
-    return result

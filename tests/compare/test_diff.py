@@ -259,3 +259,27 @@ def test_canonical_form_is_equal_exactly_when_the_events_are() -> None:
     for primary, candidate in pairs_different:
         assert not differ.equal(primary, candidate)
         assert differ.canonical(primary) != differ.canonical(candidate)
+
+
+@pytest.mark.parametrize(
+    ("primary", "candidate", "equal"),
+    [
+        ("2026-01-28T12:00:00.120000+00:00", "2026-01-28T12:00:00.12Z", True),
+        ("2026-01-28T12:00:00-00:00", "2026-01-28t12:00:00z", True),
+        ("2026-01-28T12:00:00.1Z", "2026-01-28T12:00:00.10+00:00", True),
+        ("2026-01-28T12:00:00.1Z", "2026-01-28T12:00:00.2Z", False),
+        ("2026-01-28T24:00:00Z", "2026-01-28T24:00:00+00:00", False),
+        ("2026-02-30T12:00:00Z", "2026-02-30T12:00:00+00:00", False),
+        ("2026-01-28T12:00:0xZ", "2026-01-28T12:00:0x+00:00", False),
+        ("2026-01-28T12:00:00.Z", "2026-01-28T12:00:00Z", False),
+        ("2026-01-28T12:00:00.１Z", "2026-01-28T12:00:00.1Z", False),
+        ("2026-01-28T12:00:00+01:00", "2026-01-28T12:00:00Z", False),
+    ],
+)
+def test_the_shortcut_for_one_utc_second_agrees_with_the_full_parse(
+    primary: str, candidate: str, equal: bool
+) -> None:
+    differ = Differ()
+    assert differ.same_time(primary, candidate) is equal
+    first, second = parse_instant(primary), parse_instant(candidate)
+    assert (first is not None and first == second) is equal
