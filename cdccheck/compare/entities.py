@@ -15,11 +15,12 @@ no warnings.
 
 Memory: an entity keeps its last value of each side only while it is active,
 that is until both sides have read more than a window past its last event.
-Then the values are replaced by their canonical form's hash
-(``Differ.canonical``), so a long range costs a few hundred bytes per entity,
-not a copy of every entity. When the last events were partners, the pair's
-own result decides, exactly. Otherwise two remembered hashes decide, which
-is exact except that ``--time-tolerance`` cannot apply to them.
+Then it is put to rest: its verdict so far is decided exactly, and it keeps
+only that, its flags and the hash of each side's canonical last event
+(``Differ.canonical``): about 200 bytes per entity at rest, not a copy of it.
+Should an entity at rest get another event, the hash stands for the side
+that got none, which is exact except that ``--time-tolerance`` cannot apply
+to a hash.
 """
 
 from __future__ import annotations
@@ -37,10 +38,20 @@ REORDER_MEMORY = 64
 """Pairs of one active entity kept to detect reordering (the most recent ones)."""
 
 _GONE = object()
-"""An entity's value once it was replaced by its hash."""
+"""The value of a side not held: never seen, or put to rest (then its hash stands for it)."""
+_NEVER_SEEN = -1
+_AT_REST = -2
+"""Side position of a side whose last event was put to rest."""
+
+_CONVERGED, _DIFFERED, _REORDERED, _HAS_PRIMARY, _HAS_CANDIDATE = 1, 2, 4, 8, 16
+
+_Rest = tuple[int, "int | None", "int | None"]
+"""An entity at rest: (flags, hash of the primary's last event, of the candidate's)."""
 
 
 class _Entity:
+    """An active entity: its last events are still held."""
+
     __slots__ = (
         "differed",
         "hashes",
@@ -53,9 +64,9 @@ class _Entity:
         "values",
     )
 
-    def __init__(self) -> None:
-        self.seqs = [-1, -1]
-        """Side position of the last event of each side (-1: none yet)."""
+    def __init__(self, rest: _Rest | None = None) -> None:
+        self.seqs = [_NEVER_SEEN, _NEVER_SEEN]
+        """Side position of the last event of each side."""
         self.values: list[Any] = [_GONE, _GONE]
         self.hashes: list[int | None] = [None, None]
         self.last_time = 0
@@ -63,7 +74,16 @@ class _Entity:
         self.last_pair_equal = False
         self.differed = False
         self.reordered = False
-        self.pairs: list[tuple[int, int]] | None = None
+        self.pairs: list[tuple[int, int]] = []
+        if rest is not None:
+            flags, primary_hash, candidate_hash = rest
+            self.differed = bool(flags & _DIFFERED)
+            self.reordered = bool(flags & _REORDERED)
+            self.hashes = [primary_hash, candidate_hash]
+            self.seqs = [
+                _AT_REST if flags & _HAS_PRIMARY else _NEVER_SEEN,
+                _AT_REST if flags & _HAS_CANDIDATE else _NEVER_SEEN,
+            ]
 
 
 class EntityTracker:
@@ -72,7 +92,7 @@ class EntityTracker:
     def __init__(self, differ: Differ, window_ms: int) -> None:
         self.differ = differ
         self.window_ms = window_ms
-        self._entities: dict[Any, _Entity] = {}
+        self._entities: dict[Any, _Entity | _Rest] = {}
         self._activity: deque[tuple[int, Any]] = deque()
 
     def __len__(self) -> int:
@@ -80,22 +100,25 @@ class EntityTracker:
 
     def active(self) -> int:
         """Entities still holding values (bounded by the window; for memory tests)."""
-        return sum(1 for state in self._entities.values() if state.pairs is not None)
+        return sum(1 for state in self._entities.values() if type(state) is _Entity)
+
+    def _active(self, entity: Any) -> _Entity:
+        state = self._entities.get(entity)
+        if type(state) is _Entity:
+            return state
+        woken = self._entities[entity] = _Entity(state)  # type: ignore[arg-type]
+        return woken
 
     def read(self, side: int, event: Event) -> None:
         """An event of ``side`` (keyed or not) was read."""
         entity = event.entity
         if entity is None:
             return
-        state = self._entities.get(entity)
-        if state is None:
-            state = self._entities[entity] = _Entity()
+        state = self._active(entity)
         state.seqs[side] = event.seq
         state.values[side] = event.value
         state.hashes[side] = None
         state.last_time = event.time
-        if state.pairs is None:
-            state.pairs = []
         self._activity.append((event.time, entity))
 
     def pair(self, primary: Event, candidate: Event, equal: bool) -> None:
@@ -103,15 +126,13 @@ class EntityTracker:
         entity = primary.entity
         if entity is None:
             return
-        state = self._entities[entity]
+        state = self._active(entity)
         if not equal:
             state.differed = True
             if candidate.entity is not None and candidate.entity != entity:
-                self._entities[candidate.entity].differed = True
+                self._active(candidate.entity).differed = True
         p, c = primary.seq, candidate.seq
         pairs = state.pairs
-        if pairs is None:
-            pairs = state.pairs = []
         if not state.reordered:
             for earlier_p, earlier_c in pairs:
                 if (earlier_p < p) != (earlier_c < c):
@@ -124,64 +145,67 @@ class EntityTracker:
         state.last_pair_equal = equal
 
     def progress(self, head_times: Sequence[int]) -> None:
-        """Both sides' heads moved: put away the entities neither side can touch again soon."""
+        """Both sides' heads moved: put to rest the entities neither side can touch soon."""
         earliest = min(head_times[0], head_times[1])
         if earliest >= NEVER:
-            return  # both ranges ended: finish() compares the values still held, exactly
+            return  # both ranges ended: finish() compares the values still held
         horizon = earliest - self.window_ms
         activity = self._activity
         entities = self._entities
         while activity and activity[0][0] < horizon:
             time, entity = activity.popleft()
             state = entities[entity]
-            if state.last_time == time and state.pairs is not None:
-                self._put_away(state)
+            if type(state) is _Entity and state.last_time == time:
+                entities[entity] = self._rest(state)
 
-    def _put_away(self, state: _Entity) -> None:
-        values = state.values
-        if (
-            state.last_pair == (state.seqs[0], state.seqs[1])
-            and state.last_pair_equal
-            and values[0] is not _GONE
-        ):
-            # Equal under the rules: one canonical form stands for both.
-            state.hashes[0] = state.hashes[1] = hash(self.differ.canonical(values[0]))
-        else:
-            for side in (0, 1):
-                if values[side] is not _GONE:
-                    state.hashes[side] = hash(self.differ.canonical(values[side]))
-        values[0] = values[1] = _GONE
-        state.pairs = None
+    def _rest(self, state: _Entity) -> _Rest:
+        converged = self._converged(state)
+        flags = (
+            (_CONVERGED if converged else 0)
+            | (_DIFFERED if state.differed else 0)
+            | (_REORDERED if state.reordered else 0)
+            | (_HAS_PRIMARY if state.seqs[0] != _NEVER_SEEN else 0)
+            | (_HAS_CANDIDATE if state.seqs[1] != _NEVER_SEEN else 0)
+        )
+        if converged:
+            # Equal under the rules: one canonical form stands for both sides.
+            shared = self._hash(state, 0)
+            return flags, shared, shared
+        return flags, self._hash(state, 0), self._hash(state, 1)
+
+    def _hash(self, state: _Entity, side: int) -> int | None:
+        value = state.values[side]
+        if value is _GONE:
+            return state.hashes[side]
+        return hash(self.differ.canonical(value))
 
     def finish(self) -> EntityCounts:
         """The verdict over every entity seen."""
         counts = EntityCounts()
         for state in self._entities.values():
+            if type(state) is _Entity:
+                converged = self._converged(state)
+                differed, reordered = state.differed, state.reordered
+            else:
+                flags = state[0]  # type: ignore[index]
+                converged = bool(flags & _CONVERGED)
+                differed, reordered = bool(flags & _DIFFERED), bool(flags & _REORDERED)
             counts.total += 1
-            converged = self._converged(state)
             if converged:
                 counts.converged += 1
-                if state.differed:
-                    counts.transient += 1
+                counts.transient += differed
             else:
                 counts.diverged += 1
-            if state.reordered:
-                counts.reordered += 1
+            counts.reordered += reordered
         return counts
 
     def _converged(self, state: _Entity) -> bool:
         first, second = state.seqs
-        if first < 0 or second < 0:
+        if _NEVER_SEEN in (first, second):
             return False
-        if state.last_pair == (first, second):
+        if first >= 0 and second >= 0 and state.last_pair == (first, second):
             return state.last_pair_equal
         values = state.values
         if values[0] is not _GONE and values[1] is not _GONE:
             return self.differ.equal(values[0], values[1])
-        hashes = [
-            state.hashes[side]
-            if values[side] is _GONE
-            else hash(self.differ.canonical(values[side]))
-            for side in (0, 1)
-        ]
-        return hashes[0] == hashes[1]
+        return self._hash(state, 0) == self._hash(state, 1)
