@@ -84,7 +84,9 @@ def sides(events: int, template: int, seed: int) -> tuple[Iterator[Entry], Itera
     return side(primary_parts, events), side(candidate_parts, candidate_events)
 
 
-def sampled(entries: Iterator[Entry], every: int, samples: list[tuple[int, float]]) -> Iterator[Entry]:
+def sampled(
+    entries: Iterator[Entry], every: int, samples: list[tuple[int, float]]
+) -> Iterator[Entry]:
     """``entries`` unchanged, noting (count, RSS) every ``every`` entries."""
     for count, entry in enumerate(entries, 1):
         if count % every == 0:
