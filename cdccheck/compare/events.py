@@ -76,6 +76,19 @@ class Event:
         return f"Event({self.id!r}, key={self.key!r})"
 
 
+class Tick:
+    """Not an entry: a promise that the side's next entry, if any, is at ``time`` or later.
+
+    ``split_entries`` yields one when it has read far ahead for the other side,
+    so that pairing can move on without holding the whole stream.
+    """
+
+    __slots__ = ("time",)
+
+    def __init__(self, time: int) -> None:
+        self.time = time
+
+
 class Unreadable:
     """An entry without a decodable payload: never paired (an unkeyed one is an UnkeyedEvent)."""
 
@@ -187,7 +200,7 @@ class SideReader:
 
     def __init__(
         self,
-        entries: Iterable[Entry],
+        entries: Iterable[Entry | Tick],
         keys: Sequence[Alternatives],
         *,
         entity: Alternatives | None = None,
@@ -209,7 +222,7 @@ class SideReader:
         self.first_id: str | None = None
         self.last_id: str | None = None
 
-    def __iter__(self) -> Iterator[Event | Unreadable]:
+    def __iter__(self) -> Iterator[Event | Unreadable | Tick]:
         decoding = self.decoding
         payload_field, encoding_field = decoding.payload_field, decoding.encoding_field
         default_encoding, op_field = decoding.encoding, decoding.op_field
@@ -225,6 +238,10 @@ class SideReader:
             None,
         )
         for entry in self._entries:
+            if isinstance(entry, Tick):
+                self.time = max(self.time, entry.time)
+                yield entry
+                continue
             event_id = entry.id
             ms, _, _ = event_id.partition("-")
             if ms.isdigit():

@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from cdccheck.compare.events import Event, Unreadable
+from cdccheck.compare.events import Event, Tick, Unreadable
 
 NEVER = 1 << 62
 """The head time of a side that has reached the end of its range."""
@@ -130,17 +130,18 @@ ProgressCallback = Callable[[Sequence[int]], None]
 
 
 def _next_keyed(
-    items: Iterator[Event | Unreadable], index: int, on_unreadable: UnreadableCallback
-) -> Event | None:
+    items: Iterator[Event | Unreadable | Tick], index: int, on_unreadable: UnreadableCallback
+) -> Event | Tick | None:
     for item in items:
-        if type(item) is Event:
-            return item
-        on_unreadable(index, item)
+        kind = type(item)
+        if kind is Event or kind is Tick:
+            return item  # type: ignore[return-value]
+        on_unreadable(index, item)  # type: ignore[arg-type]
     return None
 
 
 def pair_sources(
-    sources: Sequence[Iterable[Event | Unreadable]],
+    sources: Sequence[Iterable[Event | Unreadable | Tick]],
     routes: Sequence[Sequence[Route]],
     *,
     on_unreadable: UnreadableCallback,
@@ -152,11 +153,15 @@ def pair_sources(
     ``routes[i]`` lists the pairings source ``i`` takes part in (the primary
     takes part in two when there is a baseline). Undecodable and unkeyed
     items go to ``on_unreadable``; every keyed event to ``on_read`` before it
-    is offered; ``on_progress`` sees the head times after each step.
+    is offered; ``on_progress`` sees the head times after each step. A Tick
+    in a source is a head without an event: the earliest time its next event
+    can have, which is enough to expire what waits on the other side.
     """
     count = len(sources)
     iterators = [iter(source) for source in sources]
-    heads: list[Event | None] = [_next_keyed(iterators[i], i, on_unreadable) for i in range(count)]
+    heads: list[Event | Tick | None] = [
+        _next_keyed(iterators[i], i, on_unreadable) for i in range(count)
+    ]
     times = [NEVER if head is None else head.time for head in heads]
     for index in range(count):
         for pairing, side in routes[index]:
@@ -170,12 +175,13 @@ def pair_sources(
         if times[index] == NEVER:
             break
         event = heads[index]
-        assert event is not None
-        if on_read is not None:
-            on_read(index, event)
         own_routes = routes[index]
-        for pairing, side in own_routes:
-            pairing.offer(side, event)
+        if type(event) is Event:
+            if on_read is not None:
+                on_read(index, event)
+            for pairing, side in own_routes:
+                pairing.offer(side, event)
+        # A Tick only moves the side's clock: its next event is at least that late.
         head = _next_keyed(iterators[index], index, on_unreadable)
         heads[index] = head
         time = NEVER if head is None else head.time

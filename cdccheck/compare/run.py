@@ -21,7 +21,14 @@ from typing import Any
 
 from cdccheck.compare.diff import Differ
 from cdccheck.compare.entities import EntityTracker
-from cdccheck.compare.events import Decoding, Event, SideReader, UnkeyedEvent, Unreadable
+from cdccheck.compare.events import (
+    Decoding,
+    Event,
+    SideReader,
+    Tick,
+    UnkeyedEvent,
+    Unreadable,
+)
 from cdccheck.compare.events_out import pair_line, unreadable_line
 from cdccheck.compare.options import (
     DEFAULT_NOISE_RATIO,
@@ -55,8 +62,8 @@ def entries_of(batches: Iterable[list[Entry]]) -> Iterator[Entry]:
 
 
 def run_compare(
-    primary: Iterable[Entry],
-    candidate: Iterable[Entry],
+    primary: Iterable[Entry | Tick],
+    candidate: Iterable[Entry | Tick],
     *,
     key: Sequence[str] | Sequence[Alternatives],
     entity: str | Alternatives | None = None,
@@ -178,24 +185,30 @@ def _are_texts(values: Any) -> bool:
     return isinstance(values, str) or all(isinstance(value, str) for value in values)
 
 
+SPLIT_READ_AHEAD = 1_000
+"""Entries one side of a split may hold for the other before it says how far it has read."""
+
+
 def split_entries(
     entries: Iterable[Entry], field: str, primary_value: str, candidate_value: str
-) -> tuple[Iterator[Entry], Iterator[Entry], dict[str, int]]:
+) -> tuple[Iterator[Entry | Tick], Iterator[Entry | Tick], dict[str, int]]:
     """One stream both writers share, as two sides by the value of ``field``.
 
     Returns (primary entries, candidate entries, counts) where ``counts``
     (filled while reading) says how many entries had another value or no
     such field: they belong to neither side. The two iterators share one
-    reader; what one has read ahead for the other waits in a queue, which
-    stays short because compare reads both sides in time order.
+    reader; what one has read ahead for the other waits in a queue. When
+    that queue is long, the reading side yields a ``Tick`` (how far the
+    stream has been read) so that ``run_compare`` can go on with the other
+    side: memory stays bounded even while one writer is silent.
     """
     source = iter(entries)
     wanted = {primary_value.encode(): 0, candidate_value.encode(): 1}
     queues: tuple[deque[Entry], deque[Entry]] = (deque(), deque())
     counts = {"other": 0}
 
-    def side(index: int) -> Iterator[Entry]:
-        own = queues[index]
+    def side(index: int) -> Iterator[Entry | Tick]:
+        own, other = queues[index], queues[1 - index]
         while True:
             if own:
                 yield own.popleft()
@@ -209,7 +222,12 @@ def split_entries(
                 if target == index:
                     yield entry
                     break
-                queues[target].append(entry)
+                other.append(entry)
+                if len(other) >= SPLIT_READ_AHEAD:
+                    ms = entry.id.partition("-")[0]
+                    if ms.isdigit():
+                        yield Tick(int(ms))
+                        break
             else:
                 if not own:
                     return

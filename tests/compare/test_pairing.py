@@ -325,3 +325,44 @@ def test_three_sources_read_in_time_order_with_a_baseline() -> None:
         summary.baseline_totals.missing_in_candidate,
         summary.baseline_totals.extra_in_candidate,
     ) == (4, 1, 1)
+
+
+def test_a_split_stays_bounded_while_one_writer_is_silent() -> None:
+    """The primary writes nothing for a long stretch: the candidate must not pile up."""
+    from cdccheck.compare.run import SPLIT_READ_AHEAD
+
+    produced = 0
+
+    def stream() -> Any:
+        nonlocal produced
+        items = [entry("1000-0", {"k": "first"}, writer=b"py")]
+        items.append(entry("1000-1", {"k": "first"}, writer=b"go"))
+        items += [entry(f"{2000 + i}-0", {"k": i}, writer=b"go") for i in range(20_000)]
+        items.append(entry("99999-0", {"k": "last"}, writer=b"py"))
+        for item in items:
+            produced += 1
+            yield item
+
+    primary, candidate, _ = split_entries(stream(), "writer", "py", "go")
+    keys = parse_keys(["/k"])
+    readers = [SideReader(primary, keys), SideReader(candidate, keys)]
+    pairing = Pairing(100, lambda a, b: None, lambda e, s: None)
+    most_waiting = most_read_ahead = 0
+
+    def watch(times: Any) -> None:
+        nonlocal most_waiting, most_read_ahead
+        most_waiting = max(most_waiting, pairing.waiting())
+        most_read_ahead = max(most_read_ahead, produced - readers[0].events - readers[1].events)
+
+    pair_sources(
+        readers,
+        [[(pairing, 0)], [(pairing, 1)]],
+        on_unreadable=lambda i, item: None,
+        on_progress=watch,
+    )
+    assert readers[1].events == 20_001
+    assert most_read_ahead <= SPLIT_READ_AHEAD + 2 < 20_000
+    assert most_waiting <= 150
+    primary, candidate, _ = split_entries(stream(), "writer", "py", "go")
+    totals = run_compare(primary, candidate, key=["/k"], window_ms=100).totals
+    assert (totals.pairs, totals.missing_in_candidate, totals.extra_in_candidate) == (1, 1, 20_000)
