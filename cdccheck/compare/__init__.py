@@ -26,6 +26,7 @@ from cdccheck.compare.events import Decoding
 from cdccheck.compare.events_out import CompareEventsWriter, pair_line
 from cdccheck.compare.options import (
     CompareConfig,
+    CompareSettings,
     Ignore,
     load_compare_config,
     parse_duration,
@@ -36,6 +37,7 @@ from cdccheck.compare.options import (
     parse_noise_ratio,
     parse_pointer,
     parse_split,
+    resolve_settings,
 )
 from cdccheck.compare.report import (
     build_compare_report,
@@ -51,6 +53,7 @@ __all__ = [
     "WARNING_KINDS",
     "CompareConfig",
     "CompareEventsWriter",
+    "CompareSettings",
     "CompareSummary",
     "Counters",
     "Decoding",
@@ -74,6 +77,7 @@ __all__ = [
     "parse_noise_ratio",
     "parse_pointer",
     "parse_split",
+    "resolve_settings",
     "run_compare",
     "split_entries",
 ]

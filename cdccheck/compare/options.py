@@ -316,3 +316,59 @@ def compare_config_from(table: Any, where: str) -> CompareConfig:
         if error.message.startswith(where):
             raise
         raise ConfigError(f"{where}: {error.message}") from None
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """Every setting of one compare run, parsed and checked (flags over configuration)."""
+
+    keys: tuple[Alternatives, ...]
+    entity: Alternatives | None
+    ignores: tuple[Ignore, ...]
+    window_ms: int
+    time_tolerance_ms: int
+    noise_ratio: float
+
+
+def resolve_settings(
+    *,
+    key: Sequence[str] = (),
+    entity: str | None = None,
+    ignore: Sequence[str] = (),
+    window: str | None = None,
+    time_tolerance: str | None = None,
+    noise_ratio: str | float | None = None,
+    config: CompareConfig | None = None,
+) -> CompareSettings:
+    """The settings of a run from command-line values (None/empty: not given) and configuration.
+
+    A flag replaces the configured value; ``--ignore`` flags add to the
+    configured ignores (whose reasons are kept). Raises ConfigError for any
+    bad value, or when no key is given anywhere.
+    """
+    config = config or CompareConfig()
+    keys = parse_keys(list(key) or list(config.key))
+    return CompareSettings(
+        keys=keys,
+        entity=parse_entity(entity if entity is not None else config.entity),
+        ignores=parse_ignores([*config.ignores, *ignore]),
+        window_ms=(
+            parse_duration(window, option="--window")
+            if window is not None
+            else config.window_ms
+            if config.window_ms is not None
+            else DEFAULT_WINDOW_MS
+        ),
+        time_tolerance_ms=(
+            parse_duration(time_tolerance, option="--time-tolerance")
+            if time_tolerance is not None
+            else config.time_tolerance_ms or 0
+        ),
+        noise_ratio=(
+            parse_noise_ratio(noise_ratio)
+            if noise_ratio is not None
+            else config.noise_ratio
+            if config.noise_ratio is not None
+            else DEFAULT_NOISE_RATIO
+        ),
+    )

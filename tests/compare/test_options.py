@@ -188,3 +188,66 @@ def test_bad_configuration(tmp_path: Path, body: str, says: str) -> None:
     message = one_line_error(load_compare_config, tmp_path)
     assert says in message
     assert "cdccheck.toml" in message
+
+
+def test_settings_flags_over_configuration(tmp_path: Path) -> None:
+    from cdccheck.compare import resolve_settings
+
+    (tmp_path / "cdccheck.toml").write_text(
+        '[compare]\nkey = ["/op", "/id"]\nwindow = "5m"\nnoise-ratio = 0.25\n'
+        '[[compare.ignore]]\npath = "/event_id"\nreason = "per writer"\n',
+        encoding="utf-8",
+    )
+    config = load_compare_config(tmp_path)
+    settings = resolve_settings(config=config)
+    assert settings.keys == ((("op",),), (("id",),))
+    assert (settings.window_ms, settings.time_tolerance_ms, settings.noise_ratio) == (
+        300_000,
+        0,
+        0.25,
+    )
+    assert settings.entity is None
+    assert settings.ignores == (Ignore("/event_id", "per writer"),)
+    flagged = resolve_settings(
+        key=["/comment_id"],
+        entity="/comment_id",
+        ignore=["/emitted_at", "/event_id"],
+        window="10s",
+        time_tolerance="5ms",
+        noise_ratio="0.5",
+        config=config,
+    )
+    assert flagged.keys == ((("comment_id",),),)
+    assert flagged.entity == (("comment_id",),)
+    assert flagged.ignores == (Ignore("/event_id", "per writer"), Ignore("/emitted_at"))
+    assert (flagged.window_ms, flagged.time_tolerance_ms, flagged.noise_ratio) == (10_000, 5, 0.5)
+    defaults = resolve_settings(key=["/id"])
+    assert (defaults.window_ms, defaults.time_tolerance_ms, defaults.noise_ratio) == (
+        60_000,
+        0,
+        0.5,
+    )
+    assert "needs --key" in one_line_error(resolve_settings)
+    assert "bad --time-tolerance" in one_line_error(
+        resolve_settings, key=["/id"], time_tolerance="x"
+    )
+
+
+def test_run_compare_takes_resolved_settings() -> None:
+    from cdccheck.compare import resolve_settings
+    from tests.compare.support import entries
+
+    settings = resolve_settings(key=["/op", "/id"], entity="/id", ignore=["/event_id"])
+    summary = run_compare(
+        entries([("1-0", {"op": "c", "id": 1, "event_id": "a"})]),
+        entries([("1-0", {"op": "c", "id": 1, "event_id": "b"})]),
+        key=settings.keys,
+        entity=settings.entity,
+        ignore=settings.ignores,
+        window_ms=settings.window_ms,
+        time_tolerance_ms=settings.time_tolerance_ms,
+        noise_ratio=settings.noise_ratio,
+    )
+    assert summary.totals.equal == 1
+    assert summary.entities is not None
+    assert summary.entities.converged == 1
