@@ -47,6 +47,7 @@ from cdccheck.compare.summary import (
     UNKEYED,
     CompareSummary,
 )
+from cdccheck.errors import ConfigError
 from cdccheck.model import Entry
 from cdccheck.summary import DEFAULT_SAMPLES
 
@@ -69,7 +70,7 @@ def run_compare(
     entity: str | Alternatives | None = None,
     ignore: Sequence[str | Ignore] = (),
     window_ms: int = DEFAULT_WINDOW_MS,
-    baseline: Iterable[Entry] | None = None,
+    baseline: Iterable[Entry | Tick] | None = None,
     time_tolerance_ms: int = 0,
     noise_ratio: float = DEFAULT_NOISE_RATIO,
     decoding: Decoding | None = None,
@@ -92,13 +93,11 @@ def run_compare(
     )
     entity_pointers = parse_entity(entity) if isinstance(entity, str) else entity
     if window_ms < 0:
-        from cdccheck.errors import ConfigError
-
         raise ConfigError(f"bad --window {window_ms} ms: it cannot be negative")
     if time_tolerance_ms < 0:
-        from cdccheck.errors import ConfigError
-
         raise ConfigError(f"bad --time-tolerance {time_tolerance_ms} ms: it cannot be negative")
+    if samples < 0:
+        raise ConfigError(f"bad --samples {samples}: it cannot be negative")
     differ = Differ(ignore, time_tolerance_ms=time_tolerance_ms)
     summary = CompareSummary(samples=samples, show_values=show_values, noise_ratio=noise_ratio)
     tracker = EntityTracker(differ, window_ms) if entity_pointers is not None else None
