@@ -21,6 +21,7 @@ import msgspec
 
 from cdccheck import wire
 from cdccheck.compare.options import Alternatives, Pointer, format_pointer
+from cdccheck.errors import ConfigError
 from cdccheck.model import UNKNOWN, Entry
 
 LAYOUTS = ("default", "debezium")
@@ -208,8 +209,6 @@ class SideReader:
     ) -> None:
         self.decoding = decoding or Decoding()
         if self.decoding.layout not in LAYOUTS:
-            from cdccheck.errors import ConfigError
-
             raise ConfigError(
                 f"unknown layout {self.decoding.layout!r} (expected one of {', '.join(LAYOUTS)})"
             )

@@ -42,6 +42,7 @@ from cdccheck.compare.noise import (
     value_hash,
 )
 from cdccheck.compare.options import DEFAULT_NOISE_RATIO
+from cdccheck.errors import ConfigError
 from cdccheck.model import UNKNOWN
 from cdccheck.summary import DEFAULT_SAMPLES, describe_value
 
@@ -294,12 +295,8 @@ class CompareSummary(msgspec.Struct):
         """A new summary counting both; associative and commutative."""
         limit = min(self.samples, other.samples)
         if (self.baseline is None) != (other.baseline is None):
-            from cdccheck.errors import ConfigError
-
             raise ConfigError("cannot merge a compare with a baseline and one without")
         if self.noise_ratio != other.noise_ratio:
-            from cdccheck.errors import ConfigError
-
             raise ConfigError(
                 f"cannot merge compares made with different --noise-ratio "
                 f"({self.noise_ratio} and {other.noise_ratio})"
