@@ -329,11 +329,18 @@ class Timeline(msgspec.Struct):
 
     def fitted(self) -> Timeline:
         """Coarsened to the finest width at which the span fits ``max_buckets``."""
+        return self.fit_to(self.max_buckets)
+
+    def fit_to(self, columns: int | None) -> Timeline:
+        """Coarsened to the finest width at which the span fits ``columns`` buckets.
+
+        Renderers use it to draw a fixed-width timeline in a bounded space.
+        When even a day is too fine, the result has day-wide buckets.
+        """
         for width_s in WIDTHS_S:
-            if width_s >= self.width_s and _fits(self.buckets, width_s * 1000, self.max_buckets):
+            if width_s >= self.width_s and _fits(self.buckets, width_s * 1000, columns):
                 return self.coarsen(width_s)
-        # Nothing on the ladder fits (a span of more than max_buckets days): the coarsest.
-        return self.coarsen(WIDTHS_S[-1])
+        return self.coarsen(max(self.width_s, WIDTHS_S[-1]))
 
     # ---------------------------------------------------------------- merging
 
@@ -634,41 +641,53 @@ def rising_since(
     key: GroupKey,
     *,
     min_points: int = 3,
-    tolerance: float = 0.0,
     min_rise: float = 0.01,
+    columns: int = DEFAULT_MAX_BUCKETS,
 ) -> int | None:
     """Start of the current rising trend of group ``key``'s share of events; None if not rising.
 
-    The share (group events / bucket events, buckets without events left
-    out) is smoothed with a running median of three, so one odd bucket
-    neither starts nor breaks a trend. Walking back from the last bucket, the
-    trend goes on while each earlier share is lower by more than
-    ``tolerance``; where it stops is the low point, and the rise shows from
-    the next bucket on, which is what is returned. It counts as a rise when
-    the low point and the buckets after it are at least ``min_points`` and
-    the share grew by at least ``min_rise`` (absolute: 0.01 is one
-    percentage point). Shares, not counts: more traffic alone is no rise.
+    Shares (group events / bucket events), not counts: more traffic alone is
+    no rise. The timeline is first merged to at most ``columns`` buckets.
+    A hinge is fitted by least squares to the shares of the buckets with
+    events: flat at a baseline up to bucket k, a straight line from k on (k
+    not before the group's first bucket, the later one on a tie). It is a
+    rise when the line goes up, the rising part has at least ``min_points``
+    buckets, and both the fitted rise and the latest share (median of the
+    last three) are at least ``min_rise`` above the baseline (absolute: 0.01
+    is one percentage point), so a spike that went away is not a rise.
+
+    Returned: the start of the bucket after k, the first one on the line.
     """
-    points = [(start, share) for start, share in share_series(timeline, key) if share is not None]
+    shown = timeline.fit_to(columns)
+    width_ms = shown.width_ms
+    points = [(start, share) for start, share in share_series(shown, key) if share is not None]
     if len(points) < min_points:
         return None
-    raw = [share for _, share in points]
-    smooth = [
-        raw[i] if i in (0, len(raw) - 1) else sorted(raw[i - 1 : i + 2])[1] for i in range(len(raw))
-    ]
-    low = len(smooth) - 1
-    while low > 0 and smooth[low - 1] < smooth[low] - tolerance:
-        low -= 1
-    if len(smooth) - low < min_points or smooth[-1] - smooth[low] < min_rise:
+    times = [start // width_ms for start, _ in points]
+    shares = [share for _, share in points]
+    first = next((i for i, share in enumerate(shares) if share > 0), None)
+    if first is None:
         return None
-    return points[low + 1][0]
-
-
-def _fit_columns(timeline: Timeline, columns: int) -> Timeline:
-    for width_s in WIDTHS_S:
-        if width_s >= timeline.width_s and _fits(timeline.buckets, width_s * 1000, columns):
-            return timeline.coarsen(width_s)
-    return timeline.coarsen(WIDTHS_S[-1])
+    latest = sorted(shares[-3:])[len(shares[-3:]) // 2]
+    best: tuple[float, int, float, float] | None = None  # (error, k, baseline, slope)
+    for k in range(max(first - 1, 0), len(points) - min_points + 1):
+        xs = [max(0, t - times[k]) for t in times]
+        mean_x, mean_y = sum(xs) / len(xs), sum(shares) / len(shares)
+        spread = sum((x - mean_x) ** 2 for x in xs)
+        if spread == 0:
+            continue
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, shares, strict=True)) / spread
+        baseline = mean_y - slope * mean_x
+        error = sum((y - baseline - slope * x) ** 2 for x, y in zip(xs, shares, strict=True))
+        if best is None or error <= best[0] + 1e-15:
+            best = (error, k, baseline, slope)
+    if best is None:
+        return None
+    _, k, baseline, slope = best
+    rise = slope * (times[-1] - times[k])
+    if slope <= 0 or rise < min_rise or latest - baseline < min_rise:
+        return None
+    return points[k + 1][0]
 
 
 def sparkline(values: Iterable[float | None], top: float = 1.0) -> str:
@@ -698,7 +717,7 @@ def writer_sparklines(
     (the highest failing share of any writer when ``relative``, else 1.0),
     and the bucket width shown (buckets are merged exactly to fit).
     """
-    shown = _fit_columns(timeline, max(columns, 1))
+    shown = timeline.fit_to(max(columns, 1))
     starts = shown.starts()
     shares: dict[str, list[float | None]] = {}
     for writer in shown.writers():

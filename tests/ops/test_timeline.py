@@ -413,14 +413,17 @@ def test_first_seen_is_the_first_bucket_with_the_group() -> None:
     assert first_seen(timeline, ("new", "format", "/x")) is None
 
 
-def test_rising_since_the_last_low_point() -> None:
+def test_rising_since_the_hinge_of_the_best_fit() -> None:
+    # Flat at 2 %, then a rise that gathers pace: the line fits best from the sixth bucket.
     flat_then_rising = [0.02, 0.03, 0.02, 0.02, 0.02, 0.05, 0.08, 0.12, 0.2]
-    # The low point is the fifth bucket; the rise shows from the sixth on.
-    assert rising_since(shaped(flat_then_rising), KEY) == START_MS + 5 * 300_000
-    # One odd bucket inside the rise does not break it (median of three) ...
-    noisy = [0.0, 0.0, 0.02, 0.06, 0.03, 0.1, 0.14, 0.2]
-    assert rising_since(shaped(noisy), KEY) == START_MS + 2 * 300_000
-    # ... but a real plateau does: the trend is the rise after it.
+    assert rising_since(shaped(flat_then_rising), KEY) == START_MS + 6 * 300_000
+    # Noise around a flat share starts nothing; one odd bucket (0.05) does not break a rise.
+    noise = [0.02, 0.03, 0.01, 0.02, 0.03, 0.02, 0.01, 0.02]
+    assert rising_since(shaped([*noise, 0.03, 0.02, 0.01, 0.02]), KEY) is None
+    assert rising_since(shaped([*noise, 0.04, 0.06, 0.08, 0.05, 0.12, 0.14, 0.16]), KEY) == (
+        START_MS + 8 * 300_000
+    )
+    # A plateau, then a rise: the trend is the rise after it.
     assert rising_since(shaped([0.0, 0.02, 0.02, 0.02, 0.02, 0.06, 0.1]), KEY) == (
         START_MS + 5 * 300_000
     )
@@ -431,12 +434,20 @@ def test_rising_since_the_last_low_point() -> None:
     [
         [0.1, 0.1, 0.1, 0.1, 0.1],  # flat
         [0.3, 0.2, 0.1, 0.05, 0.0],  # falling
-        [0.05, 0.05, 0.2, 0.2, 0.05],  # a spike that went away
+        [0.05, 0.05, 0.2, 0.2, 0.05, 0.05],  # a spike that went away (two buckets ago)
         [0.1, 0.105],  # too short
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.3, 0.0],  # one bad bucket, then clean again
     ],
 )
 def test_not_rising(shares: list[float]) -> None:
     assert rising_since(shaped(shares), KEY) is None
+
+
+def test_a_rise_never_starts_before_the_group_appears() -> None:
+    # A jump at the deploy, then a slow climb: the hinge cannot sit before the jump.
+    shares = [0.0] * 8 + [0.02 + 0.004 * i for i in range(20)]
+    assert first_seen(shaped(shares), KEY) == START_MS + 8 * 300_000
+    assert rising_since(shaped(shares), KEY) == START_MS + 8 * 300_000
 
 
 def test_rising_looks_at_shares_not_counts() -> None:
