@@ -44,7 +44,12 @@ from cdccheck.samples import (  # noqa: E402
 )
 from cdccheck.schema import bundled_schema_path, load_schema  # noqa: E402
 from cdccheck.summary import Summary  # noqa: E402
-from cdccheck.timeline import Timeline, trend_line, writer_sparklines  # noqa: E402
+from cdccheck.timeline import (  # noqa: E402
+    Timeline,
+    format_width,
+    trend_line,
+    writer_sparklines,
+)
 
 STORY_START = datetime(2026, 1, 28, 10, 0, tzinfo=UTC)
 STORY_MINUTES = 6 * 60
@@ -140,7 +145,9 @@ def console_timeline(report: dict[str, Any], columns: int = 60) -> str:
     timeline = Timeline.from_json(report["timeline"])
     lines, top, width_s = writer_sparklines(timeline, columns)
     name_width = max((len(writer) for writer in lines), default=0)
-    out = [f"Failing share over time (one column per {width_s // 60} min, full block = {top:.1%})"]
+    out = [
+        f"Failing share over time (one column per {format_width(width_s)}, full block = {top:.1%})"
+    ]
     out += [f"  {writer:<{name_width}}  {line}" for writer, line in lines.items()]
     out.append("")
     out += [trend_line(group, timeline) for group in report["findings"][:4]]
