@@ -34,17 +34,18 @@ report's ``findings`` are kept (``restrict``), warnings are not tracked.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
 from cdccheck.errors import ConfigError
-from cdccheck.model import LEGACY, NEW, UNDECODABLE, WIRE, Entry, EventVerdict
+from cdccheck.model import LEGACY, NEW, UNDECODABLE, UNKNOWN, WIRE, Entry, EventVerdict
 from cdccheck.summary import COUNTER_COLUMNS, Counters, GroupKey, aggregate_path
 
 __all__ = [
@@ -160,12 +161,25 @@ def _fits(starts: Iterable[int], width_ms: int, limit: int | None) -> bool:
 
 
 def _add_counters(table: dict[str, Counters], writer: str, counters: Counters) -> None:
+    """Add ``counters`` into ``table[writer]``; the table owns its Counters, so in place."""
     current = table.get(writer)
-    table[writer] = counters.plus(Counters()) if current is None else current.plus(counters)
+    if current is None:
+        table[writer] = counters.plus(Counters())
+        return
+    current.events += counters.events
+    current.ok += counters.ok
+    current.undecodable += counters.undecodable
+    current.legacy_invalid += counters.legacy_invalid
+    current.new_invalid += counters.new_invalid
+    current.both_invalid += counters.both_invalid
 
 
 def _copy_table(table: Mapping[str, Counters]) -> dict[str, Counters]:
     return {writer: counters.plus(Counters()) for writer, counters in table.items()}
+
+
+def _writer_name(raw: bytes | None) -> str:
+    return UNKNOWN if raw is None else raw.decode("utf-8", "replace")
 
 
 def _group_keys(verdict: EventVerdict) -> set[GroupKey]:
@@ -236,32 +250,84 @@ class Timeline(msgspec.Struct):
         self,
         entries: list[Entry],
         verdicts: list[EventVerdict],
-        writer_of: Callable[[Entry], str],
+        writer_field: str = "writer",
+        *,
+        ordered: bool = False,
     ) -> None:
         """Count a batch checked by ``Engine.check_batch``.
 
         ``verdicts`` are the full verdicts of the events that were not
-        healthy, in entry order; every other entry is a healthy event,
-        attributed to ``writer_of(entry)``.
+        healthy, in entry order; every other entry is a healthy event of the
+        writer named by its ``writer_field`` (``?`` without one, as the
+        engine's ``writer_of`` says: docs/semantics.md, rule 7).
+
+        ``ordered``: the caller knows the ids ascend (a Redis read does), so
+        a batch whose first and last ids fall in one bucket is counted with
+        one pass over the writer fields and no id parsing.
         """
+        if not entries:
+            if verdicts:
+                raise ValueError(f"verdict for {verdicts[0].id} matches no entry of the batch")
+            return
+        if ordered and self._add_one_bucket(entries, verdicts, writer_field):
+            return
         pending = iter(verdicts)
         following = next(pending, None)
-        # Healthy events are tallied per (bucket, writer) and counted once at the
-        # end; _count_at re-aligns a start should add() coarsen the timeline meanwhile.
-        healthy: dict[tuple[int | None, str], int] = {}
+        # This runs for every event of every command: healthy events are tallied
+        # per (bucket, raw writer) and decoded and counted once per batch;
+        # _count_at re-aligns a start should add() coarsen the timeline meanwhile.
+        healthy: dict[tuple[int | None, bytes | None], int] = {}
         width_ms = self.width_ms
         for entry in entries:
-            writer = writer_of(entry)
-            if following is not None and following.id == entry.id and following.writer == writer:
+            raw = entry.fields.get(writer_field)
+            if (
+                following is not None
+                and following.id == entry.id
+                and following.writer == _writer_name(raw)
+            ):
                 self.add(following)
                 following = next(pending, None)
                 continue
-            ms = stream_ms(entry.id)
-            start = None if ms is None else ms - ms % width_ms
-            healthy[(start, writer)] = healthy.get((start, writer), 0) + 1
+            head, dash, tail = entry.id.partition("-")
+            key: tuple[int | None, bytes | None] = (None, raw)
+            if dash and head.isdigit() and tail.isdigit():
+                ms = int(head)
+                key = (ms - ms % width_ms, raw)
+            healthy[key] = healthy.get(key, 0) + 1
         if following is not None:
             raise ValueError(f"verdict for {following.id} matches no entry of the batch")
-        self._flush_healthy(healthy)
+        named: dict[tuple[int | None, str], int] = {}
+        for (start, raw), events in healthy.items():
+            slot = (start, _writer_name(raw))  # two raw values may decode alike
+            named[slot] = named.get(slot, 0) + events
+        self._flush_healthy(named)
+
+    def _add_one_bucket(
+        self, entries: list[Entry], verdicts: list[EventVerdict], writer_field: str
+    ) -> bool:
+        first, last = stream_ms(entries[0].id), stream_ms(entries[-1].id)
+        width_ms = self.width_ms
+        if first is None or last is None or first // width_ms != last // width_ms:
+            return False
+        if verdicts:
+            ids = {entry.id for entry in entries}
+            for verdict in verdicts:
+                if verdict.id not in ids:
+                    raise ValueError(f"verdict for {verdict.id} matches no entry of the batch")
+        by_raw = collections.Counter(entry.fields.get(writer_field) for entry in entries)
+        healthy: dict[str, int] = {}
+        for raw, events in by_raw.items():
+            name = _writer_name(raw)
+            healthy[name] = healthy.get(name, 0) + events
+        for verdict in verdicts:
+            self.add(verdict)
+            healthy[verdict.writer] = healthy.get(verdict.writer, 0) - 1
+        if any(events < 0 for events in healthy.values()):
+            raise ValueError("verdicts name writers that the batch's entries do not have")
+        self._flush_healthy(
+            {(first, writer): events for writer, events in healthy.items() if events}
+        )
+        return True
 
     def _flush_healthy(self, healthy: dict[tuple[int | None, str], int]) -> None:
         for (start, writer), events in healthy.items():

@@ -126,7 +126,7 @@ def story_report(entries: list[Entry] | None = None, batch: int = 500) -> dict[s
         summary.add_healthy(healthy, part[0].id, part[-1].id)
         for verdict in verdicts:
             summary.add(verdict)
-        timeline.add_batch(part, verdicts, engine.writer_of)
+        timeline.add_batch(part, verdicts, engine.writer_field)
     report = build_report(
         summary,
         source={"kind": "redis", "stream": "comments:cdc", "url": "redis://cdc-redis:6379/0"},

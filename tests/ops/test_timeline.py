@@ -113,7 +113,7 @@ def test_exact_counts_on_a_seeded_stream_spanning_hours() -> None:
         summary.add_healthy(healthy, batch[0].id, batch[-1].id)
         for verdict in verdicts:
             summary.add(verdict)
-        timeline.add_batch(batch, verdicts, checker.writer_of)
+        timeline.add_batch(batch, verdicts, checker.writer_field)
 
     # The width is the finest on the ladder that fits 6 hours in 200 buckets: 5 minutes.
     times = [stream_ms(entry.id) or 0 for entry in entries]
@@ -182,7 +182,7 @@ def test_a_timeline_split_over_batches_and_merged_equals_one_pass() -> None:
     def timeline_of(part: list[Entry]) -> Timeline:
         timeline = Timeline()
         _, verdicts = checker.check_batch(part)
-        timeline.add_batch(part, verdicts, checker.writer_of)
+        timeline.add_batch(part, verdicts, checker.writer_field)
         return timeline
 
     whole = timeline_of(entries)
@@ -357,11 +357,58 @@ def test_restrict_keeps_only_the_reports_groups() -> None:
     assert kept.buckets == timeline.buckets
 
 
+def test_the_ordered_shortcut_counts_the_same() -> None:
+    entries = hours_of_entries(2000, hours=1, seed=3)
+    checker = engine()
+    plain, shortcut = Timeline.with_width("1m"), Timeline.with_width("1m")
+    one_bucket = 0
+    for start in range(0, len(entries), 40):
+        batch = entries[start : start + 40]
+        _, verdicts = checker.check_batch(batch)
+        plain.add_batch(batch, verdicts, checker.writer_field)
+        shortcut.add_batch(batch, verdicts, checker.writer_field, ordered=True)
+        first, last = stream_ms(batch[0].id) or 0, stream_ms(batch[-1].id) or 0
+        one_bucket += first // 60_000 == last // 60_000
+    assert shortcut == plain
+    assert 0 < one_bucket < len(entries) // 40  # both paths were taken
+
+
 def test_a_verdict_that_matches_no_entry_is_a_bug() -> None:
     entry = Entry("1769601600036-0", {"writer": b"go"})
     stray = EventVerdict("1769601600099-0", "create", "go", True, [], [])
     with pytest.raises(ValueError, match="matches no entry"):
-        Timeline().add_batch([entry], [stray], lambda e: "go")
+        Timeline().add_batch([entry], [stray])
+    with pytest.raises(ValueError, match="matches no entry"):
+        Timeline().add_batch([], [stray])
+    with pytest.raises(ValueError, match="matches no entry"):
+        Timeline().add_batch([entry], [stray], ordered=True)
+    wrong_writer = EventVerdict("1769601600036-0", "create", "py", True, [], [])
+    with pytest.raises(ValueError, match="writers"):
+        Timeline().add_batch([entry], [wrong_writer], ordered=True)
+
+
+def test_healthy_writers_are_named_as_the_engine_names_them() -> None:
+    entries = [
+        Entry("1769601600001-0", {"payload": b"{}", "writer": b"go"}),
+        Entry("1769601600002-0", {"payload": b"{}"}),
+        Entry("1769601600003-0", {"payload": b"{}", "writer": b"\xff"}),
+        Entry("1769601600004-0", {"payload": b"{}", "writer": b"\xfe"}),
+        Entry("not-a-stream-id", {"payload": b"{}", "writer": b"go"}),
+        Entry("1769601600005-0", {"payload": b"{}", "who": b"py"}),
+    ]
+    bad = EventVerdict("1769601600002-0", "c", "?", True, [Finding("format", "/a", "m")], [])
+    timeline = Timeline()
+    timeline.add_batch(entries, [bad])
+    (bucket,) = timeline.buckets.values()
+    assert {w: (c.events, c.ok) for w, c in bucket.items()} == {
+        "go": (1, 1),
+        "?": (2, 1),
+        "\ufffd": (2, 2),  # two raw values that decode alike add up
+    }
+    assert timeline.untimed["go"].events == 1
+    other = Timeline()
+    other.add_batch(entries[-1:], [], writer_field="who")
+    assert list(other.writer_totals()) == ["py"]
 
 
 @pytest.mark.parametrize(
