@@ -182,6 +182,10 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def _when(stream_id: Any) -> str:
     """The UTC time of a stream id, or an empty string."""
     ms = stream_ms(stream_id) if isinstance(stream_id, str) else None
@@ -629,7 +633,7 @@ def _group_detail(
             if isinstance(sample, Mapping)
         ]
         parts.append(
-            f"<details><summary>{len(rows)} sample{'s' if len(rows) != 1 else ''}</summary>"
+            f"<details><summary>{_plural(len(rows), 'sample')}</summary>"
             + _table(
                 [("id", "name"), ("path", "path"), ("value", ""), ("message", "")],
                 rows,
@@ -739,7 +743,8 @@ def _compare(report: Mapping[str, Any]) -> str:
     for label in ("key", "entity", "ignored"):
         value = report.get(label)
         if value:
-            parts.append(f'<p class="meta">{_e(label)} <code>{_e(_json_text(value))}</code></p>')
+            inline = json.dumps(value, ensure_ascii=False, default=str)
+            parts.append(f'<p class="meta">{_e(label)} <code>{_e(inline)}</code></p>')
     parts.append('<h2 id="c-totals">Totals</h2><div class="cards">')
     pairs = int(totals.get("pairs", 0) or 0)
     for key in _COMPARE_TOTALS:
@@ -813,7 +818,7 @@ def _compare(report: Mapping[str, Any]) -> str:
         parts.append(
             f'<h3 id="c-d{index}">{_e(diff.get("kind", ""))} · '
             f"<code>{_e(diff.get('path') or '/')}</code></h3>"
-            f"<details><summary>{len(samples)} samples</summary>"
+            f"<details><summary>{_plural(len(samples), 'sample')}</summary>"
             + "".join(f"<pre>{_e(_json_text(sample))}</pre>" for sample in samples)
             + "</details>"
         )
