@@ -1,0 +1,835 @@
+"""The report's timeline: fixed-width buckets on stream-id time, mergeable exactly.
+
+A migration team asks first "since when?". A ``Timeline`` answers it with
+the verdict counters of each writer per time bucket, plus per-bucket event
+counts of the finding groups (docs/reports.md, "timeline").
+
+Time is the millisecond part of the stream id (``1769601600036-0`` ->
+2026-01-28 12:00:00.036 UTC): when Redis assigned the id, which is when the
+writer wrote the event. Entries whose id has no such part (hand-written
+corpus ids) are counted under ``untimed``, so the counters of every bucket
+plus ``untimed`` plus ``before_horizon`` always add up to the report's
+``by_writer``.
+
+Bucket widths come from one ladder, ``WIDTHS_S``, in which every width is a
+multiple of every finer one, and buckets start at multiples of their width
+since the Unix epoch (UTC midnight for a day). So a bucket of a coarse width
+is exactly the union of the finer buckets inside it: re-bucketing never
+splits a count, and two timelines of different widths merge exactly at the
+coarser one.
+
+Automatic width: a timeline with ``max_buckets`` (default 200) takes the
+finest width at which its span fits in ``max_buckets`` buckets; it coarsens
+as it grows. Consecutive ladder widths differ by a factor of 2 to 5, so a
+span longer than 200 s ends up with 40 to 200 buckets. A width given by the
+user (``--bucket``) comes with ``max_buckets=None``: never coarsened by
+itself. Merging takes the coarser width, the smaller bound (``None`` is no
+bound), then fits: the width of a merge is ``max(widths, fit(all events))``
+whatever the order, which makes ``merge`` associative and commutative (a
+Hypothesis test in tests/ops/test_timeline.py checks both laws).
+
+Group series are bounded by the report: only the finding groups in the
+report's ``findings`` are kept (``restrict``), warnings are not tracked.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from cdccheck.errors import ConfigError
+from cdccheck.model import LEGACY, NEW, UNDECODABLE, UNKNOWN, WIRE, Entry, EventVerdict
+from cdccheck.summary import COUNTER_COLUMNS, Counters, GroupKey, aggregate_path
+
+__all__ = [
+    "DEFAULT_MAX_BUCKETS",
+    "WIDTHS_S",
+    "Timeline",
+    "first_seen",
+    "format_width",
+    "horizon_cutoff",
+    "merge_timelines",
+    "parse_width",
+    "rising_since",
+    "share_series",
+    "sparkline",
+    "stream_ms",
+    "trend_line",
+    "writer_sparklines",
+]
+
+WIDTHS_S: tuple[int, ...] = (
+    1,
+    5,
+    10,
+    30,
+    60,
+    300,
+    600,
+    1800,
+    3600,
+    3 * 3600,
+    6 * 3600,
+    12 * 3600,
+    86400,
+)
+"""The bucket widths, in seconds: 1s 5s 10s 30s 1m 5m 10m 30m 1h 3h 6h 12h 1d.
+
+Each divides the next, so each divides every coarser one (checked at import).
+"""
+assert all(b % a == 0 for a, b in itertools.pairwise(WIDTHS_S))
+
+DEFAULT_MAX_BUCKETS = 200
+"""An automatic timeline keeps its span within this many buckets."""
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_BLOCKS = "▁▂▃▄▅▆▇█"
+_NO_EVENTS = " "
+FAILING = "failing"
+"""Derived counter written to JSON next to the stored ones: ``events - ok``."""
+
+
+def parse_width(text: str) -> int:
+    """``"5m"`` -> 300. The width must be on the ladder (``WIDTHS_S``), so merges stay exact."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise ConfigError(
+            f"bad bucket width {text!r}: expected a number and a unit, e.g. 30s, 5m, 1h, 1d"
+        )
+    seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    if seconds not in WIDTHS_S:
+        allowed = ", ".join(format_width(width) for width in WIDTHS_S)
+        raise ConfigError(
+            f"bad bucket width {text!r}: it must be one of {allowed} "
+            "(each divides the coarser ones, so timelines of different widths merge exactly)"
+        )
+    return seconds
+
+
+def format_width(seconds: int) -> str:
+    """300 -> ``"5m"``: the largest unit that divides the width."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def stream_ms(stream_id: str) -> int | None:
+    """The millisecond part of a Redis stream id, None when the id has none."""
+    milliseconds, dash, sequence = stream_id.partition("-")
+    if dash and milliseconds.isdigit() and sequence.isdigit():
+        return int(milliseconds)
+    return None
+
+
+def horizon_cutoff(now_ms: int, days: float) -> int:
+    """The first millisecond inside a horizon of ``days`` days ending at ``now_ms``."""
+    if days <= 0:
+        raise ConfigError(f"bad timeline horizon {days} days: it must be positive")
+    return now_ms - int(days * 86_400_000)
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _iso(ms: int) -> str:
+    moment = _utc(ms)
+    if ms % 1000:
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _fits(starts: Iterable[int], width_ms: int, limit: int | None) -> bool:
+    """Whether buckets starting at ``starts`` span at most ``limit`` buckets of ``width_ms``."""
+    if limit is None:
+        return True
+    first = last = None
+    for start in starts:
+        index = start // width_ms
+        first = index if first is None or index < first else first
+        last = index if last is None or index > last else last
+    return first is None or last is None or last - first + 1 <= limit
+
+
+def _add_counters(table: dict[str, Counters], writer: str, counters: Counters) -> None:
+    """Add ``counters`` into ``table[writer]``; the table owns its Counters, so in place."""
+    current = table.get(writer)
+    if current is None:
+        table[writer] = counters.plus(Counters())
+        return
+    current.events += counters.events
+    current.ok += counters.ok
+    current.undecodable += counters.undecodable
+    current.legacy_invalid += counters.legacy_invalid
+    current.new_invalid += counters.new_invalid
+    current.both_invalid += counters.both_invalid
+
+
+def _copy_table(table: Mapping[str, Counters]) -> dict[str, Counters]:
+    return {writer: counters.plus(Counters()) for writer, counters in table.items()}
+
+
+def _writer_name(raw: bytes | None) -> str:
+    return UNKNOWN if raw is None else raw.decode("utf-8", "replace")
+
+
+def _group_keys(verdict: EventVerdict) -> set[GroupKey]:
+    """The finding groups an event counts in, as Summary files it (docs/semantics.md, rule 5)."""
+    if not verdict.decodable:
+        return {(WIRE, UNDECODABLE, "")}
+    keys: set[GroupKey] = set()
+    for schema, findings in ((LEGACY, verdict.legacy), (NEW, verdict.new)):
+        for finding in findings or ():
+            keys.add((schema, finding.kind, aggregate_path(finding.path)))
+    return keys
+
+
+class Timeline(msgspec.Struct):
+    """Verdict counters per writer and finding-group counts, per bucket of stream-id time.
+
+    ``buckets`` maps a bucket's start (ms since the epoch) to {writer:
+    Counters}; ``groups`` maps a finding group (schema, kind, path) to
+    {bucket start: events}. Only non-empty buckets are stored.
+    """
+
+    width_s: int = WIDTHS_S[0]
+    max_buckets: int | None = DEFAULT_MAX_BUCKETS
+    """None: the width was given and the timeline never coarsens by itself."""
+    buckets: dict[int, dict[str, Counters]] = msgspec.field(default_factory=dict)
+    groups: dict[GroupKey, dict[int, int]] = msgspec.field(default_factory=dict)
+    untimed: dict[str, Counters] = msgspec.field(default_factory=dict)
+    """Per writer: events whose id carries no time (not a Redis stream id)."""
+    before_horizon: dict[str, Counters] = msgspec.field(default_factory=dict)
+    """Per writer: events of buckets dropped by ``trim`` (older than the horizon)."""
+
+    def __post_init__(self) -> None:
+        if self.width_s not in WIDTHS_S:
+            raise ConfigError(
+                f"bad timeline width {self.width_s}s: expected one of "
+                f"{', '.join(format_width(width) for width in WIDTHS_S)}"
+            )
+        if self.max_buckets is not None and self.max_buckets < 1:
+            raise ConfigError(f"bad timeline bound {self.max_buckets}: it must be at least 1")
+
+    @classmethod
+    def with_width(
+        cls, width: str | int | None, max_buckets: int = DEFAULT_MAX_BUCKETS
+    ) -> Timeline:
+        """An empty timeline: automatic when ``width`` is None, else of that fixed width."""
+        if width is None:
+            return cls(max_buckets=max_buckets)
+        seconds = parse_width(width) if isinstance(width, str) else width
+        return cls(width_s=seconds, max_buckets=None)
+
+    @property
+    def width_ms(self) -> int:
+        return self.width_s * 1000
+
+    # ---------------------------------------------------------------- adding
+
+    def add(self, verdict: EventVerdict) -> None:
+        """Count one event with its full verdict (and its finding groups)."""
+        counters = Counters()
+        counters.count(verdict)
+        self._count(verdict.id, verdict.writer, counters, _group_keys(verdict))
+
+    def add_ok(self, event_id: str, writer: str, events: int = 1) -> None:
+        """Count ``events`` healthy events of ``writer`` at the time of ``event_id``."""
+        self._count(event_id, writer, Counters(events=events, ok=events), ())
+
+    def add_batch(
+        self,
+        entries: list[Entry],
+        verdicts: list[EventVerdict],
+        writer_field: str = "writer",
+        *,
+        ordered: bool = False,
+    ) -> None:
+        """Count a batch checked by ``Engine.check_batch``.
+
+        ``verdicts`` are the full verdicts of the events that were not
+        healthy, in entry order; every other entry is a healthy event of the
+        writer named by its ``writer_field`` (``?`` without one, as the
+        engine's ``writer_of`` says: docs/semantics.md, rule 7).
+
+        ``ordered``: the caller knows the ids ascend (a Redis read does), so
+        a batch whose first and last ids fall in one bucket is counted with
+        one pass over the writer fields and no id parsing.
+        """
+        if not entries:
+            if verdicts:
+                raise ValueError(f"verdict for {verdicts[0].id} matches no entry of the batch")
+            return
+        if ordered and self._add_one_bucket(entries, verdicts, writer_field):
+            return
+        pending = iter(verdicts)
+        following = next(pending, None)
+        # This runs for every event of every command: healthy events are tallied
+        # per (bucket, raw writer) and decoded and counted once per batch;
+        # _count_at re-aligns a start should add() coarsen the timeline meanwhile.
+        healthy: dict[tuple[int | None, bytes | None], int] = {}
+        width_ms = self.width_ms
+        for entry in entries:
+            raw = entry.fields.get(writer_field)
+            if (
+                following is not None
+                and following.id == entry.id
+                and following.writer == _writer_name(raw)
+            ):
+                self.add(following)
+                following = next(pending, None)
+                continue
+            head, dash, tail = entry.id.partition("-")
+            key: tuple[int | None, bytes | None] = (None, raw)
+            if dash and head.isdigit() and tail.isdigit():
+                ms = int(head)
+                key = (ms - ms % width_ms, raw)
+            healthy[key] = healthy.get(key, 0) + 1
+        if following is not None:
+            raise ValueError(f"verdict for {following.id} matches no entry of the batch")
+        named: dict[tuple[int | None, str], int] = {}
+        for (start, raw), events in healthy.items():
+            slot = (start, _writer_name(raw))  # two raw values may decode alike
+            named[slot] = named.get(slot, 0) + events
+        self._flush_healthy(named)
+
+    def _add_one_bucket(
+        self, entries: list[Entry], verdicts: list[EventVerdict], writer_field: str
+    ) -> bool:
+        first, last = stream_ms(entries[0].id), stream_ms(entries[-1].id)
+        width_ms = self.width_ms
+        if first is None or last is None or first // width_ms != last // width_ms:
+            return False
+        if verdicts:
+            ids = {entry.id for entry in entries}
+            for verdict in verdicts:
+                if verdict.id not in ids:
+                    raise ValueError(f"verdict for {verdict.id} matches no entry of the batch")
+        by_raw = collections.Counter(entry.fields.get(writer_field) for entry in entries)
+        healthy: dict[str, int] = {}
+        for raw, events in by_raw.items():
+            name = _writer_name(raw)
+            healthy[name] = healthy.get(name, 0) + events
+        for verdict in verdicts:
+            self.add(verdict)
+            healthy[verdict.writer] = healthy.get(verdict.writer, 0) - 1
+        if any(events < 0 for events in healthy.values()):
+            raise ValueError("verdicts name writers that the batch's entries do not have")
+        self._flush_healthy(
+            {(first, writer): events for writer, events in healthy.items() if events}
+        )
+        return True
+
+    def _flush_healthy(self, healthy: dict[tuple[int | None, str], int]) -> None:
+        for (start, writer), events in healthy.items():
+            counters = Counters(events=events, ok=events)
+            if start is None:
+                _add_counters(self.untimed, writer, counters)
+            else:
+                self._count_at(start, writer, counters, ())
+
+    def _count(
+        self, event_id: str, writer: str, counters: Counters, groups: Iterable[GroupKey]
+    ) -> None:
+        ms = stream_ms(event_id)
+        if ms is None:
+            _add_counters(self.untimed, writer, counters)
+            return
+        self._count_at(ms - ms % self.width_ms, writer, counters, groups)
+
+    def _count_at(
+        self, start: int, writer: str, counters: Counters, groups: Iterable[GroupKey]
+    ) -> None:
+        start -= start % self.width_ms
+        bucket = self.buckets.get(start)
+        new_bucket = bucket is None
+        if bucket is None:
+            bucket = self.buckets[start] = {}
+        _add_counters(bucket, writer, counters)
+        for key in groups:
+            series = self.groups.setdefault(key, {})
+            series[start] = series.get(start, 0) + counters.events
+        if new_bucket and not _fits(self.buckets, self.width_ms, self.max_buckets):
+            self._become(self.fitted())
+
+    def _become(self, other: Timeline) -> None:
+        self.width_s = other.width_s
+        self.buckets = other.buckets
+        self.groups = other.groups
+
+    # ---------------------------------------------------------------- re-bucketing
+
+    def coarsen(self, width_s: int) -> Timeline:
+        """The same counts in buckets of ``width_s`` (a ladder width not finer than this one)."""
+        if width_s not in WIDTHS_S or width_s < self.width_s:
+            raise ValueError(f"cannot re-bucket {self.width_s}s buckets into {width_s}s ones")
+        width_ms = width_s * 1000
+        buckets: dict[int, dict[str, Counters]] = {}
+        for start, writers in self.buckets.items():
+            target = buckets.setdefault(start - start % width_ms, {})
+            for writer, counters in writers.items():
+                _add_counters(target, writer, counters)
+        groups: dict[GroupKey, dict[int, int]] = {}
+        for key, series in self.groups.items():
+            coarse = groups.setdefault(key, {})
+            for start, events in series.items():
+                slot = start - start % width_ms
+                coarse[slot] = coarse.get(slot, 0) + events
+        return Timeline(
+            width_s,
+            self.max_buckets,
+            buckets,
+            groups,
+            _copy_table(self.untimed),
+            _copy_table(self.before_horizon),
+        )
+
+    def fitted(self) -> Timeline:
+        """Coarsened to the finest width at which the span fits ``max_buckets``."""
+        return self.fit_to(self.max_buckets)
+
+    def fit_to(self, columns: int | None) -> Timeline:
+        """Coarsened to the finest width at which the span fits ``columns`` buckets.
+
+        Renderers use it to draw a fixed-width timeline in a bounded space.
+        When even a day is too fine, the result has day-wide buckets.
+        """
+        for width_s in WIDTHS_S:
+            if width_s >= self.width_s and _fits(self.buckets, width_s * 1000, columns):
+                return self.coarsen(width_s)
+        return self.coarsen(max(self.width_s, WIDTHS_S[-1]))
+
+    # ---------------------------------------------------------------- merging
+
+    def merge(self, other: Timeline) -> Timeline:
+        """A new Timeline counting both; exact, associative and commutative."""
+        bounds = [bound for bound in (self.max_buckets, other.max_buckets) if bound is not None]
+        width_s = max(self.width_s, other.width_s)
+        left, right = self.coarsen(width_s), other.coarsen(width_s)
+        merged = Timeline(width_s, min(bounds) if bounds else None)
+        for part in (left, right):
+            for start, writers in part.buckets.items():
+                target = merged.buckets.setdefault(start, {})
+                for writer, counters in writers.items():
+                    _add_counters(target, writer, counters)
+            for key, series in part.groups.items():
+                into = merged.groups.setdefault(key, {})
+                for start, events in series.items():
+                    into[start] = into.get(start, 0) + events
+            for writer, counters in part.untimed.items():
+                _add_counters(merged.untimed, writer, counters)
+            for writer, counters in part.before_horizon.items():
+                _add_counters(merged.before_horizon, writer, counters)
+        return merged.fitted()
+
+    def restrict(self, keys: Iterable[GroupKey]) -> Timeline:
+        """Keep only the series of these finding groups (the report's ``findings``)."""
+        wanted = set(keys)
+        return Timeline(
+            self.width_s,
+            self.max_buckets,
+            {start: _copy_table(writers) for start, writers in self.buckets.items()},
+            {key: dict(series) for key, series in self.groups.items() if key in wanted},
+            _copy_table(self.untimed),
+            _copy_table(self.before_horizon),
+        )
+
+    def trim(self, cutoff_ms: int) -> Timeline:
+        """Drop the buckets that end at or before ``cutoff_ms`` (the fleet's rolling horizon).
+
+        Their writer counters move to ``before_horizon``, so totals still add
+        up; the group series lose those points.
+        """
+        kept: dict[int, dict[str, Counters]] = {}
+        before = _copy_table(self.before_horizon)
+        for start, writers in self.buckets.items():
+            if start + self.width_ms <= cutoff_ms:
+                for writer, counters in writers.items():
+                    _add_counters(before, writer, counters)
+            else:
+                kept[start] = _copy_table(writers)
+        groups = {
+            key: {start: n for start, n in series.items() if start in kept}
+            for key, series in self.groups.items()
+        }
+        return Timeline(
+            self.width_s,
+            self.max_buckets,
+            kept,
+            {key: series for key, series in groups.items() if series},
+            _copy_table(self.untimed),
+            before,
+        )
+
+    # ---------------------------------------------------------------- reading
+
+    def starts(self) -> list[int]:
+        """Every bucket start from the first non-empty bucket to the last, gaps included."""
+        if not self.buckets:
+            return []
+        first, last = min(self.buckets), max(self.buckets)
+        return list(range(first, last + self.width_ms, self.width_ms))
+
+    def writers(self) -> list[str]:
+        """Writers with at least one event in a bucket, sorted."""
+        return sorted({writer for writers in self.buckets.values() for writer in writers})
+
+    def writer_totals(self) -> dict[str, Counters]:
+        """Per writer, the sum over buckets, ``untimed`` and ``before_horizon``."""
+        totals: dict[str, Counters] = {}
+        for table in (*self.buckets.values(), self.untimed, self.before_horizon):
+            for writer, counters in table.items():
+                _add_counters(totals, writer, counters)
+        return totals
+
+    def bucket_totals(self) -> dict[int, Counters]:
+        """Per bucket start, the counters of all writers together."""
+        totals: dict[int, Counters] = {}
+        for start, writers in self.buckets.items():
+            total = Counters()
+            for counters in writers.values():
+                total = total.plus(counters)
+            totals[start] = total
+        return totals
+
+    def ranked_groups(self) -> list[GroupKey]:
+        """Group keys, most events first (ties by schema, kind, path), as reports list them."""
+        return sorted(self.groups, key=lambda key: (-sum(self.groups[key].values()), *key))
+
+    # ---------------------------------------------------------------- JSON
+
+    def to_json(self) -> dict[str, Any]:
+        """The report's ``timeline`` value (schemas/timeline.schema.json)."""
+        return {
+            "width_s": self.width_s,
+            "max_buckets": self.max_buckets,
+            "buckets": [
+                {
+                    "start_ms": start,
+                    "start": _iso(start),
+                    "writers": {
+                        writer: _counters_json(writers[writer]) for writer in sorted(writers)
+                    },
+                }
+                for start, writers in sorted(self.buckets.items())
+            ],
+            "groups": [
+                {
+                    "schema": key[0],
+                    "kind": key[1],
+                    "path": key[2],
+                    "buckets": [
+                        [start, events] for start, events in sorted(self.groups[key].items())
+                    ],
+                }
+                for key in self.ranked_groups()
+            ],
+            "untimed": _table_json(self.untimed),
+            "before_horizon": _table_json(self.before_horizon),
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> Timeline:
+        """Rebuild a Timeline from a report's ``timeline``; ConfigError when it is not one."""
+        try:
+            raw = msgspec.convert(value, _TimelineJson)
+            timeline = cls(raw.width_s, raw.max_buckets)
+            for bucket in raw.buckets:
+                if bucket.start_ms % timeline.width_ms:
+                    raise ConfigError(
+                        f"timeline bucket {bucket.start_ms} is not aligned to {raw.width_s}s"
+                    )
+                if bucket.start_ms in timeline.buckets:
+                    raise ConfigError(f"timeline bucket {bucket.start_ms} appears twice")
+                timeline.buckets[bucket.start_ms] = {
+                    writer: _counters_from(counters) for writer, counters in bucket.writers.items()
+                }
+            for group in raw.groups:
+                key = (group.schema, group.kind, group.path)
+                series: dict[int, int] = {}
+                for start, events in group.buckets:
+                    if start not in timeline.buckets:
+                        raise ConfigError(
+                            f"timeline group {group.path!r} counts bucket {start}, "
+                            "which has no events"
+                        )
+                    series[start] = series.get(start, 0) + events
+                    if series[start] > sum(c.events for c in timeline.buckets[start].values()):
+                        raise ConfigError(
+                            f"timeline group {group.path!r} counts more events in bucket "
+                            f"{start} than the bucket has"
+                        )
+                timeline.groups[key] = series
+            timeline.untimed = {w: _counters_from(c) for w, c in raw.untimed.items()}
+            timeline.before_horizon = {w: _counters_from(c) for w, c in raw.before_horizon.items()}
+        except msgspec.ValidationError as error:
+            raise ConfigError(f"bad report timeline: {error}") from None
+        return timeline
+
+    # ---------------------------------------------------------------- flat counters
+
+    def increments(self) -> Iterator[tuple[tuple[str, ...], int]]:
+        """Every non-zero count as (field parts, value), for a store that only adds integers.
+
+        The fleet summary in Redis keeps counters as HINCRBY fields;
+        ``from_increments`` reads them back. Parts: ``("t", start_ms,
+        writer, counter)`` and ``("tg", start_ms, schema, kind, path)``.
+        """
+        for start, writers in self.buckets.items():
+            for writer, counters in writers.items():
+                for column, count in counters.as_dict().items():
+                    if count:
+                        yield ("t", str(start), writer, column), count
+        for (schema, kind, path), series in self.groups.items():
+            for start, events in series.items():
+                if events:
+                    yield ("tg", str(start), schema, kind, path), events
+
+    @classmethod
+    def from_increments(
+        cls, width_s: int, items: Iterable[tuple[tuple[str, ...], int]]
+    ) -> Timeline:
+        """The fixed-width Timeline whose ``increments()`` sum to ``items``."""
+        timeline = cls(width_s, None)
+        for parts, count in items:
+            start = int(parts[1])
+            if parts[0] == "t":
+                counters = timeline.buckets.setdefault(start, {}).setdefault(parts[2], Counters())
+                setattr(counters, parts[3], getattr(counters, parts[3]) + count)
+            elif parts[0] == "tg":
+                series = timeline.groups.setdefault((parts[2], parts[3], parts[4]), {})
+                series[start] = series.get(start, 0) + count
+        return timeline
+
+
+class _CountersJson(msgspec.Struct, forbid_unknown_fields=True):
+    events: int
+    ok: int
+    failing: int
+    undecodable: int
+    legacy_invalid: int
+    new_invalid: int
+    both_invalid: int
+
+
+class _BucketJson(msgspec.Struct):
+    start_ms: int
+    writers: dict[str, _CountersJson]
+    start: str = ""
+
+
+class _GroupJson(msgspec.Struct):
+    schema: str
+    kind: str
+    path: str
+    buckets: list[tuple[int, int]]
+
+
+class _TimelineJson(msgspec.Struct):
+    width_s: int
+    max_buckets: int | None
+    buckets: list[_BucketJson]
+    groups: list[_GroupJson]
+    untimed: dict[str, _CountersJson] = msgspec.field(default_factory=dict)
+    before_horizon: dict[str, _CountersJson] = msgspec.field(default_factory=dict)
+
+
+def _counters_json(counters: Counters) -> dict[str, int]:
+    stored = counters.as_dict()
+    return {
+        "events": stored["events"],
+        "ok": stored["ok"],
+        FAILING: stored["events"] - stored["ok"],
+        **{column: stored[column] for column in COUNTER_COLUMNS[2:]},
+    }
+
+
+def _table_json(table: Mapping[str, Counters]) -> dict[str, dict[str, int]]:
+    return {writer: _counters_json(table[writer]) for writer in sorted(table)}
+
+
+def _counters_from(raw: _CountersJson) -> Counters:
+    if raw.failing != raw.events - raw.ok:
+        raise ConfigError(
+            f"bad report timeline: failing {raw.failing} is not events {raw.events} - ok {raw.ok}"
+        )
+    values = msgspec.structs.asdict(raw)
+    return Counters(**{column: values[column] for column in COUNTER_COLUMNS})
+
+
+def merge_timelines(timelines: Iterable[Timeline | None]) -> Timeline | None:
+    """The merge of every timeline; None when any is missing (an older report has none).
+
+    A merged timeline must count every event the merged report counts, so
+    one report without a timeline leaves the merge without one.
+    """
+    merged: Timeline | None = None
+    for timeline in timelines:
+        if timeline is None:
+            return None
+        merged = timeline if merged is None else merged.merge(timeline)
+    return merged
+
+
+# ---------------------------------------------------------------- analysis
+
+
+def share_series(timeline: Timeline, key: GroupKey) -> list[tuple[int, float | None]]:
+    """Per bucket start (gaps included): the share of the bucket's events in group ``key``."""
+    totals = timeline.bucket_totals()
+    series = timeline.groups.get(key, {})
+    shares: list[tuple[int, float | None]] = []
+    for start in timeline.starts():
+        total = totals.get(start)
+        events = total.events if total is not None else 0
+        shares.append((start, series.get(start, 0) / events if events else None))
+    return shares
+
+
+def first_seen(timeline: Timeline, key: GroupKey) -> int | None:
+    """Start of the first bucket in which group ``key`` has events."""
+    series = timeline.groups.get(key)
+    hits = [start for start, events in (series or {}).items() if events]
+    return min(hits) if hits else None
+
+
+def rising_since(
+    timeline: Timeline,
+    key: GroupKey,
+    *,
+    min_points: int = 3,
+    min_rise: float = 0.01,
+    columns: int = DEFAULT_MAX_BUCKETS,
+) -> int | None:
+    """Start of the current rising trend of group ``key``'s share of events; None if not rising.
+
+    Shares (group events / bucket events), not counts: more traffic alone is
+    no rise. The timeline is first merged to at most ``columns`` buckets.
+    A hinge is fitted by least squares to the shares of the buckets with
+    events: flat at a baseline up to bucket k, a straight line from k on (k
+    not before the group's first bucket, the later one on a tie). It is a
+    rise when the line goes up, the rising part has at least ``min_points``
+    buckets, and both the fitted rise and the latest share (median of the
+    last three) are at least ``min_rise`` above the baseline (absolute: 0.01
+    is one percentage point), so a spike that went away is not a rise.
+
+    Returned: the start of the bucket after k, the first one on the line.
+    """
+    shown = timeline.fit_to(columns)
+    width_ms = shown.width_ms
+    points = [(start, share) for start, share in share_series(shown, key) if share is not None]
+    if len(points) < min_points:
+        return None
+    times = [start // width_ms for start, _ in points]
+    shares = [share for _, share in points]
+    first = next((i for i, share in enumerate(shares) if share > 0), None)
+    if first is None:
+        return None
+    latest = sorted(shares[-3:])[len(shares[-3:]) // 2]
+    best: tuple[float, int, float, float] | None = None  # (error, k, baseline, slope)
+    for k in range(max(first - 1, 0), len(points) - min_points + 1):
+        xs = [max(0, t - times[k]) for t in times]
+        mean_x, mean_y = sum(xs) / len(xs), sum(shares) / len(shares)
+        spread = sum((x - mean_x) ** 2 for x in xs)
+        if spread == 0:
+            continue
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, shares, strict=True)) / spread
+        baseline = mean_y - slope * mean_x
+        error = sum((y - baseline - slope * x) ** 2 for x, y in zip(xs, shares, strict=True))
+        if best is None or error <= best[0] + 1e-15:
+            best = (error, k, baseline, slope)
+    if best is None:
+        return None
+    _, k, baseline, slope = best
+    rise = slope * (times[-1] - times[k])
+    if slope <= 0 or rise < min_rise or latest - baseline < min_rise:
+        return None
+    return points[k + 1][0]
+
+
+def sparkline(values: Iterable[float | None], top: float = 1.0) -> str:
+    """One block character per value in [0, top]; a space for None (no events).
+
+    Zero is the lowest block; any share above zero is at least the second
+    lowest, so a single failing event never looks like a clean bucket.
+    """
+    characters = []
+    for value in values:
+        if value is None:
+            characters.append(_NO_EVENTS)
+        elif value <= 0 or top <= 0:
+            characters.append(_BLOCKS[0])
+        else:
+            level = math.ceil(min(value / top, 1.0) * (len(_BLOCKS) - 1))
+            characters.append(_BLOCKS[max(level, 1)])
+    return "".join(characters)
+
+
+def writer_sparklines(
+    timeline: Timeline, columns: int = 60, *, relative: bool = True
+) -> tuple[dict[str, str], float, int]:
+    """Per writer, a sparkline of the failing share over time, at most ``columns`` wide.
+
+    Returns (lines, top, width_s): the share that a full block stands for
+    (the highest failing share of any writer when ``relative``, else 1.0),
+    and the bucket width shown (buckets are merged exactly to fit).
+    """
+    shown = timeline.fit_to(max(columns, 1))
+    starts = shown.starts()
+    shares: dict[str, list[float | None]] = {}
+    for writer in shown.writers():
+        row: list[float | None] = []
+        for start in starts:
+            counters = shown.buckets.get(start, {}).get(writer)
+            row.append(
+                (counters.events - counters.ok) / counters.events
+                if counters is not None and counters.events
+                else None
+            )
+        shares[writer] = row
+    top = 1.0
+    if relative:
+        peak = max((v for row in shares.values() for v in row if v is not None), default=0.0)
+        top = peak if peak > 0 else 1.0
+    return {writer: sparkline(row, top) for writer, row in shares.items()}, top, shown.width_s
+
+
+def _moment(ms: int, *, seconds: bool) -> str:
+    return _utc(ms).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def trend_line(group: Mapping[str, Any], timeline: Timeline | None) -> str:
+    """``legacy ✗ /comment/awards first seen 2026-01-28 10:42:10 UTC (id …), rising since 11:05``.
+
+    ``group`` is a report finding group: its ``first_id`` gives the exact
+    first moment; the timeline gives the trend (omitted without one).
+    """
+    path = group["path"] or "(payload)"
+    label = "wire" if group["schema"] == WIRE else f"{group['schema']} ✗"
+    line = f"{label} {path} ({group['kind']})"
+    first_ms = stream_ms(group.get("first_id") or "")
+    if first_ms is not None:
+        line += f" first seen {_moment(first_ms, seconds=True)} UTC (id {group['first_id']})"
+    elif group.get("first_id"):
+        line += f" first seen at id {group['first_id']}"
+    if timeline is None:
+        return line
+    key = (group["schema"], group["kind"], group["path"])
+    since = rising_since(timeline, key)
+    if since is not None:
+        same_day = first_ms is not None and _utc(first_ms).date() == _utc(since).date()
+        fine = timeline.width_s < 60
+        moment = _utc(since).strftime(
+            ("%H:%M:%S" if fine else "%H:%M") if same_day else ("%Y-%m-%d %H:%M")
+        )
+        line += f", rising since {moment}"
+    return line
