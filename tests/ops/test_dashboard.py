@@ -29,7 +29,7 @@ from cdccheck.embedded import EmbeddedRedis
 from cdccheck.samples import mixed_stream
 from cdccheck.schema import bundled_schema_path
 from tests.ops.support import ROOT, need_tool
-from tests.sidecar_support import consumer, finish, wait_for
+from tests.sidecar.support import consumer, finish, wait_for
 
 DASHBOARD = ROOT / "deploy" / "grafana" / "cdccheck-dashboard.json"
 RULES = ROOT / "deploy" / "prometheus" / "cdccheck-rules.yml"

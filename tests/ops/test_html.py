@@ -11,7 +11,7 @@ import pytest
 
 from cdccheck.errors import ConfigError
 from cdccheck.gate import GateConfig, resolve_request, run_gate
-from cdccheck.report.gate import to_json
+from cdccheck.gate.render import to_json
 from cdccheck.report.html import render_html
 from tests.helpers import validate_report
 from tests.ops.support import ROOT, Page, outside_references, story_report

@@ -21,7 +21,7 @@ import redis
 from cdccheck.report.json import load_report
 from cdccheck.schema import bundled_schema_path
 from tests.ops.support import ROOT
-from tests.sidecar_support import consumer, finish, seed, wait_for
+from tests.sidecar.support import consumer, finish, seed, wait_for
 
 yaml = pytest.importorskip("yaml", reason="pyyaml (dev extra) reads the manifest")
 

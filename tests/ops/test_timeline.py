@@ -32,7 +32,7 @@ from cdccheck.timeline import (
     trend_line,
     writer_sparklines,
 )
-from tests.sidecar_support import engine
+from tests.sidecar.support import engine
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMELINE_SCHEMA = json.loads((ROOT / "schemas" / "timeline.schema.json").read_text())
