@@ -39,9 +39,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 import redis
@@ -162,52 +162,42 @@ def row(
     return out
 
 
-def measure_stream(
+class Timed(NamedTuple):
+    """One run of one contender."""
+
+    wall: float
+    loop: float | None
+    max_rss_mb: float
+    events: int
+    counted: dict[str, Any] | None = None
+
+
+Contender = Callable[[int], Timed]
+"""Runs a contender once; the argument numbers the attempt (fresh consumer groups)."""
+
+
+def contenders(
     url: str, name: str, stream: str, events: int, naive_events: int, workdir: Path
-) -> list[dict[str, Any]]:
-    """Every contender on one stream, peers first."""
-    rows = []
-    for peer in ("raw", "naive", "rs-valid", "rs-errors"):
-        limit = naive_events if peer == "naive" else events
-        elapsed, counted = run_peer(peer, url, stream, limit)
-        rows.append(
-            row(
-                name,
-                PEER_LABELS[peer],
-                counted["events"],
-                elapsed,
-                counted["loop_seconds"],
-                peer=peer,
-                counted=counted,
-                subset=counted["events"] < events,
-            )
-        )
-    replay = ("replay", "--redis-url", url, "--stream", stream, "--format", "json", "--quiet")
-    elapsed, rss, out = run_cli(*replay)
-    rows.append(row(name, "cdccheck replay", events, elapsed, report_elapsed(out), max_rss_mb=rss))
-    if "--jobs" in (help_text("replay") or ""):
-        elapsed, rss, out = run_cli(*replay, "--jobs", "2")
-        rows.append(
-            row(
-                name,
-                "cdccheck replay --jobs 2",
-                events,
-                elapsed,
-                report_elapsed(out),
-                max_rss_mb=rss,
-            )
-        )
-    else:
-        rows.append(
-            row(name, "cdccheck replay --jobs 2", events, None, note="no --jobs option yet")
-        )
-    corpus = workdir / f"{name}.jsonl"
-    run_cli("export", "--redis-url", url, "--stream", stream, "--out", str(corpus), "--quiet")
-    elapsed, rss, out = run_cli("check", str(corpus), "--format", "json", "--quiet")
-    rows.append(row(name, "cdccheck check", events, elapsed, report_elapsed(out), max_rss_mb=rss))
-    corpus.unlink()
-    if help_text("consume") is not None:
-        consumed = workdir / f"consume-{name}.json"
+) -> dict[str, Contender | str]:
+    """Every contender on one stream by label, peers first; a string says why it is n/a."""
+    out: dict[str, Contender | str] = {}
+
+    def peer(which: str, limit: int) -> Contender:
+        def run(attempt: int) -> Timed:
+            elapsed, counted = run_peer(which, url, stream, limit)
+            return Timed(elapsed, counted["loop_seconds"], 0.0, counted["events"], counted)
+
+        return run
+
+    def cli(*args: str) -> Contender:
+        def run(attempt: int) -> Timed:
+            elapsed, rss, out = run_cli(*args)
+            return Timed(elapsed, report_elapsed(out), rss, events)
+
+        return run
+
+    def consume(attempt: int) -> Timed:
+        report = workdir / f"consume-{name}-{attempt}.json"
         elapsed, rss, _ = run_cli(
             "consume",
             "--redis-url",
@@ -215,7 +205,7 @@ def measure_stream(
             "--stream",
             stream,
             "--group",
-            f"bench-{name}",
+            f"bench-{name}-{attempt}",
             "--start-id",
             "0",
             "--max-events",
@@ -223,16 +213,67 @@ def measure_stream(
             "--until-idle",
             "2",
             "--report",
-            str(consumed),
+            str(report),
             "--log-format",
             "text",
             "--fail-on",
             "none",
         )
-        loop = report_elapsed(consumed.read_text()) if consumed.exists() else None
-        rows.append(row(name, "cdccheck consume", events, elapsed, loop, max_rss_mb=rss))
+        loop = report_elapsed(report.read_text()) if report.exists() else None
+        return Timed(elapsed, loop, rss, events)
+
+    for which in ("raw", "naive", "rs-valid", "rs-errors"):
+        out[PEER_LABELS[which]] = peer(which, naive_events if which == "naive" else events)
+    replay = ("replay", "--redis-url", url, "--stream", stream, "--format", "json", "--quiet")
+    out["cdccheck replay"] = cli(*replay)
+    if "--jobs" in (help_text("replay") or ""):
+        out["cdccheck replay --jobs 2"] = cli(*replay, "--jobs", "2")
     else:
-        rows.append(row(name, "cdccheck consume", events, None, note="no consume command"))
+        out["cdccheck replay --jobs 2"] = "no --jobs option yet"
+    corpus = workdir / f"{name}.jsonl"
+    run_cli("export", "--redis-url", url, "--stream", stream, "--out", str(corpus), "--quiet")
+    out["cdccheck check"] = cli("check", str(corpus), "--format", "json", "--quiet")
+    has_consume = help_text("consume") is not None
+    out["cdccheck consume"] = consume if has_consume else "no consume command"
+    return out
+
+
+def measure_stream(
+    url: str,
+    name: str,
+    stream: str,
+    events: int,
+    naive_events: int,
+    workdir: Path,
+    repeats: int = 1,
+) -> list[dict[str, Any]]:
+    """Every contender on one stream, ``repeats`` rounds; each row keeps its fastest run.
+
+    Rounds go through all contenders in turn, so a burst of load from
+    elsewhere on the machine hits one attempt of each rather than all
+    attempts of one.
+    """
+    runnable = contenders(url, name, stream, events, naive_events, workdir)
+    runs: dict[str, list[Timed]] = {label: [] for label in runnable}
+    for attempt in range(repeats):
+        for label, contender in runnable.items():
+            if not isinstance(contender, str):
+                runs[label].append(contender(attempt))
+    (workdir / f"{name}.jsonl").unlink(missing_ok=True)
+    rows = []
+    for label, contender in runnable.items():
+        if isinstance(contender, str):
+            rows.append(row(name, label, events, None, note=contender))
+            continue
+        fastest = min(runs[label], key=lambda timed: timed.wall)
+        loops = [timed.loop for timed in runs[label] if timed.loop is not None]
+        extra: dict[str, Any] = {"runs": len(runs[label]), "max_rss_mb": fastest.max_rss_mb}
+        peer = next((key for key, value in PEER_LABELS.items() if value == label), None)
+        if peer is not None:
+            extra.update(peer=peer, counted=fastest.counted, subset=fastest.events < events)
+        rows.append(
+            row(name, label, fastest.events, fastest.wall, min(loops, default=None), **extra)
+        )
     peers = {r["peer"]: r for r in rows if "peer" in r}
     for each in rows:
         for peer, _ in RATIO_COLUMNS:
@@ -608,6 +649,7 @@ def report(
     rss: list[dict[str, Any]],
     goals: list[dict[str, Any]],
     naive_events: int,
+    repeats: int,
 ) -> str:
     """The whole result as text."""
     lines = [
@@ -619,6 +661,7 @@ def report(
         lines.append(f"({name}) {title}")
     lines += [
         "",
+        f"each row: the fastest of {repeats} round(s) over all contenders",
         "wall: every contender is one process, timed from its start to its exit; start-up on a "
         f"1-event stream: cdccheck replay {startup['cdccheck_replay_seconds']:.2f} s, "
         f"a jsonschema-rs peer {startup['rs_peer_seconds']:.2f} s",
@@ -717,6 +760,12 @@ def main() -> None:
     )
     parser.add_argument("--rss", default="100000,1000000", help="stream sizes for peak RSS")
     parser.add_argument("--seed", type=int, default=streams.SEED)
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds over every contender; each row keeps its fastest (for a noisy machine)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument(
         "--describe",
@@ -745,7 +794,13 @@ def main() -> None:
             seed_stream(client, stream, make(options.events, options.seed))
             print(f"stream ({name}): measuring", file=sys.stderr)
             rows += measure_stream(
-                server.url, name, stream, options.events, naive_events, Path(scratch)
+                server.url,
+                name,
+                stream,
+                options.events,
+                naive_events,
+                Path(scratch),
+                options.repeat,
             )
             client.delete(stream)
         print("MessagePack cost", file=sys.stderr)
@@ -765,10 +820,12 @@ def main() -> None:
         client.close()
         info = machine()
     goals = targets(rows, msgpack, compare, rss)
-    print(report(info, startup, rows, msgpack, compare, rss, goals, naive_events))
+    print(report(info, startup, rows, msgpack, compare, rss, goals, naive_events, options.repeat))
     if options.json:
         document = {
             "machine": info,
+            "events": options.events,
+            "repeat": options.repeat,
             "startup": startup,
             "throughput": rows,
             "msgpack": msgpack,
