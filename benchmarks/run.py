@@ -110,6 +110,15 @@ def report_elapsed(text: str) -> float | None:
     return float(elapsed) if elapsed else None
 
 
+def report_totals(text: str) -> dict[str, Any] | None:
+    """The verdict counters of a cdccheck JSON report."""
+    try:
+        totals: dict[str, Any] = json.loads(text)["totals"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return totals
+
+
 def run_peer(peer: str, url: str, stream: str, limit: int) -> tuple[float, dict[str, Any]]:
     """Wall seconds of one peer process and what it counted."""
     elapsed, _, stdout = run_process(
@@ -192,7 +201,7 @@ def contenders(
     def cli(*args: str) -> Contender:
         def run(attempt: int) -> Timed:
             elapsed, rss, out = run_cli(*args)
-            return Timed(elapsed, report_elapsed(out), rss, events)
+            return Timed(elapsed, report_elapsed(out), rss, events, report_totals(out))
 
         return run
 
@@ -268,9 +277,11 @@ def measure_stream(
         fastest = min(runs[label], key=lambda timed: timed.wall)
         loops = [timed.loop for timed in runs[label] if timed.loop is not None]
         extra: dict[str, Any] = {"runs": len(runs[label]), "max_rss_mb": fastest.max_rss_mb}
+        if fastest.counted is not None:
+            extra["counted"] = fastest.counted
         peer = next((key for key, value in PEER_LABELS.items() if value == label), None)
         if peer is not None:
-            extra.update(peer=peer, counted=fastest.counted, subset=fastest.events < events)
+            extra.update(peer=peer, subset=fastest.events < events)
         rows.append(
             row(name, label, fastest.events, fastest.wall, min(loops, default=None), **extra)
         )
@@ -678,6 +689,27 @@ def report(
         )
     lines += [
         "",
+        "the same work: events invalid under legacy / new, undecodable (naive: its subset)",
+    ]
+    for name in streams.STREAMS:
+        cells = []
+        for label in ("cdccheck replay", PEER_LABELS["rs-valid"], PEER_LABELS["naive"]):
+            counted = next(
+                (r.get("counted") for r in rows if r["stream"] == name and r["contender"] == label),
+                None,
+            )
+            if counted:
+                cells.append(
+                    f"{label.split()[0]} {counted['legacy_invalid']:,} / "
+                    f"{counted['new_invalid']:,} / {counted['undecodable']:,}"
+                )
+        lines.append(f"  ({name}) " + ", ".join(cells))
+    lines.append(
+        "  (json.loads accepts NaN, which cdccheck calls undecodable: strict JSON, "
+        "docs/semantics.md rule 1)"
+    )
+    lines += [
+        "",
         "MessagePack cost: the same events as JSON and as MessagePack through the "
         "engine (in-process, best of 3)",
     ]
@@ -709,7 +741,8 @@ def report(
         for value_key, met_key in (("wall", "met"), ("loop", "loop_met")):
             value, met = goal[value_key], goal[met_key]
             verdict = {True: "met", False: "MISSED", None: ""}[met]
-            cells += f"{'n/a' if value is None else f'{value:,.2f}':>9} {verdict:<6}"
+            shown = "n/a" if value is None else f"{value:,.3f}" if value < 100 else f"{value:,.0f}"
+            cells += f"{shown:>9} {verdict:<6}"
         lines.append(f"  {goal['target']:<44}{bound:<12}{cells}")
     return "\n".join(lines)
 

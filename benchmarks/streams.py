@@ -573,7 +573,7 @@ def compare_side(n: int, side: str, seed: int = SEED) -> Iterator[Entry]:
 
     Both sides draw the same changes from the same seed, so each is generated
     lazily on its own. The candidate keeps its habits on a few events: a nil
-    slice for empty awards (3%) and time.Time's own RFC3339Nano rendering (2%).
+    slice for empty awards (3%) and emitted_at in time.Time's own layout (2%).
     """
     rng = random.Random(seed)
     pools = Pools(seed)
@@ -590,6 +590,7 @@ def compare_side(n: int, side: str, seed: int = SEED) -> Iterator[Entry]:
         if draw < 0.03 and "comment" in event and not event["comment"]["awards"]:
             event["comment"]["awards"] = None
         elif 0.03 <= draw < 0.05:
-            _go_rfc3339nano(event, random.Random(index))
+            # The same instant in time.Time's own layout: Z instead of +00:00.
+            event["emitted_at"] = event["emitted_at"].removesuffix("+00:00") + "Z"
         # The Go service emits a millisecond after the monolith.
         yield Entry(f"{_START_MS + index + 1}-0", {"payload": go_json(event), "writer": GO_WRITER})
