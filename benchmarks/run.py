@@ -1,12 +1,17 @@
 """cdccheck against the physical limit and the pipelines a user would write, in one run.
 
     make bench                       # 200,000 events per stream, RSS at 100k and 1M
-    .venv/bin/python benchmarks/run.py --events 20000 --rss 20000,100000 --json out.json
+    .venv/bin/python benchmarks/run.py --events 20000 --repeat 3 --rss 20000,100000 \
+        --json out.json              # smaller, and the fastest of 3 rounds per row
     .venv/bin/python benchmarks/run.py --describe   # what the streams hold, by the engine
 
 Everything runs on one embedded redis-server, on the same data, in one go.
-Every contender is a process of its own, timed from its start to its exit
-(process start and imports included, the same for peers and cdccheck):
+Every contender is a process of its own. The first table is wall time from
+its start to its exit (process start and imports included, the same for
+peers and cdccheck); the second is the time each contender reports for its
+own read-and-check loop (the peers' timer, the ``timing`` of cdccheck's JSON
+report; consume's timer starts when the consumer is built, so it also holds
+connecting and joining the group). The contenders:
 
 * raw: redis-py + hiredis XRANGE in batches of 1000, payloads touched;
 * naive: XRANGE + json.loads + python-jsonschema iter_errors (format checker)
