@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from cdccheck.gate.compat.scalars import size_bound, tightest
+from cdccheck.gate.compat.scalars import accepts_every_string, size_bound, tightest
 from cdccheck.gate.compat.words import (
     additional_kind,
     as_number,
@@ -396,8 +396,8 @@ def _property_names(
     if not target.has("propertyNames"):
         return True
     names_schema = target.child("propertyNames")
-    if names_schema.is_true:
-        return True
+    if accepts_every_string(names_schema):
+        return True  # property names are strings: nothing to reject
     for node in alt:
         if node.has("propertyNames"):
             ok, _ = walk.trial_include([node.child("propertyNames")], names_schema, site)

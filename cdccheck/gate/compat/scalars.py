@@ -20,6 +20,7 @@ from cdccheck.gate.schemaview import (
     declared_types,
     possible_types,
     same_json,
+    universal_pattern,
 )
 from cdccheck.gate.witness import Site, bounds, fit_length, strings_within
 
@@ -241,7 +242,7 @@ def check_strings(walk: Walk, step: Step, keywords: frozenset[str]) -> bool:
         candidates=lambda have, want: lengths(want + 1, have),
     )
     pattern = target.get("pattern")
-    if isinstance(pattern, str) and pattern not in ("", ".*"):
+    if isinstance(pattern, str) and not universal_pattern(pattern):
         holds &= _text_keyword_change(
             walk,
             "pattern",
@@ -258,6 +259,56 @@ def check_strings(walk: Walk, step: Step, keywords: frozenset[str]) -> bool:
             walk, "format", fmt, alt, target, site, json_text, [*seeds, "", "x", f"not a {fmt}"]
         )
     return holds
+
+
+# Keywords that never reject a string (they apply to other types).
+_NOT_FOR_STRINGS = frozenset(
+    {
+        "properties", "patternProperties", "additionalProperties", "unevaluatedProperties",
+        "required", "dependentRequired", "dependentSchemas", "dependencies", "propertyNames",
+        "minProperties", "maxProperties", "items", "prefixItems", "additionalItems",
+        "unevaluatedItems", "minItems", "maxItems", "uniqueItems", "contains", "minContains",
+        "maxContains", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+        "multipleOf",
+    }
+)  # fmt: skip
+
+
+def accepts_every_string(node: Node, depth: int = 0) -> bool:
+    """Whether ``node`` provably accepts every string (for `propertyNames`).
+
+    Conservative: each asserting keyword must be one that cannot reject a
+    string (a `type` naming string, a universal `pattern`, `minLength` 0, a
+    `format` nobody asserts, keywords for other types), or an `allOf`/`$ref`
+    of such schemas.
+    """
+    if node.is_true:
+        return True
+    if not isinstance(node.value, dict) or depth > 20:
+        return False
+    for keyword, value in node.value.items():
+        if keyword not in node.doc.asserted or keyword in _NOT_FOR_STRINGS:
+            continue
+        if keyword == "type":
+            holds = "string" in (declared_types(node.value) or ())
+        elif keyword == "pattern":
+            holds = isinstance(value, str) and universal_pattern(value)
+        elif keyword == "minLength":
+            holds = (as_number(value) or 0) <= 0
+        elif keyword == "format":
+            holds = value not in node.doc.formats
+        elif keyword == "allOf" and isinstance(value, list):
+            holds = all(
+                accepts_every_string(node.child("allOf", i), depth + 1) for i in range(len(value))
+            )
+        elif keyword == "$ref":
+            target = node.follow()
+            holds = target is not None and accepts_every_string(target, depth + 1)
+        else:
+            holds = False
+        if not holds:
+            return False
+    return True
 
 
 def _text_keyword_change(
