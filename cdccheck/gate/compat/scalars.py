@@ -13,6 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cdccheck.gate.compat.words import as_number, json_text, pick, short_json
+from cdccheck.gate.kinds import BOUND_KEYWORDS, REFUSED_BY
 from cdccheck.gate.schemaview import (
     FRACTION,
     Alternative,
@@ -28,21 +29,8 @@ if TYPE_CHECKING:
     from cdccheck.gate.compat.walker import Step, Walk
 
 
-# Change-kind stems of the bound keywords, e.g. MAX_LENGTH_DECREASED.
-_KEYWORD_NAMES = {
-    "minLength": "MIN_LENGTH",
-    "maxLength": "MAX_LENGTH",
-    "minItems": "MIN_ITEMS",
-    "maxItems": "MAX_ITEMS",
-    "minProperties": "MIN_PROPERTIES",
-    "maxProperties": "MAX_PROPERTIES",
-    "minimum": "MINIMUM",
-    "maximum": "MAXIMUM",
-    "exclusiveMinimum": "EXCLUSIVE_MINIMUM",
-    "exclusiveMaximum": "EXCLUSIVE_MAXIMUM",
-    "minContains": "MIN_CONTAINS",
-    "maxContains": "MAX_CONTAINS",
-}
+# Change-kind stems of the bound keywords, e.g. MAX_LENGTH_DECREASED (cdccheck.gate.kinds).
+_KEYWORD_NAMES = {keyword: stem for stem, (keyword, _, _) in BOUND_KEYWORDS.items()}
 
 # ---- values, types and enums ---------------------------------------------------------------
 
@@ -74,7 +62,7 @@ def finite(
     if target_enum is not None or source_enum is not None:
         kind = _enum_kind(legacy_enum, new_enum) or "ENUM_ARRAY_CHANGED"
         if target_enum is None and source_enum is not None:
-            kind = _failing_keyword_kind(target, rejected[0])
+            kind = _failing_keyword_kind(walk, target, rejected[0])
         message = (
             f"{_enum_message(legacy_enum, new_enum)}; "
             f"{'new' if walk.backward else 'legacy'} rejects {short_json(rejected[0])}"
@@ -327,14 +315,7 @@ def _text_keyword_change(
         return True
     theirs = mine[0].value[keyword] if mine else None
     legacy, new = walk.on(theirs, value)
-    name = keyword.upper()
-    kind = (
-        f"{name}_ADDED"
-        if legacy is None
-        else f"{name}_REMOVED"
-        if new is None
-        else f"{name}_CHANGED"
-    )
+    kind = text_kind(keyword, legacy, new)
     message = (
         f"{keyword} {show(legacy)} -> {show(new)}"
         if legacy and new
@@ -351,6 +332,14 @@ def _text_keyword_change(
             attempts=[walk.attempt(site, lambda: candidates, target)],
         )
     )
+
+
+def text_kind(keyword: str, legacy: Any, new: Any) -> str:
+    """PATTERN_/FORMAT_ ADDED, REMOVED or CHANGED for a `pattern` or `format` on either side."""
+    name = {"pattern": "PATTERN", "format": "FORMAT"}[keyword]
+    if legacy is None:
+        return f"{name}_ADDED"
+    return f"{name}_REMOVED" if new is None else f"{name}_CHANGED"
 
 
 def check_numbers(walk: Walk, step: Step, keywords: frozenset[str]) -> bool:
@@ -385,12 +374,8 @@ def check_numbers(walk: Walk, step: Step, keywords: frozenset[str]) -> bool:
                     target_suffix=f"/{keyword}",
                 )
             continue
-        if legacy is not None and new is not None and legacy == new:
-            kind = f"{_KEYWORD_NAMES[keyword]}_CHANGED"
-        else:
-            kind = _bound_kind(keyword, legacy, new)
         holds &= walk.report(
-            kind,
+            _bound_kind(keyword, legacy, new),
             node,
             target,
             message,
@@ -517,24 +502,28 @@ def _enum_message(legacy: list[Any] | None, new: list[Any] | None) -> str:
     return f"allowed values {word(legacy)} -> {word(new)}"
 
 
-def _failing_keyword_kind(target: Node, value: Any) -> str:
+def _failing_keyword_kind(walk: Walk, target: Node, value: Any) -> str:
+    """The kind for a listed ``value`` the target refuses: after the keyword that refuses it."""
     from jsonschema.exceptions import best_match
 
     validator = target.doc.validator.evolve(schema=target.value, _resolver=target.resolver)
     error = best_match(validator.iter_errors(value))
-    keyword = str(error.validator) if error is not None else "schema"
-    name = _KEYWORD_NAMES.get(keyword) or "".join(
-        f"_{c}" if c.isupper() else c.upper() for c in keyword.lstrip("$")
-    )
-    return f"{name}_CHANGED"
+    if error is None or error.validator is None:
+        # A `false` subschema refuses it (python-jsonschema names no keyword).
+        return "SCHEMA_NARROWED" if walk.backward else "SCHEMA_EXTENDED"
+    return REFUSED_BY.get(str(error.validator), "UNSUPPORTED_KEYWORD_CHANGED")
 
 
 def _bound_kind(keyword: str, legacy: Any, new: Any) -> str:
+    """{stem}_ADDED/_REMOVED/_INCREASED/_DECREASED, or _CHANGED for the same number
+    (`minimum 0` -> `exclusiveMinimum 0`)."""
     name = _KEYWORD_NAMES[keyword]
     if legacy is None:
         return f"{name}_ADDED"
     if new is None:
         return f"{name}_REMOVED"
+    if new == legacy:
+        return f"{name}_CHANGED"
     return f"{name}_INCREASED" if new > legacy else f"{name}_DECREASED"
 
 
