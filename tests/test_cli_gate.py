@@ -159,7 +159,7 @@ def test_gate_corpus_runs_the_check_engine(tmp_path: Path) -> None:
         app, ["gate", "--legacy", legacy, "--new", new, "--corpus", str(SAMPLE_CORPUS)]
     )
     assert text.exit_code == 1
-    assert "did break on 12 of 352 events at /reason under legacy" in text.output
+    assert "corpus: did break at /reason: 12 enum_value under legacy (of 352 events)" in text.output
     result = runner.invoke(
         app,
         [

@@ -30,6 +30,7 @@ from cdccheck.gate.compat import BACKWARD, FORWARD, Change
 from cdccheck.gate.run import GateResult, SchemaResult
 from cdccheck.model import ABSENT
 from cdccheck.report import write_atomic
+from cdccheck.summary import aggregate_path
 
 FORMATS = ("text", "json", "markdown", "junit", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -137,26 +138,32 @@ def _corpus_line(result: GateResult) -> str | None:
 
 
 def _corpus_hits(result: GateResult, change: Change) -> str | None:
-    """ "did break on N of M events": the corpus findings where the witness points.
+    """What the corpus shows for a change: the events that already fail the way it would.
 
-    A change "could break" readers; with a corpus, the events that already
-    fail at the witness's path under the rejecting schema show that it did.
+    Counted from the finding groups at the witness's place, under the schema
+    the change breaks, of the finding kinds that kind of change can cause
+    (cdccheck.gate.kinds), each group with its own count.
     """
-    if result.corpus is None or change.witness is None or not change.witness.path:
+    evidence = result.evidence(change)
+    if evidence is None or result.corpus is None:
         return None
-    from cdccheck.summary import aggregate_path
+    total = (result.corpus.get("totals") or {}).get("events", 0)
+    where = aggregate_path(change.witness.path) if change.witness else ""
+    if not evidence:
+        schemas = " or ".join(_broken_schemas(change))
+        return (
+            f"corpus: no event of {total:,} fails at {where or '/'} under {schemas} "
+            "the way this change would (could break, did not yet)"
+        )
+    parts = []
+    for schema in dict.fromkeys(e.schema for e in evidence):
+        counts = ", ".join(f"{e.events:,} {e.kind}" for e in evidence if e.schema == schema)
+        parts.append(f"{counts} under {schema}")
+    return f"corpus: did break at {where or '/'}: {'; '.join(parts)} (of {total:,} events)"
 
-    where = aggregate_path(change.witness.path)
-    schema = change.witness.rejected_by
-    hits = [
-        group["events"]
-        for group in result.corpus.get("findings", ())
-        if group.get("schema") == schema and group.get("path") == where
-    ]
-    events = (result.corpus.get("totals") or {}).get("events", 0)
-    if not hits:
-        return f"corpus: no event fails at {where} under {schema} (could break, did not yet)"
-    return f"corpus: did break on {max(hits):,} of {events:,} events at {where} under {schema}"
+
+def _broken_schemas(change: Change) -> list[str]:
+    return [s for s, flag in (("new", change.backward), ("legacy", change.forward)) if flag]
 
 
 # ---- text ---------------------------------------------------------------------------------

@@ -38,9 +38,11 @@ from cdccheck.gate.compat import (
     compare,
 )
 from cdccheck.gate.config import FAIL_ON, GateConfig, Ignore
+from cdccheck.gate.kinds import findings_caused
 from cdccheck.gate.schemaview import walk_refs
+from cdccheck.model import LEGACY, NEW
 from cdccheck.schema import Schema, load_schema, load_schema_bytes
-from cdccheck.summary import count_failures
+from cdccheck.summary import aggregate_path, count_failures
 
 DEFAULT_SCHEMA_ROOTS = ("schemas",)
 
@@ -115,10 +117,52 @@ class GateResult:
         """Corpus events that ``fail_on`` counts (0 without a corpus)."""
         return corpus_failures(self.corpus, self.fail_on)
 
+    def evidence(self, change: Change) -> list[Evidence] | None:
+        """What the corpus shows for ``change`` (see `corpus_evidence`)."""
+        return corpus_evidence(self.corpus, change)
+
     @property
     def exit_code(self) -> int:
         """0 compatible and clean, 1 a breaking change or corpus findings."""
         return 1 if self.breaking or self.corpus_failures else 0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Corpus events that already fail the way a change can make them fail."""
+
+    schema: str
+    """The schema the change breaks: ``new`` for a backward break, ``legacy`` for forward."""
+    path: str
+    """Where the witness shows the change, as finding groups write it (indices as ``*``)."""
+    kind: str
+    """A finding kind the change can cause (cdccheck.gate.kinds)."""
+    events: int
+    """The events of that finding group (docs/semantics.md, rule 5)."""
+
+
+def corpus_evidence(report: Mapping[str, Any] | None, change: Change) -> list[Evidence] | None:
+    """The corpus's finding groups that show ``change`` breaking events; None: cannot tell.
+
+    A group counts when it is at the place the witness points at, under a
+    schema the change breaks, and of a finding kind that kind of change can
+    cause: a removed `required` can only make `missing_required` findings, so
+    the `type_mismatch` events at the same path are no evidence for it.
+    Without a corpus or a witness there is no place to look: None.
+    """
+    if report is None or change.witness is None:
+        return None
+    where = aggregate_path(change.witness.path)
+    broken = [schema for schema, flag in ((NEW, change.backward), (LEGACY, change.forward)) if flag]
+    causes = findings_caused(change.kind)
+    found = [
+        Evidence(group["schema"], where, group["kind"], int(group.get("events", 0)))
+        for group in report.get("findings") or ()
+        if group.get("schema") in broken
+        and group.get("path") == where
+        and group.get("kind") in causes
+    ]
+    return sorted(found, key=lambda e: (broken.index(e.schema), -e.events, e.kind))
 
 
 def corpus_failures(report: Mapping[str, Any] | None, fail_on: str) -> int:
