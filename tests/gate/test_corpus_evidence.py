@@ -10,6 +10,7 @@ missing_required group holds 53.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
@@ -57,9 +58,7 @@ def _gate() -> GateResult:
 
 def _group(report: Mapping[str, Any], schema: str, kind: str, path: str) -> int:
     [group] = [
-        g
-        for g in report["findings"]
-        if (g["schema"], g["kind"], g["path"]) == (schema, kind, path)
+        g for g in report["findings"] if (g["schema"], g["kind"], g["path"]) == (schema, kind, path)
     ]
     return int(group["events"])
 
@@ -139,3 +138,13 @@ def _blocks_mentioning(output: str, kind: str) -> list[str]:
         if current is not None:
             blocks[-1] = "\n".join(current)
     return blocks
+
+
+def test_json_carries_the_evidence() -> None:
+    result = _gate()
+    document = json.loads(render(result, "json"))
+    by_kind = {c["kind"]: c for c in document["changes"]}
+    assert by_kind["REQUIRED_ATTRIBUTE_REMOVED"]["evidence"] == [
+        {"schema": "legacy", "kind": "missing_required", "path": "/comment/score", "events": 53}
+    ]
+    assert "evidence" not in by_kind["DESCRIPTION_CHANGED"]  # harmless: nothing to show

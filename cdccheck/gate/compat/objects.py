@@ -146,7 +146,7 @@ def _property(
         family,
         source_node,
         target_model.node,
-        presence_message(f"property {json_text(name)}", added, state, detail),
+        presence_message(f"property {json_text(name)}", added, state, detail, walk.labels),
         breaking=not holds,
         source_suffix=f"/properties/{escape_token(name)}" if in_source else "",
         target_suffix=f"/properties/{escape_token(name)}" if in_target else "",
@@ -233,7 +233,7 @@ def _unmentioned(
             f"{'removed' if walk.backward else 'added'}; such names now fall under "
             "additionalProperties"
             if walk.backward
-            else f"patternProperties {json_text(pattern)} added: the legacy schema's "
+            else f"patternProperties {json_text(pattern)} added: the {walk.target_label} schema's "
             "additionalProperties rejects such names",
             breaking=not ok,
             source_suffix=f"/patternProperties/{escape_token(pattern)}" if pattern_node else "",

@@ -65,7 +65,7 @@ def finite(
             kind = _failing_keyword_kind(walk, target, rejected[0])
         message = (
             f"{_enum_message(legacy_enum, new_enum)}; "
-            f"{'new' if walk.backward else 'legacy'} rejects {short_json(rejected[0])}"
+            f"{walk.target_label} rejects {short_json(rejected[0])}"
         )
         return walk.report(
             kind,
@@ -80,8 +80,7 @@ def finite(
         _type_kind(walk, whole, target),
         source,
         target,
-        f"{'new' if walk.backward else 'legacy'} rejects {short_json(rejected[0])}, "
-        f"which {'legacy' if walk.backward else 'new'} accepts",
+        f"{walk.target_label} rejects {short_json(rejected[0])}, which {walk.source_label} accepts",
         attempts=attempts,
     )
 
