@@ -184,11 +184,11 @@ def _corpus_line(result: GateResult) -> str | None:
     events = totals.get("events", 0)
     labels = result.labels
     return (
-        f"corpus: {events} event(s): {totals.get('ok', 0)} ok, "
-        f"{totals.get('undecodable', 0)} undecodable, "
-        f"{totals.get('legacy_invalid', 0)} invalid under {labels['legacy']}, "
-        f"{totals.get('new_invalid', 0)} invalid under {labels['new']} "
-        f"({result.corpus_failures} counted by --fail-on {result.fail_on})"
+        f"corpus: {events:,} event(s): {totals.get('ok', 0):,} ok, "
+        f"{totals.get('undecodable', 0):,} undecodable, "
+        f"{totals.get('legacy_invalid', 0):,} invalid under {labels['legacy']}, "
+        f"{totals.get('new_invalid', 0):,} invalid under {labels['new']} "
+        f"({result.corpus_failures:,} counted by --fail-on {result.fail_on})"
     )
 
 
@@ -317,10 +317,10 @@ def _headline(result: GateResult, schema: SchemaResult, change: Change) -> tuple
     head = f"{where}  {change.kind}  {_status(result, change)}"
     if change.witness is None:
         return (f"{head}  no witness found (suspected)" if _breaks(change) else head), None
-    room = LINE_WIDTH - len(head) - len("  witness: ")
-    if room >= 24:
-        return f"{head}  witness: {_focus(change, room)}", None
-    return head, f"witness: {_focus(change, LINE_WIDTH - 14)}"
+    focus = _focus(change, LINE_WIDTH - len("    witness: "))
+    if len(head) + len("  witness: ") + len(focus) <= LINE_WIDTH:
+        return f"{head}  witness: {focus}", None
+    return head, f"witness: {focus}"
 
 
 def _text_change(result: GateResult, schema: SchemaResult, change: Change) -> list[str]:
