@@ -98,8 +98,12 @@ def gate_command(
     encoding: EncodingOption = None,
     fmt: Annotated[
         GateFormat,
-        env_option("--format", help="Output format."),
+        env_option("--format", "-f", help="Output format."),
     ] = GateFormat.text,
+    verbose: Annotated[
+        bool,
+        env_option("--verbose", "-v", help="Text: list harmless changes too."),
+    ] = False,
     report: Annotated[
         Path | None,
         env_option(
@@ -122,7 +126,8 @@ def gate_command(
     Compares the legacy and new JSON Schemas in both directions (backward: new
     reads legacy data; forward: legacy reads new data) and shows, for each
     break, an instance one schema accepts and the other rejects. Exit 0
-    compatible and clean, 1 breaking change or corpus findings, 2 usage error.
+    compatible and clean, 1 breaking change or corpus findings, 2 usage or
+    configuration error, 3 corpus file unreadable, 4 internal error.
     The event options (--payload-field ... --encoding) say how to read the
     --corpus events, as for `cdccheck check`.
     """
@@ -145,10 +150,10 @@ def gate_command(
     )
     events = EventOptions(payload_field, op_field, writer_field, layout, encoding)
     result = run_gate(request, corpus_check=corpus_check(events))
-    output = render(result, fmt.value)
+    output = render(result, fmt.value, verbose=verbose)
     if report is not None:
         write_atomic(report, output)
-        output = render(result, GateFormat.text.value)
+        output = render(result, GateFormat.text.value, verbose=verbose)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt is GateFormat.github and summary_file:
         _append_step_summary(result, summary_file)

@@ -9,9 +9,15 @@ shape is the contract of docs/gate.md::
      "corpus": <check report or null>}
 
 When one run covers several schema files (``--against``), each change also
-carries ``"file"``. Annotations (github, sarif) point at the line of the
-schema file where the change is: the JSON Pointer is mapped to a line by
-scanning the file's text.
+carries ``"file"``; with a corpus, ``"evidence"``. Annotations (github,
+sarif) and the text lines point at the line of the schema file where the
+change is: the JSON Pointer is mapped to a line by scanning the file's text.
+
+For a pull request the text and Markdown outputs put breaking changes first,
+one line each (place, kind, directions, the witness at the place that shows
+the change), then the kind's explanation from `cdccheck.gate.kinds`; harmless
+changes are counted unless ``verbose``. The sides are named by
+``result.labels`` (``base``/``head`` with ``--against``).
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import bisect
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -28,18 +35,25 @@ from xml.etree import ElementTree as ET
 from cdccheck.errors import ConfigError
 from cdccheck.files import write_atomic
 from cdccheck.gate.compat import BACKWARD, FORWARD, Change
+from cdccheck.gate.kinds import explain
 from cdccheck.gate.run import GateResult, SchemaResult
 from cdccheck.model import ABSENT
+from cdccheck.summary import aggregate_path
 
 FORMATS = ("text", "json", "markdown", "junit", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LINE_WIDTH = 120
+"""What one text line per change aims at (a CI log, a terminal)."""
+DERIVED_PREFIXES = ("go:", "py:")
+"""Schema origins that are references to code (docs/schemas-from-code.md)."""
 _WITNESS_CHARS = 160
 
 
-def render(result: GateResult, fmt: str) -> str:
-    """The result in one of `FORMATS`."""
+def render(result: GateResult, fmt: str, *, verbose: bool = False) -> str:
+    """The result in one of `FORMATS`; ``verbose`` lists harmless changes in text too."""
+    if fmt == "text":
+        return render_text(result, verbose=verbose)
     renderers = {
-        "text": render_text,
         "json": render_json,
         "markdown": render_markdown,
         "junit": render_junit,
@@ -66,18 +80,25 @@ def _entries(result: GateResult) -> Iterator[tuple[SchemaResult, Change]]:
             yield schema, change
 
 
+def _breaks(change: Change) -> bool:
+    return change.backward or change.forward
+
+
 def _directions(change: Change) -> str:
     broken = [d for d, flag in ((BACKWARD, change.backward), (FORWARD, change.forward)) if flag]
     return " and ".join(broken) if broken else "nothing"
 
 
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
+
+
 def _witness_text(change: Change, limit: int | None = _WITNESS_CHARS) -> str:
+    """The whole witness instance, abridged (long strings shortened)."""
     if change.witness is None:
         return ""
     text = json.dumps(_abridged(change.witness.instance), ensure_ascii=False, sort_keys=True)
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return text
+    return text if limit is None else _clip(text, limit)
 
 
 def _abridged(value: Any) -> Any:
@@ -91,18 +112,52 @@ def _abridged(value: Any) -> Any:
     return value
 
 
-def _proof(change: Change) -> str:
+def _focus(change: Change, limit: int = 80) -> str:
+    """The witness where it shows the change: ``/comment/score absent``, ``/op = "x"``.
+
+    The whole instance only when the change is at its root.
+    """
+    witness = change.witness
+    if witness is None:
+        return ""
+    if not witness.path:
+        return _witness_text(change, limit)
+    focus = witness.focus
+    shown = "absent" if focus is ABSENT else "= " + json.dumps(_abridged(focus), ensure_ascii=False)
+    text = f"{witness.path} {shown}"
+    if len(text) > limit and witness.path.count("/") > 1:
+        # The value matters more than the whole path: keep its last step.
+        text = f".../{witness.path.rsplit('/', 1)[1]} {shown}"
+    return _clip(text, limit)
+
+
+def _sides(result: GateResult, change: Change) -> str:
+    """``new accepts, legacy rejects`` in the run's labels."""
+    witness = change.witness
+    if witness is None:
+        return ""
+    labels = result.labels
+    return f"{labels[witness.accepted_by]} accepts, {labels[witness.rejected_by]} rejects"
+
+
+def _proof(result: GateResult, change: Change) -> str:
     if change.witness is None:
         return "suspected (no witness found)"
-    w = change.witness
-    text = f"proven: {w.accepted_by} accepts, {w.rejected_by} rejects {_witness_text(change)}"
-    if w.path:
-        focus = w.focus
-        shown = "absent" if focus is ABSENT else json.dumps(_abridged(focus), ensure_ascii=False)
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        text += f" (at {w.path}: {shown})"
-    return text
+    return f"proven: {_sides(result, change)} {_focus(change, _WITNESS_CHARS)}"
+
+
+def _sentence(text: str) -> str:
+    """A sentence from an explanation: capitalised, with its full stop."""
+    return text[:1].upper() + _stop(text[1:])
+
+
+def _stop(text: str) -> str:
+    """``text`` ending in a full stop (messages start with keywords: no capital)."""
+    return text if text.endswith(".") else text + "."
+
+
+def _explanation(result: GateResult, change: Change) -> str:
+    return _sentence(explain(change.kind, dict(result.labels)))
 
 
 def _verdict(result: GateResult) -> str:
@@ -127,67 +182,188 @@ def _corpus_line(result: GateResult) -> str | None:
         return None
     totals = result.corpus.get("totals") or {}
     events = totals.get("events", 0)
+    labels = result.labels
     return (
-        f"corpus: {events} event(s): {totals.get('ok', 0)} ok, "
-        f"{totals.get('undecodable', 0)} undecodable, "
-        f"{totals.get('legacy_invalid', 0)} invalid under legacy, "
-        f"{totals.get('new_invalid', 0)} invalid under new "
-        f"({result.corpus_failures} counted by --fail-on {result.fail_on})"
+        f"corpus: {events:,} event(s): {totals.get('ok', 0):,} ok, "
+        f"{totals.get('undecodable', 0):,} undecodable, "
+        f"{totals.get('legacy_invalid', 0):,} invalid under {labels['legacy']}, "
+        f"{totals.get('new_invalid', 0):,} invalid under {labels['new']} "
+        f"({result.corpus_failures:,} counted by --fail-on {result.fail_on})"
     )
 
 
 def _corpus_hits(result: GateResult, change: Change) -> str | None:
-    """ "did break on N of M events": the corpus findings where the witness points.
+    """What the corpus shows for a change: the events that already fail the way it would.
 
-    A change "could break" readers; with a corpus, the events that already
-    fail at the witness's path under the rejecting schema show that it did.
+    Counted from the finding groups at the witness's place, under the schema
+    the change breaks, of the finding kinds that kind of change can cause
+    (cdccheck.gate.kinds), each group with its own count.
     """
-    if result.corpus is None or change.witness is None or not change.witness.path:
+    evidence = result.evidence(change)
+    if evidence is None or result.corpus is None:
         return None
-    from cdccheck.summary import aggregate_path
+    labels = result.labels
+    total = (result.corpus.get("totals") or {}).get("events", 0)
+    where = aggregate_path(change.witness.path) if change.witness else ""
+    if not evidence:
+        schemas = " or ".join(labels[s] for s in _broken_schemas(change))
+        return (
+            f"corpus: no event of {total:,} fails at {where or '/'} under {schemas} "
+            "the way this change would (could break, did not yet)"
+        )
+    parts = []
+    for schema in dict.fromkeys(e.schema for e in evidence):
+        counts = ", ".join(f"{e.events:,} {e.kind}" for e in evidence if e.schema == schema)
+        parts.append(f"{counts} under {labels[schema]}")
+    return f"corpus: did break at {where or '/'}: {'; '.join(parts)} (of {total:,} events)"
 
-    where = aggregate_path(change.witness.path)
-    schema = change.witness.rejected_by
-    hits = [
-        group["events"]
-        for group in result.corpus.get("findings", ())
-        if group.get("schema") == schema and group.get("path") == where
-    ]
-    events = (result.corpus.get("totals") or {}).get("events", 0)
-    if not hits:
-        return f"corpus: no event fails at {where} under {schema} (could break, did not yet)"
-    return f"corpus: did break on {max(hits):,} of {events:,} events at {where} under {schema}"
+
+def _broken_schemas(change: Change) -> list[str]:
+    return [s for s, flag in (("new", change.backward), ("legacy", change.forward)) if flag]
+
+
+def _shown_path(path: str) -> str:
+    """A file as a reader should see it: relative to the working directory when inside it.
+
+    An absolute path elsewhere is cut to its name (it says nothing to the
+    reader of a pull request and exposes the machine's layout).
+    """
+    if path.split(":", 1)[0] in ("go", "py") or not Path(path).is_absolute():
+        return path
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return Path(path).name
+
+
+def _header(result: GateResult, schema: SchemaResult) -> str:
+    labels = result.labels
+    if schema.legacy and schema.new:
+        return (
+            f"{labels['legacy']} {_shown_path(schema.legacy)} -> "
+            f"{labels['new']} {_shown_path(schema.new)}"
+        )
+    side = "new" if schema.new else "legacy"
+    return f"{_shown_path(schema.file)} (only in {labels[side]})"
+
+
+# ---- the description hook (schemas derived from code) ------------------------------------
+
+
+def is_derived(origin: str | None) -> bool:
+    """Whether a schema came from a reference to code (``go:``, ``py:``), not a file."""
+    return origin is not None and origin.startswith(DERIVED_PREFIXES)
+
+
+def property_description(document: Any, pointer: str) -> str | None:
+    """The `description` of the property schema nearest above ``pointer``, if any.
+
+    Derived schemas put the code's field and tag there (``Comment.Score,
+    json:"score,omitempty"``), which tells the reader of a change which field
+    of which type to fix.
+    """
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    nodes: list[Any] = [document]
+    for token in tokens:
+        node = nodes[-1]
+        if isinstance(node, dict) and token in node:
+            nodes.append(node[token])
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            nodes.append(node[int(token)])
+        else:
+            break
+    for depth in range(len(nodes) - 1, 1, -1):
+        node = nodes[depth]
+        if tokens[depth - 2] == "properties" and isinstance(node, dict):
+            description = node.get("description")
+            if isinstance(description, str) and description.strip():
+                return description.strip()
+    return None
+
+
+def describe(schema: SchemaResult, change: Change) -> str | None:
+    """The hook: the code-side description of what a change touches, for derived schemas.
+
+    Only schemas from a code reference (`is_derived`) are asked: in a
+    hand-written schema a description is prose for humans, not a locator.
+    """
+    location = change.location
+    for origin, loaded in ((schema.new, schema.new_schema), (schema.legacy, schema.legacy_schema)):
+        if loaded is None or not is_derived(origin) or loaded.path != location.file:
+            continue
+        return property_description(loaded.document, location.pointer)
+    return None
 
 
 # ---- text ---------------------------------------------------------------------------------
 
 
-def render_text(result: GateResult) -> str:
-    """Plain text for a terminal or a CI log."""
+def _status(result: GateResult, change: Change) -> str:
+    if not _breaks(change):
+        return "harmless"
+    if change.breaks(result.mode):
+        return f"breaks {_directions(change)}"
+    return f"breaks {_directions(change)} (not gated in mode {result.mode})"
+
+
+def _headline(result: GateResult, schema: SchemaResult, change: Change) -> tuple[str, str | None]:
+    """``new.json:57 /pointer  KIND  breaks forward  witness: /comment/x = ""`` (about 120).
+
+    Returns the line, and the witness for a line of its own when the place
+    and kind leave it too little room.
+    """
+    file, line = _location(schema, change)
+    where = f"{Path(file).name}:{line} {change.path or '/'}"
+    head = f"{where}  {change.kind}  {_status(result, change)}"
+    if change.witness is None:
+        return (f"{head}  no witness found (suspected)" if _breaks(change) else head), None
+    focus = _focus(change, LINE_WIDTH - len("    witness: "))
+    if len(head) + len("  witness: ") + len(focus) <= LINE_WIDTH:
+        return f"{head}  witness: {focus}", None
+    return head, f"witness: {focus}"
+
+
+def _text_change(result: GateResult, schema: SchemaResult, change: Change) -> list[str]:
+    headline, witness = _headline(result, schema, change)
+    details = [_explanation(result, change), change.message]
+    if witness:
+        details.insert(0, witness)
+    described = describe(schema, change)
+    if described:
+        details.append(f"described as: {described}")
+    hits = _corpus_hits(result, change) if _breaks(change) else None
+    if hits:
+        details.append(hits)
+    return [headline] + [_clip(f"    {detail}", LINE_WIDTH) for detail in details]
+
+
+def render_text(result: GateResult, *, verbose: bool = False) -> str:
+    """Plain text for a terminal or a CI log: breaking changes first, one line each.
+
+    Harmless changes are only counted unless ``verbose`` (the CLI's ``--verbose``).
+    """
     lines = []
+    harmless: Counter[str] = Counter()
     for schema in result.schemas:
-        if schema.legacy and schema.new:
-            lines.append(f"legacy {schema.legacy} -> new {schema.new}")
-        else:
-            lines.append(schema.file)
+        lines.append(_header(result, schema))
+        gated = [c for c in schema.changes if c.breaks(result.mode)]
+        ungated = [c for c in schema.changes if _breaks(c) and not c.breaks(result.mode)]
+        quiet = [c for c in schema.changes if not _breaks(c)]
         if not schema.changes and not schema.suppressed:
             lines.append("  no changes")
-        for change in schema.changes:
-            if change.breaks(result.mode):
-                status = f"BREAKS {_directions(change)}"
-            elif change.backward or change.forward:
-                status = f"breaks {_directions(change)} (not gated in mode {result.mode})"
-            else:
-                status = "ok"
-            lines.append(f"  {status}: {change.kind} at {change.path or '/'}")
-            lines.append(f"      {change.message}")
-            if change.backward or change.forward:
-                lines.append(f"      {_proof(change)}")
-                hits = _corpus_hits(result, change)
-                if hits:
-                    lines.append(f"      {hits}")
+        for change in [*gated, *ungated]:
+            lines += _text_change(result, schema, change)
+        if verbose:
+            for change in quiet:
+                lines += _text_change(result, schema, change)
+        else:
+            harmless.update(c.kind for c in quiet)
         for change, reason in schema.suppressed:
             lines.append(f"  ignored: {change.kind} at {change.path or '/'} ({reason})")
+    if harmless:
+        kinds = ", ".join(f"{kind} x{count}" for kind, count in sorted(harmless.items()))
+        total = sum(harmless.values())
+        lines.append(f"{total} harmless change(s) not shown ({kinds}); --verbose lists them")
     corpus = _corpus_line(result)
     if corpus:
         lines.append(corpus)
@@ -199,7 +375,11 @@ def render_text(result: GateResult) -> str:
 
 
 def to_json(result: GateResult) -> dict[str, Any]:
-    """The JSON object of docs/gate.md; changes carry ``file`` when several files were compared."""
+    """The JSON object of docs/gate.md; changes carry ``file`` when several files were compared.
+
+    With a corpus, each change that was proven carries ``evidence``: the
+    finding groups that show it breaking events (`cdccheck.gate.run.corpus_evidence`).
+    """
     several = len(result.schemas) > 1
     changes = []
     for schema, change in _entries(result):
@@ -213,6 +393,12 @@ def to_json(result: GateResult) -> dict[str, Any]:
         }
         if several:
             entry["file"] = schema.file
+        evidence = result.evidence(change) if _breaks(change) else None
+        if evidence is not None:
+            entry["evidence"] = [
+                {"schema": e.schema, "kind": e.kind, "path": e.path, "events": e.events}
+                for e in evidence
+            ]
         changes.append(entry)
     return {
         "compatible": result.compatible,
@@ -233,46 +419,107 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _code(text: str) -> str:
+    """Inline code that survives backticks in the text and sits in a table cell."""
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{_md(text)}{pad}{fence}"
+
+
+def _md_where(result: GateResult, schema: SchemaResult, change: Change) -> str:
+    file, line = _location(schema, change)
+    shown = Path(file).name if len(result.schemas) == 1 else _shown_path(file)
+    return f"{_code(f'{shown}:{line}')} {_code(change.path or '/')}"
+
+
+def _md_witness(result: GateResult, change: Change) -> str:
+    if change.witness is None:
+        return "suspected (no witness found)" if _breaks(change) else ""
+    return f"{_code(_focus(change, 100))} ({_sides(result, change)})"
+
+
+def _md_why(result: GateResult, schema: SchemaResult, change: Change) -> str:
+    parts = [_explanation(result, change), _stop(change.message)]
+    described = describe(schema, change)
+    if described:
+        parts.append(f"Described as: {described}.")
+    hits = _corpus_hits(result, change) if _breaks(change) else None
+    if hits:
+        parts.append(f"**{hits}**")
+    return _md(" ".join(parts))
+
+
 def render_markdown(result: GateResult) -> str:
-    """A Markdown summary (also what goes to $GITHUB_STEP_SUMMARY)."""
+    """A Markdown summary for a pull request (also what goes to $GITHUB_STEP_SUMMARY).
+
+    Breaking changes in a table, the witness focused on the place of the
+    change; whole witness events and harmless changes folded away below.
+    """
     compatible = result.compatible
+    legacy, new = result.labels["legacy"], result.labels["new"]
     lines = [
         f"## cdccheck gate: {'PASS' if result.exit_code == 0 else 'FAIL'} (mode {result.mode})",
         "",
         "| direction | compatible |",
         "| --- | --- |",
-        f"| backward (new reads legacy data) | {'yes' if compatible[BACKWARD] else '**no**'} |",
-        f"| forward (legacy reads new data) | {'yes' if compatible[FORWARD] else '**no**'} |",
+        f"| backward ({new} reads {legacy} data) | {'yes' if compatible[BACKWARD] else '**no**'} |",
+        f"| forward ({legacy} reads {new} data) | {'yes' if compatible[FORWARD] else '**no**'} |",
         "",
     ]
     entries = list(_entries(result))
-    if entries:
+    breaking = [(s, c) for s, c in entries if _breaks(c)]
+    breaking.sort(key=lambda sc: not sc[1].breaks(result.mode))
+    quiet = [(s, c) for s, c in entries if not _breaks(c)]
+    if breaking:
         lines += [
-            "| breaks | kind | file | path | proof | message |",
-            "| --- | --- | --- | --- | --- | --- |",
+            f"### Breaking changes ({len(breaking)})",
+            "",
+            "| breaks | where | kind | witness | why |",
+            "| --- | --- | --- | --- | --- |",
         ]
-        for schema, change in entries:
-            proof = (
-                f"`{_md(_witness_text(change, 100))}` ({change.witness.accepted_by} only)"
-                if change.witness
-                else ("suspected" if change.backward or change.forward else "")
-            )
-            hits = _corpus_hits(result, change)
-            if hits:
-                proof += f"; {_md(hits)}"
+        for schema, change in breaking:
+            gated = "" if change.breaks(result.mode) else " (not gated)"
             lines.append(
-                f"| {_directions(change) if change.backward or change.forward else '-'} "
-                f"| `{change.kind}` | `{_md(schema.file)}` | `{_md(change.path or '/')}` "
-                f"| {proof} | {_md(change.message)} |"
+                f"| {_directions(change)}{gated} | {_md_where(result, schema, change)} "
+                f"| `{change.kind}` | {_md_witness(result, change)} "
+                f"| {_md_why(result, schema, change)} |"
             )
         lines.append("")
-    else:
+        proven = [(s, c) for s, c in breaking if c.witness is not None]
+        if proven:
+            lines += [
+                "<details><summary>Witness events (whole instances)</summary>",
+                "",
+                "Long strings are abridged here; `--format json` has the exact instances.",
+                "",
+            ]
+            for _, change in proven:
+                whole = _witness_text(change, None)
+                lines += [
+                    f"`{change.kind}` at `{_md(change.path or '/')}`: {_sides(result, change)}",
+                    "",
+                    "```json",
+                    whole,
+                    "```",
+                    "",
+                ]
+            lines += ["</details>", ""]
+    elif not entries:
         lines += ["No schema changes.", ""]
+    if quiet:
+        counts = Counter(c.kind for _, c in quiet)
+        summary = ", ".join(f"{kind} x{count}" for kind, count in sorted(counts.items()))
+        lines += [
+            f"<details><summary>{len(quiet)} harmless change(s): {_md(summary)}</summary>",
+            "",
+        ]
+        lines += [f"- `{c.kind}` at {_md_where(result, s, c)}: {_md(c.message)}" for s, c in quiet]
+        lines += ["", "</details>", ""]
     suppressed = [(s, c, r) for s in result.schemas for c, r in s.suppressed]
     if suppressed:
         lines += ["Ignored by configuration:", ""]
         lines += [
-            f"- `{c.kind}` at `{_md(c.path or '/')}` in `{_md(s.file)}`: {_md(r)}"
+            f"- `{c.kind}` at `{_md(c.path or '/')}` in `{_md(_shown_path(s.file))}`: {_md(r)}"
             for s, c, r in suppressed
         ]
         lines.append("")
@@ -299,7 +546,10 @@ def render_junit(result: GateResult) -> str:
         if change.breaks(result.mode):
             failures += 1
             failure = ET.SubElement(case, "failure", message=change.message, type=change.kind)
-            failure.text = f"breaks {_directions(change)}; {_proof(change)}"
+            failure.text = (
+                f"{_explanation(result, change)} Breaks {_directions(change)}; "
+                f"{_proof(result, change)}"
+            )
     if cases == 0:
         cases = 1
         ET.SubElement(suite, "testcase", classname="cdccheck gate", name="no schema changes")
@@ -415,8 +665,11 @@ def _level(result: GateResult, change: Change) -> str | None:
     return None
 
 
-def _annotation_message(change: Change) -> str:
-    return f"{change.kind}: {change.message} (breaks {_directions(change)}; {_proof(change)})"
+def _annotation_message(result: GateResult, change: Change) -> str:
+    return (
+        f"{change.kind}: {_explanation(result, change)} {_stop(change.message)} "
+        f"(breaks {_directions(change)}; {_proof(result, change)})"
+    )
 
 
 def render_sarif(result: GateResult) -> str:
@@ -436,7 +689,7 @@ def render_sarif(result: GateResult) -> str:
                 "ruleId": change.kind,
                 "ruleIndex": rules[change.kind],
                 "level": level,
-                "message": {"text": _annotation_message(change)},
+                "message": {"text": _annotation_message(result, change)},
                 "locations": [
                     {
                         "physicalLocation": {
@@ -461,14 +714,7 @@ def render_sarif(result: GateResult) -> str:
                     "driver": {
                         "name": "cdccheck",
                         "version": __version__,
-                        "rules": [
-                            {
-                                "id": kind,
-                                "name": kind.title().replace("_", ""),
-                                "shortDescription": {"text": kind.replace("_", " ").lower()},
-                            }
-                            for kind in rules
-                        ],
+                        "rules": [_sarif_rule(kind, result.labels) for kind in rules],
                     }
                 },
                 "results": results,
@@ -476,6 +722,21 @@ def render_sarif(result: GateResult) -> str:
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_rule(kind: str, labels: Mapping[str, str]) -> dict[str, Any]:
+    """A SARIF rule for a change kind, with its plain-English explanation as help."""
+    text = _sentence(explain(kind, dict(labels)))
+    return {
+        "id": kind,
+        "name": kind.title().replace("_", ""),
+        "shortDescription": {"text": text},
+        "fullDescription": {"text": text},
+        "help": {
+            "text": f"{text} The kinds are listed in docs/gate.md (Change kinds).",
+            "markdown": f"**{kind}**: {text} See `docs/gate.md`, *Change kinds*.",
+        },
+    }
 
 
 def _escape_data(text: str) -> str:
@@ -498,7 +759,7 @@ def render_github(result: GateResult) -> str:
             f"{key}={_escape_property(value)}"
             for key, value in (("file", file), ("line", str(line)), ("title", change.kind))
         )
-        lines.append(f"::{level} {properties}::{_escape_data(_annotation_message(change))}")
+        lines.append(f"::{level} {properties}::{_escape_data(_annotation_message(result, change))}")
     if result.corpus_failures:
         lines.append(f"::error title=cdccheck corpus::{_escape_data(_corpus_line(result) or '')}")
     lines.append(_verdict(result))

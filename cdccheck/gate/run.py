@@ -38,11 +38,15 @@ from cdccheck.gate.compat import (
     compare,
 )
 from cdccheck.gate.config import FAIL_ON, GateConfig, Ignore
+from cdccheck.gate.kinds import LABELS, findings_caused
 from cdccheck.gate.schemaview import walk_refs
+from cdccheck.model import LEGACY, NEW
 from cdccheck.schema import Schema, load_schema, load_schema_bytes
-from cdccheck.summary import count_failures
+from cdccheck.summary import aggregate_path, count_failures
 
 DEFAULT_SCHEMA_ROOTS = ("schemas",)
+AGAINST_LABELS = {"legacy": "base", "new": "head"}
+"""With ``--against`` the sides are the pull request's base and head, named so everywhere."""
 
 CorpusCheck = Callable[[Sequence[str], Schema, Schema], Mapping[str, Any] | None]
 """Runs the check engine over corpus files under (legacy, new); returns its report."""
@@ -91,6 +95,8 @@ class GateResult:
     fail_on: str
     schemas: list[SchemaResult]
     corpus: Mapping[str, Any] | None = None
+    labels: Mapping[str, str] = field(default_factory=lambda: dict(LABELS))
+    """How outputs name the sides: ``legacy``/``new``, or ``base``/``head`` with ``--against``."""
 
     @property
     def changes(self) -> list[Change]:
@@ -115,10 +121,52 @@ class GateResult:
         """Corpus events that ``fail_on`` counts (0 without a corpus)."""
         return corpus_failures(self.corpus, self.fail_on)
 
+    def evidence(self, change: Change) -> list[Evidence] | None:
+        """What the corpus shows for ``change`` (see `corpus_evidence`)."""
+        return corpus_evidence(self.corpus, change)
+
     @property
     def exit_code(self) -> int:
         """0 compatible and clean, 1 a breaking change or corpus findings."""
         return 1 if self.breaking or self.corpus_failures else 0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Corpus events that already fail the way a change can make them fail."""
+
+    schema: str
+    """The schema the change breaks: ``new`` for a backward break, ``legacy`` for forward."""
+    path: str
+    """Where the witness shows the change, as finding groups write it (indices as ``*``)."""
+    kind: str
+    """A finding kind the change can cause (cdccheck.gate.kinds)."""
+    events: int
+    """The events of that finding group (docs/semantics.md, rule 5)."""
+
+
+def corpus_evidence(report: Mapping[str, Any] | None, change: Change) -> list[Evidence] | None:
+    """The corpus's finding groups that show ``change`` breaking events; None: cannot tell.
+
+    A group counts when it is at the place the witness points at, under a
+    schema the change breaks, and of a finding kind that kind of change can
+    cause: a removed `required` can only make `missing_required` findings, so
+    the `type_mismatch` events at the same path are no evidence for it.
+    Without a corpus or a witness there is no place to look: None.
+    """
+    if report is None or change.witness is None:
+        return None
+    where = aggregate_path(change.witness.path)
+    broken = [schema for schema, flag in ((NEW, change.backward), (LEGACY, change.forward)) if flag]
+    causes = findings_caused(change.kind)
+    found = [
+        Evidence(group["schema"], where, group["kind"], int(group.get("events", 0)))
+        for group in report.get("findings") or ()
+        if group.get("schema") in broken
+        and group.get("path") == where
+        and group.get("kind") in causes
+    ]
+    return sorted(found, key=lambda e: (broken.index(e.schema), -e.events, e.kind))
 
 
 def corpus_failures(report: Mapping[str, Any] | None, fail_on: str) -> int:
@@ -188,6 +236,7 @@ def run_gate(
     for anything the user has to fix (unreadable schema, unknown git ref, ...).
     """
     loaded: list[tuple[str, Schema | None, Schema | None, bool]] = []
+    labels = AGAINST_LABELS if request.against is not None else LABELS
     if request.against is not None:
         loaded = _load_against(request.against, request.paths)
     else:
@@ -196,7 +245,13 @@ def run_gate(
             loaded.append((new_path, legacy, load_schema(new_path, name="new"), True))
     results = [
         _judge(
-            file=file, legacy=legacy, new=new, on_disk=on_disk, request=request, witnesses=witnesses
+            file=file,
+            legacy=legacy,
+            new=new,
+            on_disk=on_disk,
+            request=request,
+            witnesses=witnesses,
+            labels=labels,
         )
         for file, legacy, new, on_disk in loaded
     ]
@@ -211,7 +266,7 @@ def run_gate(
         if corpus_check is None:
             raise ConfigError("--corpus needs the check engine, which this build does not include")
         corpus = corpus_check(list(request.corpus), *pairs[0])
-    return GateResult(request.mode, request.fail_on, results, corpus)
+    return GateResult(request.mode, request.fail_on, results, corpus, dict(labels))
 
 
 def _judge(
@@ -222,11 +277,12 @@ def _judge(
     on_disk: bool,
     request: GateRequest,
     witnesses: bool,
+    labels: Mapping[str, str],
 ) -> SchemaResult:
     if legacy is not None and new is not None:
-        comparison = compare(legacy, new, witnesses=witnesses)
+        comparison = compare(legacy, new, witnesses=witnesses, labels=labels)
     elif new is not None:
-        comparison = Comparison("", new.path, [_file_added(new)])
+        comparison = Comparison("", new.path, [_file_added(new, labels)])
     else:
         assert legacy is not None
         comparison = Comparison(legacy.path, "", [_file_removed(legacy, file)])
@@ -259,14 +315,14 @@ def _suppression(change: Change, file: str, request: GateRequest) -> str | None:
     return None
 
 
-def _file_added(new: Schema) -> Change:
+def _file_added(new: Schema, labels: Mapping[str, str]) -> Change:
     return Change(
         kind="SCHEMA_FILE_ADDED",
         legacy=None,
         new=Location(new.path, ""),
         backward=False,
         forward=False,
-        message="new schema file: no legacy version to be compatible with",
+        message=f"new schema file: no {labels['legacy']} version to be compatible with",
     )
 
 

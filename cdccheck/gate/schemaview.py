@@ -18,6 +18,7 @@ always validated.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -287,6 +288,9 @@ def _expand(node: Node, expanding: frozenset[Any]) -> list[Alternative]:
         return [()]
     expanding = expanding | {node.key}
     value = node.value
+    if "not" in value and node.child("not").is_true:
+        # `{"not": {}}` and `{"not": true}` accept nothing, like `false`.
+        return []
     if "$ref" in value and node.draft != DRAFT_2020_12:
         # Before 2019-09 a `$ref` replaces its siblings.
         target = node.follow()
@@ -309,6 +313,12 @@ def _expand(node: Node, expanding: frozenset[Any]) -> list[Alternative]:
         parts.append(
             _expand(node.child("then"), expanding) + _expand(node.child("else"), expanding)
         )
+    elif "if" in value:
+        # An `if` that always (never) holds makes `then` (`else`) apply to everything.
+        condition = node.child("if")
+        branch = "then" if condition.is_true else "else" if condition.is_false else None
+        if branch is not None and branch in value:
+            parts.append(_expand(node.child(branch), expanding))
     result: list[Alternative] = [()]
     for part in parts:
         result = _product(result, part)
@@ -504,6 +514,57 @@ def regex_search(pattern: str, text: str) -> bool | None:
         return re.search(pattern, text) is not None
     except re.error:
         return None
+
+
+def universal_pattern(pattern: str) -> bool:
+    """Whether ``pattern`` provably matches every string under `re.search`.
+
+    Conservative: True only when the regex can match the empty string at the
+    start of any string (the only assertions met there being ``^`` and
+    ``\\A``) or at its end (``$``, ``\\Z``). `re.search` tries both positions,
+    so such a pattern finds a match in every string: ``a*``, ``.*``, ``""``,
+    ``^``, ``.*$``. ``^.*$`` is not universal: ``.`` stops at a newline, so
+    ``"a\\nb"`` does not match. Anything the analysis does not understand
+    (lookbehind, backreferences, atomic groups, possessive repeats) counts as
+    not universal, and the pattern keeps being compared as written.
+    """
+    import re._parser as parser  # the parser `re.compile` itself uses
+
+    try:
+        re.compile(pattern)
+        parsed = parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return False
+    return _empty_match(list(parsed), _AT_START) or _empty_match(list(parsed), _AT_END)
+
+
+# Zero-width assertions that hold at the start / at the end of every string.
+_AT_START = frozenset({"AT_BEGINNING", "AT_BEGINNING_STRING", "AT_BEGINNING_LINE"})
+_AT_END = frozenset({"AT_END", "AT_END_STRING", "AT_END_LINE"})
+
+
+def _empty_match(items: Sequence[Any], anchors: frozenset[str]) -> bool:
+    """Every item of a sequence can match the empty string where ``anchors`` hold."""
+    return all(_empty_item(op, argument, anchors) for op, argument in items)
+
+
+def _empty_item(op: Any, argument: Any, anchors: frozenset[str]) -> bool:
+    name = str(op)
+    if name in ("MAX_REPEAT", "MIN_REPEAT"):
+        low, _, body = argument
+        return low == 0 or _empty_match(list(body), anchors)
+    if name == "SUBPATTERN":
+        return _empty_match(list(argument[-1]), anchors)
+    if name == "BRANCH":
+        return any(_empty_match(list(branch), anchors) for branch in argument[1])
+    if name == "AT":
+        return str(argument) in anchors
+    if name == "ASSERT":
+        direction, body = argument
+        return direction == 1 and _empty_match(list(body), anchors)  # lookahead only
+    # Characters, classes, negative lookarounds, backreferences, conditionals,
+    # atomic groups and possessive repeats: never provably empty everywhere.
+    return False
 
 
 _IN_PLACE_APPLICATORS = ("$ref", "$dynamicRef", "allOf", "anyOf", "oneOf", "if", "not")

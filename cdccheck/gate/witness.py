@@ -12,9 +12,11 @@ When no constructed candidate works, a small hypothesis-jsonschema search
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
 import re
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -706,7 +708,16 @@ def _self_contained(nodes: Sequence[Node]) -> Any:
 
 def _hypothesis_values(schema: Any, target: Node, budget_s: float) -> list[Any]:
     """Up to a few values of ``schema`` that ``target`` rejects (needs hypothesis-jsonschema)."""
+    with _private_storage() as private:
+        if not private:
+            return []
+        return _search(schema, target, budget_s)
+
+
+def _search(schema: Any, target: Node, budget_s: float) -> list[Any]:
     try:
+        # Imported here, inside the private storage: hypothesis-jsonschema builds
+        # strategies at import time, and those already write hypothesis's caches.
         from hypothesis import HealthCheck, Phase, Verbosity, find, settings
         from hypothesis import strategies as st
         from hypothesis.errors import NoSuchExample
@@ -738,6 +749,7 @@ def _hypothesis_values(schema: Any, target: Node, budget_s: float) -> list[Any]:
                 rejected,
                 settings=settings(
                     max_examples=25,
+                    # No example database: nothing is written, nothing replayed.
                     database=None,
                     deadline=None,
                     # No shrinking: it could run long, and the result is verified anyway.
@@ -753,6 +765,32 @@ def _hypothesis_values(schema: Any, target: Node, budget_s: float) -> list[Any]:
         except Exception:  # a schema hypothesis-jsonschema cannot handle
             return []
     return [value]
+
+
+@contextlib.contextmanager
+def _private_storage() -> Iterator[bool]:
+    """Point hypothesis's storage at a temporary directory while the search runs.
+
+    Beside its example database (turned off with ``database=None``) hypothesis
+    caches Unicode tables and source constants under ``.hypothesis/`` in the
+    working directory; in CI or a pre-commit hook that dirties the user's work
+    tree. The gate writes nothing outside the paths the user names
+    (docs/gate.md, "Witnesses and proven"), so the caches go to a directory
+    removed afterwards and the previous setting is restored. Yields False when
+    this hypothesis cannot be redirected: then the search is skipped.
+    """
+    try:
+        from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+    except ImportError:
+        yield False
+        return
+    previous = storage_directory(intent_to_write=False).home_directory
+    with tempfile.TemporaryDirectory(prefix="cdccheck-hypothesis-") as scratch:
+        set_hypothesis_home_dir(scratch)
+        try:
+            yield True
+        finally:
+            set_hypothesis_home_dir(previous)
 
 
 class _OutOfTime(Exception):

@@ -53,8 +53,8 @@ def test_compatible_pair_exits_0() -> None:
 def test_breaking_pair_exits_1_and_explains() -> None:
     code, out, _ = _invoke("--legacy", LEGACY, "--new", NEW)
     assert code == 1
-    assert "BREAKS backward: MAX_LENGTH_DECREASED" in out
-    assert "proven: legacy accepts, new rejects" in out
+    assert "/$defs/comment/properties/body/maxLength  MAX_LENGTH_DECREASED  breaks backward" in out
+    assert "witness: /comment/body = " in out
 
 
 def test_missing_schema_is_one_clear_line_and_exit_2() -> None:
@@ -165,7 +165,7 @@ def test_gate_corpus_runs_the_check_engine(tmp_path: Path) -> None:
         app, ["gate", "--legacy", legacy, "--new", new, "--corpus", str(SAMPLE_CORPUS)]
     )
     assert text.exit_code == 1
-    assert "did break on 12 of 352 events at /reason under legacy" in text.output
+    assert "corpus: did break at /reason: 12 enum_value under legacy (of 352 events)" in text.output
     result = runner.invoke(
         app,
         [
@@ -301,3 +301,13 @@ def test_sigint_to_a_running_gate_process_exits_130(tmp_path: Path) -> None:
     finally:
         process.kill()
     assert (process.returncode, out, err) == (130, "", "cdccheck: interrupted\n")
+
+
+def test_gate_takes_f_like_every_command_and_verbose_lists_harmless_changes() -> None:
+    code, quiet, _ = _invoke("--legacy", LEGACY, "--new", NEW, "-f", "text")
+    assert code == 1
+    code, verbose, _ = _invoke("--legacy", LEGACY, "--new", NEW, "-f", "text", "--verbose")
+    assert code == 1
+    assert "--verbose lists them" in quiet
+    assert "--verbose lists them" not in verbose
+    assert len(verbose.splitlines()) > len(quiet.splitlines())

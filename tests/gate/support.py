@@ -41,11 +41,15 @@ def validator_for_document(document: Any, draft: str | None = None) -> Any:
 def assert_witnesses_verified(comparison: Any, legacy: Any, new: Any) -> int:
     """Every witness is accepted by one side and rejected by the other; returns how many.
 
-    ``legacy`` and ``new`` are validators (anything with ``is_valid``).
+    ``legacy`` and ``new`` are validators (anything with ``is_valid``). Every
+    change's kind must also be one the kinds table explains.
     """
+    from cdccheck.gate.kinds import KINDS
+
     by_role = {"legacy": legacy, "new": new}
     checked = 0
     for change in comparison.changes:
+        assert change.kind in KINDS, f"{change.kind} at {change.path} is not in cdccheck.gate.kinds"
         witness = change.witness
         if witness is None:
             assert not change.proven

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from cdccheck.gate.compat import compare_documents
+from cdccheck.gate.kinds import KINDS
 from tests.gate.support import shared_dir, validator_for_document
 
 GROUPS_PER_FILE = 4
@@ -53,6 +54,7 @@ def test_compatible_claims_hold_on_the_suite_instances(folder: str, draft: str) 
     files = sorted((_suite() / folder).glob("*.json"))
     claims = 0
     wrong = []
+    kinds: set[str] = set()
     for path in files:
         if path.name in SKIPPED_FILES:
             continue
@@ -61,6 +63,7 @@ def test_compatible_claims_hold_on_the_suite_instances(folder: str, draft: str) 
             groups, groups
         ):
             comparison = compare_documents(a, b, draft=draft, witnesses=False)
+            kinds.update(c.kind for c in comparison.changes)
             if a is b:
                 assert comparison.backward, f"{path.name}: {name_a!r} against itself"
                 assert comparison.forward, f"{path.name}: {name_a!r} against itself"
@@ -76,3 +79,6 @@ def test_compatible_claims_hold_on_the_suite_instances(folder: str, draft: str) 
                         wrong.append(f"{path.name}: {name_a!r} vs {name_b!r}: {instance!r}")
     assert claims > 250
     assert not wrong, "\n".join(wrong[:20])
+    # Every kind the suite's schemas make the comparison report is explained.
+    assert len(kinds) > 40
+    assert kinds <= KINDS.keys(), sorted(kinds - KINDS.keys())

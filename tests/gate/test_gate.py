@@ -352,7 +352,7 @@ def test_github_annotations_point_at_the_schema_line(repo: Path) -> None:
     assert (level, file) == ("error", "schemas/event.json")
     lines = (repo / file).read_text(encoding="utf-8").splitlines()
     assert '"score"' in lines[line - 1]
-    assert "legacy accepts" in message
+    assert "base accepts, head rejects" in message  # --against: the sides are base and head
     level, file, line, _ = by_title["MAX_LENGTH_DECREASED"]
     assert file == "schemas/common.json"
     assert '"maxLength"' in (repo / file).read_text(encoding="utf-8").splitlines()[line - 1]
@@ -395,8 +395,16 @@ def test_junit_has_one_testcase_per_change(repo: Path) -> None:
 def test_markdown_summary(repo: Path) -> None:
     text = render(_run(against="HEAD~1"), "markdown")
     assert text.startswith("## cdccheck gate: FAIL")
-    assert "| breaks | kind | file | path | proof | message |" in text
+    assert "| breaks | where | kind | witness | why |" in text
     assert "`TYPE_NARROWED`" in text
+    # --against: the sides are the pull request's base and head.
+    assert "| backward (head reads base data) | **no** |" in text
+    [row] = [
+        line for line in text.splitlines() if line.startswith("|") and "`TYPE_NARROWED`" in line
+    ]
+    assert "`event.json:" not in row  # several files: the path, not just the name
+    assert "`schemas/event.json:" in row
+    assert "(base accepts, head rejects)" in row
 
 
 # ---- JSON Pointer -> line ------------------------------------------------------------------

@@ -33,6 +33,7 @@ returns, and this module the entry points and the merge of both walks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cdccheck.gate.compat.changes import (
@@ -65,8 +66,18 @@ __all__ = [
 ]
 
 
-def compare(legacy: Schema, new: Schema, *, witnesses: bool = True) -> Comparison:
-    """Compare two loaded schemas in both directions; look for witnesses of breaks."""
+def compare(
+    legacy: Schema,
+    new: Schema,
+    *,
+    witnesses: bool = True,
+    labels: Mapping[str, str] | None = None,
+) -> Comparison:
+    """Compare two loaded schemas in both directions; look for witnesses of breaks.
+
+    ``labels`` name the sides in messages: ``{"legacy": "base", "new": "head"}``
+    for ``--against`` (default: ``legacy`` and ``new``).
+    """
     legacy_doc = make_doc(
         legacy.document,
         role="legacy",
@@ -77,7 +88,7 @@ def compare(legacy: Schema, new: Schema, *, witnesses: bool = True) -> Compariso
     new_doc = make_doc(
         new.document, role="new", origin=new.path, validator=new.validator, registry=new.registry
     )
-    return _compare(legacy_doc, new_doc, witnesses=witnesses)
+    return _compare(legacy_doc, new_doc, witnesses=witnesses, labels=labels)
 
 
 def compare_documents(
@@ -88,6 +99,7 @@ def compare_documents(
     witnesses: bool = True,
     legacy_origin: str = "legacy",
     new_origin: str = "new",
+    labels: Mapping[str, str] | None = None,
 ) -> Comparison:
     """Compare two schema documents that use only internal `$ref`s.
 
@@ -95,14 +107,16 @@ def compare_documents(
     """
     legacy_doc = make_doc(legacy, role="legacy", origin=legacy_origin, draft=draft)
     new_doc = make_doc(new, role="new", origin=new_origin, draft=draft)
-    return _compare(legacy_doc, new_doc, witnesses=witnesses)
+    return _compare(legacy_doc, new_doc, witnesses=witnesses, labels=labels)
 
 
-def _compare(legacy: Doc, new: Doc, *, witnesses: bool) -> Comparison:
+def _compare(
+    legacy: Doc, new: Doc, *, witnesses: bool, labels: Mapping[str, str] | None
+) -> Comparison:
     builder = Builder()
-    backward = Walk(backward=True, builder=builder)
+    backward = Walk(backward=True, builder=builder, labels=labels)
     backward.include([legacy.root], new.root, Site(None, None, (legacy.root,)))
-    forward = Walk(backward=False, builder=builder)
+    forward = Walk(backward=False, builder=builder, labels=labels)
     forward.include([new.root], legacy.root, Site(None, None, (new.root,)))
     changes, attempts = _merge(backward.problems, forward.problems)
     if witnesses:

@@ -126,6 +126,7 @@ def _item(
             added,
             openness([n for n in [legacy_item if added else new_item] if n is not None]),
             "",
+            walk.labels,
             rest="items after the tuple",
         ),
         breaking=not holds,

@@ -94,9 +94,9 @@ def _choice(
                 kind,
                 pick(alt),
                 target,
-                f"no {keyword} branch of the {'new' if walk.backward else 'legacy'} schema "
+                f"no {keyword} branch of the {walk.target_label} schema "
                 f"accepts every {type_word(type_name)} the "
-                f"{'legacy' if walk.backward else 'new'} schema accepts here",
+                f"{walk.source_label} schema accepts here",
                 target_suffix=f"/{keyword}",
                 attempts=[walk.attempt(site, partial(walk.examples, alt, piece, 4), target)]
                 + [a for p in best or [] for a in p.attempts],
@@ -170,8 +170,8 @@ def check_not(walk: Walk, step: Step, keywords: frozenset[str]) -> bool:
         kind,
         mine[0] if mine else (pick(alt)),
         target,
-        f"the {'new' if walk.backward else 'legacy'} schema's `not` excludes values "
-        f"the {'legacy' if walk.backward else 'new'} schema accepts",
+        f"the {walk.target_label} schema's `not` excludes values "
+        f"the {walk.source_label} schema accepts",
         source_suffix="/not" if mine else "",
         target_suffix="/not",
         attempts=[

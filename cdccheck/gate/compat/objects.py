@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from cdccheck.gate.compat.scalars import size_bound, tightest
+from cdccheck.gate.compat.scalars import accepts_every_string, size_bound, tightest
 from cdccheck.gate.compat.words import (
     additional_kind,
     as_number,
@@ -146,7 +146,7 @@ def _property(
         family,
         source_node,
         target_model.node,
-        presence_message(f"property {json_text(name)}", added, state, detail),
+        presence_message(f"property {json_text(name)}", added, state, detail, walk.labels),
         breaking=not holds,
         source_suffix=f"/properties/{escape_token(name)}" if in_source else "",
         target_suffix=f"/properties/{escape_token(name)}" if in_target else "",
@@ -233,7 +233,7 @@ def _unmentioned(
             f"{'removed' if walk.backward else 'added'}; such names now fall under "
             "additionalProperties"
             if walk.backward
-            else f"patternProperties {json_text(pattern)} added: the legacy schema's "
+            else f"patternProperties {json_text(pattern)} added: the {walk.target_label} schema's "
             "additionalProperties rejects such names",
             breaking=not ok,
             source_suffix=f"/patternProperties/{escape_token(pattern)}" if pattern_node else "",
@@ -396,8 +396,8 @@ def _property_names(
     if not target.has("propertyNames"):
         return True
     names_schema = target.child("propertyNames")
-    if names_schema.is_true:
-        return True
+    if accepts_every_string(names_schema):
+        return True  # property names are strings: nothing to reject
     for node in alt:
         if node.has("propertyNames"):
             ok, _ = walk.trial_include([node.child("propertyNames")], names_schema, site)

@@ -13,6 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cdccheck.gate.compat.words import as_number, json_text, pick, short_json
+from cdccheck.gate.kinds import BOUND_KEYWORDS, REFUSED_BY
 from cdccheck.gate.schemaview import (
     FRACTION,
     Alternative,
@@ -20,6 +21,7 @@ from cdccheck.gate.schemaview import (
     declared_types,
     possible_types,
     same_json,
+    universal_pattern,
 )
 from cdccheck.gate.witness import Site, bounds, fit_length, strings_within
 
@@ -27,21 +29,8 @@ if TYPE_CHECKING:
     from cdccheck.gate.compat.walker import Step, Walk
 
 
-# Change-kind stems of the bound keywords, e.g. MAX_LENGTH_DECREASED.
-_KEYWORD_NAMES = {
-    "minLength": "MIN_LENGTH",
-    "maxLength": "MAX_LENGTH",
-    "minItems": "MIN_ITEMS",
-    "maxItems": "MAX_ITEMS",
-    "minProperties": "MIN_PROPERTIES",
-    "maxProperties": "MAX_PROPERTIES",
-    "minimum": "MINIMUM",
-    "maximum": "MAXIMUM",
-    "exclusiveMinimum": "EXCLUSIVE_MINIMUM",
-    "exclusiveMaximum": "EXCLUSIVE_MAXIMUM",
-    "minContains": "MIN_CONTAINS",
-    "maxContains": "MAX_CONTAINS",
-}
+# Change-kind stems of the bound keywords, e.g. MAX_LENGTH_DECREASED (cdccheck.gate.kinds).
+_KEYWORD_NAMES = {keyword: stem for stem, (keyword, _, _) in BOUND_KEYWORDS.items()}
 
 # ---- values, types and enums ---------------------------------------------------------------
 
@@ -73,10 +62,10 @@ def finite(
     if target_enum is not None or source_enum is not None:
         kind = _enum_kind(legacy_enum, new_enum) or "ENUM_ARRAY_CHANGED"
         if target_enum is None and source_enum is not None:
-            kind = _failing_keyword_kind(target, rejected[0])
+            kind = _failing_keyword_kind(walk, target, rejected[0])
         message = (
             f"{_enum_message(legacy_enum, new_enum)}; "
-            f"{'new' if walk.backward else 'legacy'} rejects {short_json(rejected[0])}"
+            f"{walk.target_label} rejects {short_json(rejected[0])}"
         )
         return walk.report(
             kind,
@@ -91,8 +80,7 @@ def finite(
         _type_kind(walk, whole, target),
         source,
         target,
-        f"{'new' if walk.backward else 'legacy'} rejects {short_json(rejected[0])}, "
-        f"which {'legacy' if walk.backward else 'new'} accepts",
+        f"{walk.target_label} rejects {short_json(rejected[0])}, which {walk.source_label} accepts",
         attempts=attempts,
     )
 
@@ -241,7 +229,7 @@ def check_strings(walk: Walk, step: Step, keywords: frozenset[str]) -> bool:
         candidates=lambda have, want: lengths(want + 1, have),
     )
     pattern = target.get("pattern")
-    if isinstance(pattern, str) and pattern not in ("", ".*"):
+    if isinstance(pattern, str) and not universal_pattern(pattern):
         holds &= _text_keyword_change(
             walk,
             "pattern",
@@ -260,6 +248,56 @@ def check_strings(walk: Walk, step: Step, keywords: frozenset[str]) -> bool:
     return holds
 
 
+# Keywords that never reject a string (they apply to other types).
+_NOT_FOR_STRINGS = frozenset(
+    {
+        "properties", "patternProperties", "additionalProperties", "unevaluatedProperties",
+        "required", "dependentRequired", "dependentSchemas", "dependencies", "propertyNames",
+        "minProperties", "maxProperties", "items", "prefixItems", "additionalItems",
+        "unevaluatedItems", "minItems", "maxItems", "uniqueItems", "contains", "minContains",
+        "maxContains", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+        "multipleOf",
+    }
+)  # fmt: skip
+
+
+def accepts_every_string(node: Node, depth: int = 0) -> bool:
+    """Whether ``node`` provably accepts every string (for `propertyNames`).
+
+    Conservative: each asserting keyword must be one that cannot reject a
+    string (a `type` naming string, a universal `pattern`, `minLength` 0, a
+    `format` nobody asserts, keywords for other types), or an `allOf`/`$ref`
+    of such schemas.
+    """
+    if node.is_true:
+        return True
+    if not isinstance(node.value, dict) or depth > 20:
+        return False
+    for keyword, value in node.value.items():
+        if keyword not in node.doc.asserted or keyword in _NOT_FOR_STRINGS:
+            continue
+        if keyword == "type":
+            holds = "string" in (declared_types(node.value) or ())
+        elif keyword == "pattern":
+            holds = isinstance(value, str) and universal_pattern(value)
+        elif keyword == "minLength":
+            holds = (as_number(value) or 0) <= 0
+        elif keyword == "format":
+            holds = value not in node.doc.formats
+        elif keyword == "allOf" and isinstance(value, list):
+            holds = all(
+                accepts_every_string(node.child("allOf", i), depth + 1) for i in range(len(value))
+            )
+        elif keyword == "$ref":
+            target = node.follow()
+            holds = target is not None and accepts_every_string(target, depth + 1)
+        else:
+            holds = False
+        if not holds:
+            return False
+    return True
+
+
 def _text_keyword_change(
     walk: Walk,
     keyword: str,
@@ -276,14 +314,7 @@ def _text_keyword_change(
         return True
     theirs = mine[0].value[keyword] if mine else None
     legacy, new = walk.on(theirs, value)
-    name = keyword.upper()
-    kind = (
-        f"{name}_ADDED"
-        if legacy is None
-        else f"{name}_REMOVED"
-        if new is None
-        else f"{name}_CHANGED"
-    )
+    kind = text_kind(keyword, legacy, new)
     message = (
         f"{keyword} {show(legacy)} -> {show(new)}"
         if legacy and new
@@ -300,6 +331,14 @@ def _text_keyword_change(
             attempts=[walk.attempt(site, lambda: candidates, target)],
         )
     )
+
+
+def text_kind(keyword: str, legacy: Any, new: Any) -> str:
+    """PATTERN_/FORMAT_ ADDED, REMOVED or CHANGED for a `pattern` or `format` on either side."""
+    name = {"pattern": "PATTERN", "format": "FORMAT"}[keyword]
+    if legacy is None:
+        return f"{name}_ADDED"
+    return f"{name}_REMOVED" if new is None else f"{name}_CHANGED"
 
 
 def check_numbers(walk: Walk, step: Step, keywords: frozenset[str]) -> bool:
@@ -334,12 +373,8 @@ def check_numbers(walk: Walk, step: Step, keywords: frozenset[str]) -> bool:
                     target_suffix=f"/{keyword}",
                 )
             continue
-        if legacy is not None and new is not None and legacy == new:
-            kind = f"{_KEYWORD_NAMES[keyword]}_CHANGED"
-        else:
-            kind = _bound_kind(keyword, legacy, new)
         holds &= walk.report(
-            kind,
+            _bound_kind(keyword, legacy, new),
             node,
             target,
             message,
@@ -466,24 +501,28 @@ def _enum_message(legacy: list[Any] | None, new: list[Any] | None) -> str:
     return f"allowed values {word(legacy)} -> {word(new)}"
 
 
-def _failing_keyword_kind(target: Node, value: Any) -> str:
+def _failing_keyword_kind(walk: Walk, target: Node, value: Any) -> str:
+    """The kind for a listed ``value`` the target refuses: after the keyword that refuses it."""
     from jsonschema.exceptions import best_match
 
     validator = target.doc.validator.evolve(schema=target.value, _resolver=target.resolver)
     error = best_match(validator.iter_errors(value))
-    keyword = str(error.validator) if error is not None else "schema"
-    name = _KEYWORD_NAMES.get(keyword) or "".join(
-        f"_{c}" if c.isupper() else c.upper() for c in keyword.lstrip("$")
-    )
-    return f"{name}_CHANGED"
+    if error is None or error.validator is None:
+        # A `false` subschema refuses it (python-jsonschema names no keyword).
+        return "SCHEMA_NARROWED" if walk.backward else "SCHEMA_EXTENDED"
+    return REFUSED_BY.get(str(error.validator), "UNSUPPORTED_KEYWORD_CHANGED")
 
 
 def _bound_kind(keyword: str, legacy: Any, new: Any) -> str:
+    """{stem}_ADDED/_REMOVED/_INCREASED/_DECREASED, or _CHANGED for the same number
+    (`minimum 0` -> `exclusiveMinimum 0`)."""
     name = _KEYWORD_NAMES[keyword]
     if legacy is None:
         return f"{name}_ADDED"
     if new is None:
         return f"{name}_REMOVED"
+    if new == legacy:
+        return f"{name}_CHANGED"
     return f"{name}_INCREASED" if new > legacy else f"{name}_DECREASED"
 
 

@@ -10,7 +10,7 @@ changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from cdccheck.gate.compat.changes import Location
 from cdccheck.gate.compat.keywords import CHECKS, HANDLED
 from cdccheck.gate.compat.scalars import finite
 from cdccheck.gate.compat.words import escape_token, pick
+from cdccheck.gate.kinds import LABELS
 from cdccheck.gate.schemaview import (
     ALL_TYPES,
     ANNOTATIONS,
@@ -77,10 +78,17 @@ class Walk:
     """One direction: are all instances of the source accepted by the target?"""
 
     def __init__(
-        self, *, backward: bool, parent: Walk | None = None, builder: Builder | None = None
+        self,
+        *,
+        backward: bool,
+        parent: Walk | None = None,
+        builder: Builder | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         self.backward = backward
         self.parent = parent
+        self.labels: Mapping[str, str] = parent.labels if parent else (labels or LABELS)
+        """How messages name the sides: ``legacy``/``new``, or ``base``/``head``."""
         self.problems: list[Problem] = []
         self.active: set[Any] = set()
         self.done: dict[Any, bool] = {}
@@ -97,6 +105,16 @@ class Walk:
     def source_role(self) -> str:
         """The schema whose instances this walk enumerates: ``legacy`` (backward) or ``new``."""
         return "legacy" if self.backward else "new"
+
+    @property
+    def source_label(self) -> str:
+        """The label of the schema whose instances this walk enumerates."""
+        return self.labels[self.source_role]
+
+    @property
+    def target_label(self) -> str:
+        """The label of the schema that must accept them."""
+        return self.labels["new" if self.backward else "legacy"]
 
     def on(self, source: Any, target: Any) -> tuple[Any, Any]:
         """(legacy, new) from (source, target)."""
@@ -282,13 +300,11 @@ class Walk:
         `_unsupported`, annotations to `_annotations`.
         """
         if target.is_false:
-            legacy_false = not self.backward
             return self.report(
                 "SCHEMA_NARROWED" if self.backward else "SCHEMA_EXTENDED",
                 pick(alt),
                 target,
-                f"the {'legacy' if legacy_false else 'new'} schema is `false` here: "
-                "it accepts nothing",
+                f"the {self.target_label} schema is `false` here: it accepts nothing",
                 attempts=[self.attempt(site, lambda: self.examples(alt, types), target)],
             )
         if "$ref" in target.value and target.draft != DRAFT_2020_12:

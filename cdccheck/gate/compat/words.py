@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from cdccheck.gate.schemaview import Node
@@ -87,10 +87,14 @@ def presence_message(
     added: bool,
     state: str,
     detail: str,
+    labels: Mapping[str, str],
     rest: str = "patternProperties/additionalProperties",
 ) -> str:
-    """Describe a property (or tuple item) declared on one side only, in legacy -> new terms."""
-    other = "legacy" if added else "new"
+    """Describe a property (or tuple item) declared on one side only, in legacy -> new terms.
+
+    ``labels`` name the sides (``legacy``/``new``, or ``base``/``head``).
+    """
+    other = labels["legacy" if added else "new"]
     if state == "closed":
         return (
             f"{what} {'added' if added else 'removed'}; the {other} schema does not allow it "
