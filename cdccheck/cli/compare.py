@@ -246,12 +246,12 @@ def _same_place(a: _Streams, b: _Streams, redis_url: str) -> bool:
 
 
 def split_sides(
-    source: RedisRange, split: str, writer_field: str
+    source: RedisRange, split: tuple[str, str, str]
 ) -> tuple[Side, Side, dict[str, int]]:
-    """The two sides of one shared stream, by the value of an entry field."""
-    from cdccheck.compare import parse_split, split_entries
+    """The two sides of one shared stream by ``(field, primary value, candidate value)``."""
+    from cdccheck.compare import split_entries
 
-    field, primary_value, candidate_value = parse_split(split, default_field=writer_field)
+    field, primary_value, candidate_value = split
     primary, candidate, counts = split_entries(source, field, primary_value, candidate_value)
     base = stream_side(source).source
     return (
@@ -474,7 +474,7 @@ def compare(
     undecodable and unkeyed events), 2 usage or configuration error, 3 a
     stream or file that cannot be read.
     """
-    from cdccheck.compare import Decoding, load_compare_config, resolve_settings
+    from cdccheck.compare import Decoding, load_compare_config, parse_split, resolve_settings
     from cdccheck.sources.redis_range import RedisRange
 
     settings = resolve_settings(
@@ -532,11 +532,8 @@ def compare(
         encoding=encoding.value if encoding is not None else "json",
         op_field=op_field,
     )
-    if split is not None:
-        # Checked before connecting: an overlapping split is a usage error (exit 2).
-        from cdccheck.compare import parse_split
-
-        parse_split(split, default_field=writer_field)
+    # Checked before connecting: an overlapping split is a usage error (exit 2).
+    split_by = None if split is None else parse_split(split, default_field=writer_field)
 
     with ExitStack() as stack:
 
@@ -569,9 +566,9 @@ def compare(
             if name != "shared":
                 resolved[name] = stream_side(source)
         counts: dict[str, int] | None = None
-        if split is not None:
+        if split_by is not None:
             resolved["primary"], resolved["candidate"], counts = split_sides(
-                ranges["shared"], split, writer_field
+                ranges["shared"], split_by
             )
         compared, summary = compare_report(
             resolved["primary"],
