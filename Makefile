@@ -30,8 +30,9 @@ lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-demo: $(STAMP) ## start an embedded Redis, seed a mixed Python/Go stream, replay it, print the report
+demo: $(STAMP) ## start an embedded Redis, seed a mixed Python/Go stream, replay it, print the report; then the compare demo
 	$(BIN)/cdccheck demo
+	$(BIN)/cdccheck demo --compare
 
 bench: $(STAMP) ## benchmarks: raw read vs naive pipeline vs cdccheck (not part of the tests)
 	$(BIN)/python benchmarks/run.py

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/compare.py                    # 2 x 200,000 events
     .venv/bin/python benchmarks/compare.py --events 50000 --json out.json
+    .venv/bin/python benchmarks/compare.py --write-corpora /tmp/cmp   # then time the CLI
 
 The two sides are the compare demo's history (cdccheck.compare.demo: the
 Python writer against the Go-style writer, with omitted zero scores, null
@@ -138,6 +139,40 @@ def measure(events: int, template: int, seed: int, *, entity: bool) -> dict[str,
     }
 
 
+COMMAND_LINE = (
+    "cdccheck compare --primary {primary} --candidate {candidate} "
+    "--key {key} --ignore /event_id --format json --report {directory}/compare.json --quiet"
+)
+
+
+def write_corpora(directory: str, events: int, template: int, seed: int) -> int:
+    """The two lazy sides as corpus files, for timing ``cdccheck compare`` itself."""
+    from pathlib import Path
+
+    from cdccheck.sources.corpus import write_corpus
+
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    primary, candidate = sides(events, template, seed)
+    paths = {"primary": target / "primary.jsonl", "candidate": target / "candidate.jsonl"}
+    written = {
+        name: write_corpus(path, entries)
+        for (name, path), entries in zip(paths.items(), (primary, candidate), strict=True)
+    }
+    print(f"wrote {written['primary']:,} + {written['candidate']:,} entries; time the CLI with:")
+    print(
+        "  /usr/bin/time -v "
+        + COMMAND_LINE.format(
+            primary=paths["primary"],
+            candidate=paths["candidate"],
+            key=" --key ".join(DEMO_KEY),
+            directory=target,
+        )
+    )
+    print("  (timing.pairs_per_s in the report is the rate inside the run)")
+    return 0
+
+
 def main() -> int:
     """Run the measurements and print a table (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -145,7 +180,15 @@ def main() -> int:
     parser.add_argument("--template", type=int, default=2_000, help="changes rendered once")
     parser.add_argument("--seed", type=int, default=20260128)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument(
+        "--write-corpora",
+        metavar="DIR",
+        help="instead, write the two sides as DIR/primary.jsonl and DIR/candidate.jsonl "
+        "and print the `cdccheck compare` command that times them from the command line",
+    )
     options = parser.parse_args()
+    if options.write_corpora:
+        return write_corpora(options.write_corpora, options.events, options.template, options.seed)
     results = {
         "machine": f"{platform.machine()} {os.cpu_count()} cpus, Python {sys.version.split()[0]}",
         "runs": [

@@ -103,15 +103,21 @@ class Demo:
         try:
             client = redis.Redis.from_url(self._server.url)
             try:
-                self.written = seed_stream(
-                    client, self.stream, demo_entries(self.events, self.seed)
-                )
+                self.written = self._write(client)
             finally:
                 client.close()
         except BaseException:
             self.close()
             raise
         return self
+
+    def _write(self, client: Any) -> int:
+        """Seed the server (what ``start`` does once it is up); how many entries were written.
+
+        The compare demo (``cdccheck.compare.demo.CompareDemoServer``) writes
+        two streams here instead of one.
+        """
+        return seed_stream(client, self.stream, demo_entries(self.events, self.seed))
 
     def replay(self, *, on_batch: BatchCallback | None = None) -> CheckRun:
         """Replay the whole stream under the bundled comment schemas, as `cdccheck replay` does."""

@@ -17,13 +17,14 @@ from cdccheck.cli.app import app
 # (typer lists command groups such as `report` after the plain commands).
 # isort: off
 from cdccheck.cli import check  # check, replay, export
+from cdccheck.cli import compare
 from cdccheck.cli import demo
 from cdccheck.cli import consume
 from cdccheck.cli import gate
 from cdccheck.cli import report  # report, report render, report merge
 # isort: on
 
-__all__ = ["app", "check", "consume", "demo", "gate", "main", "report"]
+__all__ = ["app", "check", "compare", "consume", "demo", "gate", "main", "report"]
 
 
 def main() -> None:

@@ -1,4 +1,7 @@
-"""``demo``: a private Redis, a seeded mixed stream, a replay, a report (cdccheck.demo)."""
+"""``demo``: a private Redis, a seeded mixed stream, a replay, a report (cdccheck.demo).
+
+``demo --compare`` runs the compare demo instead (cdccheck.cli.compare.run_compare_demo).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,21 @@ import typer
 from cdccheck.cli.app import app
 from cdccheck.cli.common import Output, errors_to_exit_codes, note, report_run
 from cdccheck.cli.options import FailOn, FormatOption, QuietOption, ReportFormat, ReportOption
+from cdccheck.errors import ConfigError
 
 
 @app.command()
 @errors_to_exit_codes
 def demo(
     events: Annotated[
-        int, typer.Option("--events", min=1, help="How many events to write.")
-    ] = 20_000,
+        int | None,
+        typer.Option(
+            "--events",
+            min=1,
+            help="How many events to write (default 20,000; with --compare: changes, 2,000).",
+            show_default=False,
+        ),
+    ] = None,
     keep: Annotated[
         bool, typer.Option("--keep", help="Leave the Redis server running and print its URL.")
     ] = False,
@@ -29,6 +39,14 @@ def demo(
         FailOn, typer.Option("--fail-on", help="Which findings make the exit code 1.")
     ] = FailOn.none,
     quiet: QuietOption = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Instead, write the same changes through the Python and a Go-style writer "
+            "into two streams and compare them (cdccheck compare).",
+        ),
+    ] = False,
 ) -> None:
     """Start a private Redis, write a mixed Python/Go comment stream, replay it, report.
 
@@ -41,10 +59,28 @@ def demo(
 
     \b
         cdccheck demo --events 50000 --keep
+        cdccheck demo --compare
     """
-    from cdccheck.demo import Demo
+    if compare:
+        from cdccheck.cli.compare import run_compare_demo
 
-    with Demo(events, seed, keep=keep) as running:
+        if fail_on not in (FailOn.any, FailOn.none):
+            raise ConfigError(
+                f"--fail-on {fail_on.value} is for the check demo; with --compare use any or none"
+            )
+        code = run_compare_demo(
+            events,
+            seed,
+            keep=keep,
+            output_format=output_format,
+            report_path=report,
+            fail_on=fail_on.value,
+            quiet=quiet,
+        )
+        raise typer.Exit(code)
+    from cdccheck.demo import DEMO_EVENTS, Demo
+
+    with Demo(events or DEMO_EVENTS, seed, keep=keep) as running:
         where = f"{running.stream!r} on {running.url}"
         note(f"wrote {running.written:,} events to {where}", quiet=quiet)
         output = Output(output_format, report, fail_on, quiet)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +17,7 @@ from cdccheck.cli.options import (
     SamplesOption,
     StreamsOption,
 )
+from cdccheck.errors import ConfigError
 
 # Its help is report_fleet's docstring: the bare `report` shows a fleet summary.
 report_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -72,16 +73,22 @@ def report_render(
     output_format: FormatOption = ReportFormat.table,
     output: OutputOption = None,
 ) -> None:
-    """Render a JSON report as a table, Markdown or JUnit XML.
+    """Render a JSON report (check, replay, consume or compare) as a table, Markdown or JUnit.
 
     Example:
 
     \b
         cdccheck report render report.json --format junit -o junit.xml
     """
-    from cdccheck.report.json import load_report
+    from cdccheck.compare import is_compare_report
 
-    print_or_write(load_report(report_file), output_format, output)
+    report = load_any_report(report_file)
+    if is_compare_report(report):
+        from cdccheck.cli.compare import print_or_write_compare
+
+        print_or_write_compare(report, output_format, output)
+        return
+    print_or_write(report, output_format, output)
 
 
 @report_app.command("merge")
@@ -89,7 +96,11 @@ def report_render(
 def report_merge(
     report_files: Annotated[
         list[Path],
-        typer.Argument(metavar="REPORT.json...", help="Reports to merge (same schemas)."),
+        typer.Argument(
+            metavar="REPORT.json...",
+            help="Reports to merge: check reports with the same schemas, or compare reports "
+            "with the same key, entity and ignores.",
+        ),
     ],
     output: Annotated[
         Path | None,
@@ -110,12 +121,52 @@ def report_merge(
     \b
         cdccheck report merge a.json b.json -o fleet.json
     """
+    from cdccheck.compare import is_compare_report
     from cdccheck.files import write_atomic
-    from cdccheck.report.json import load_report, merge_reports, render_json
+    from cdccheck.report.json import merge_reports, render_json
 
-    merged = merge_reports([load_report(path) for path in report_files], samples=samples)
+    reports = [load_any_report(path) for path in report_files]
+    compared = [
+        path
+        for path, report in zip(report_files, reports, strict=True)
+        if is_compare_report(report)
+    ]
+    if compared and len(compared) < len(reports):
+        checked = next(path for path in report_files if path not in compared)
+        raise ConfigError(
+            f"cannot merge the compare report {compared[0]} with the check report {checked}: "
+            "merge compare reports with compare reports only"
+        )
+    if compared:
+        from cdccheck.cli.compare import render_compare_for_stdout
+        from cdccheck.compare import merge_compare_reports
+        from cdccheck.compare.report import render_json as render_compare_json
+
+        merged = merge_compare_reports(reports, samples=samples)
+        if output is not None:
+            write_atomic(output, render_compare_json(merged))
+        else:
+            typer.echo(render_compare_for_stdout(merged, output_format), nl=False)
+        return
+    merged = merge_reports(reports, samples=samples)
     if output is not None:
         # The file is always the JSON report, whatever --format says for stdout.
         write_atomic(output, render_json(merged))
         return
     typer.echo(render_for_stdout(merged, output_format), nl=False)
+
+
+def load_any_report(path: Path) -> dict[str, Any]:
+    """A check report or a compare report, whichever ``path`` holds (ConfigError if neither)."""
+    import json
+
+    from cdccheck.compare import is_compare_report, load_compare_report
+    from cdccheck.report.json import load_report
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        document = None  # load_report says what is wrong with it
+    if is_compare_report(document):
+        return load_compare_report(path)
+    return load_report(path)

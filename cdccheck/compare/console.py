@@ -20,7 +20,6 @@ from cdccheck.compare.render import (
     TOP_GROUPS,
     describe_source,
     headline,
-    settings_line,
     unreadable_groups,
 )
 
@@ -74,17 +73,22 @@ def render_table(
 
 
 def _title(report: dict[str, Any]) -> Group:
+    # One short line per fact, so that the header does not wrap at 80 columns.
     timing = report["timing"]
     lines = [
-        Text(
-            f"cdccheck compare — primary {describe_source(report['primary']['source'])} "
-            f"vs candidate {describe_source(report['candidate']['source'])}",
-            style="bold",
-        ),
+        Text("cdccheck compare", style="bold"),
+        Text(f"primary    {describe_source(report['primary']['source'])}"),
+        Text(f"candidate  {describe_source(report['candidate']['source'])}"),
     ]
     if report.get("baseline"):
-        lines.append(Text(f"baseline {describe_source(report['baseline']['source'])}", style="dim"))
-    lines.append(Text(settings_line(report), style="dim"))
+        lines.append(Text(f"baseline   {describe_source(report['baseline']['source'])}"))
+    key = " + ".join(",".join(alternatives) for alternatives in report["key"])
+    lines.append(Text(f"key        {key}", style="dim"))
+    if report.get("entity"):
+        lines.append(Text(f"entity     {','.join(report['entity'])}", style="dim"))
+    if report.get("ignored"):
+        shown = ", ".join(item["path"] for item in report["ignored"])
+        lines.append(Text(f"ignored    {shown}", style="dim"))
     lines.append(
         Text(
             f"{timing['elapsed_s']:.2f} s, {timing['pairs_per_s']:,.0f} pairs/s",

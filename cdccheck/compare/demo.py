@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cdccheck.demo import Demo, seed_stream
 from cdccheck.model import Entry
 
 # The writers of the check demo, reused so both demos speak the same dialects.
@@ -258,9 +259,45 @@ def seed_compare_streams(
     seed: int = DEFAULT_SEED,
 ) -> CompareDemo:
     """Write the demo's two sides into two Redis streams (XADD with their own ids)."""
-    from cdccheck.demo import seed_stream
-
     demo = compare_demo(changes, seed)
     seed_stream(client, primary_stream, demo.primary)
     seed_stream(client, candidate_stream, demo.candidate)
     return demo
+
+
+DEMO_IGNORE_REASON = "each writer draws its own event id"
+"""Why ``cdccheck demo --compare`` ignores ``/event_id`` (docs/compare.md, "Ignore")."""
+
+
+class CompareDemoServer(Demo):
+    """A private redis-server holding both demo streams: what ``cdccheck demo --compare`` runs.
+
+    The server's life (``keep``, ``url``, ``pid``) is that of :class:`cdccheck.demo.Demo`;
+    ``events`` is the number of changes, each written once per writer. After
+    entering, ``demo`` holds what was seeded (``demo.expected``) and
+    ``written`` the entries of both streams together. ``replay`` is the check
+    demo's and does not apply here.
+    """
+
+    primary_stream = DEMO_PRIMARY_STREAM
+    candidate_stream = DEMO_CANDIDATE_STREAM
+
+    def __init__(
+        self, changes: int = DEMO_CHANGES, seed: int | None = None, *, keep: bool = False
+    ) -> None:
+        super().__init__(changes, seed, keep=keep)
+        self.demo: CompareDemo | None = None
+
+    def __enter__(self) -> CompareDemoServer:
+        self.start()
+        return self
+
+    def _write(self, client: Any) -> int:
+        self.demo = seed_compare_streams(
+            client,
+            primary_stream=self.primary_stream,
+            candidate_stream=self.candidate_stream,
+            changes=self.events,
+            seed=DEFAULT_SEED if self.seed is None else self.seed,
+        )
+        return len(self.demo.primary) + len(self.demo.candidate)

@@ -1,7 +1,7 @@
 """``--events-out`` for compare: one JSON line per pair, and per event that found no partner.
 
 Every event of the primary and the candidate appears on exactly one line
-(docs/reports.md, "--events-out")::
+(docs/compare.md, "--events-out")::
 
     {"result": "equal" | "differing", "op", "primary_id", "candidate_id",
      "diffs": [{"kind", "path", "primary", "candidate"}], "warnings": [{"kind", "path"}]}

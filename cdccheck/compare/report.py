@@ -1,6 +1,6 @@
 """The compare report: a JSON document with stable keys, and merging such documents.
 
-Keys, in order (docs/reports.md, "Compare report"; the JSON Schema is
+Keys, in order (docs/compare.md, "Compare report"; the JSON Schema is
 ``schemas/compare-report.schema.json``)::
 
     {"cdccheck_compare_report": 1, "primary", "candidate", "baseline", "key",

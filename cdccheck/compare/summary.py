@@ -335,7 +335,7 @@ class CompareSummary(msgspec.Struct):
     # ---------------------------------------------------------------- JSON
 
     def to_dict(self) -> dict[str, Any]:
-        """The counting part of a compare report (docs/reports.md, "Compare report")."""
+        """The counting part of a compare report (docs/compare.md, "Compare report")."""
         total_pairs = self.totals.pairs
         return {
             "totals": self.totals.as_dict(),
