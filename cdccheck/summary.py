@@ -139,10 +139,13 @@ class Group(msgspec.Struct):
     samples: list[Sample] = msgspec.field(default_factory=list)
     limit: int = DEFAULT_SAMPLES
     """K, the most samples kept (not part of the report)."""
+    by_writer: dict[str, int] = msgspec.field(default_factory=dict)
+    """Events per writer (the entry's writer field): who has to fix it. Sums to ``events``."""
 
-    def note(self, event_id: str) -> bool:
+    def note(self, event_id: str, writer: str = UNKNOWN) -> bool:
         """Count one more event; True when it may enter the samples (then call ``keep``)."""
         self.events += 1
+        self.by_writer[writer] = self.by_writer.get(writer, 0) + 1
         order = id_order(event_id)
         if not self.first_id or order < id_order(self.first_id):
             self.first_id = event_id
@@ -169,6 +172,9 @@ class Group(msgspec.Struct):
         last = [i for i in (self.last_id, other.last_id) if i]
         unique = {sample.order(): sample for sample in (*self.samples, *other.samples)}
         samples = [unique[key] for key in sorted(unique)][:limit]
+        by_writer = dict(self.by_writer)
+        for writer, events in other.by_writer.items():
+            by_writer[writer] = by_writer.get(writer, 0) + events
         return Group(
             self.schema,
             self.kind,
@@ -178,6 +184,7 @@ class Group(msgspec.Struct):
             max(last, key=id_order) if last else "",
             samples,
             limit,
+            by_writer,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -186,6 +193,7 @@ class Group(msgspec.Struct):
             "kind": self.kind,
             "path": self.path,
             "events": self.events,
+            "by_writer": dict(sorted(self.by_writer.items())),
             "first_id": self.first_id,
             "last_id": self.last_id,
             "samples": [msgspec.structs.asdict(sample) for sample in self.samples],
@@ -222,18 +230,18 @@ class Summary(msgspec.Struct):
         self._counters(self.by_writer, verdict.writer).count(verdict)
         if not verdict.decodable:
             finding = Finding(UNDECODABLE, "", verdict.wire_message or "undecodable", ABSENT)
-            self._file(self.findings, WIRE, [finding], verdict.id)
+            self._file(self.findings, WIRE, [finding], verdict.id, verdict.writer)
             return
         if verdict.legacy:
-            self._file(self.findings, LEGACY, verdict.legacy, verdict.id)
+            self._file(self.findings, LEGACY, verdict.legacy, verdict.id, verdict.writer)
         if verdict.new:
-            self._file(self.findings, NEW, verdict.new, verdict.id)
+            self._file(self.findings, NEW, verdict.new, verdict.id, verdict.writer)
         if verdict.warnings:
             by_schema: dict[str, list[Finding]] = {}
             for schema, warning in verdict.warnings:
                 by_schema.setdefault(schema, []).append(warning)
             for schema, warnings in by_schema.items():
-                self._file(self.warnings, schema, warnings, verdict.id)
+                self._file(self.warnings, schema, warnings, verdict.id, verdict.writer)
 
     def add_healthy(
         self, counts: dict[tuple[str, bytes | None], int], first_id: str, last_id: str
@@ -264,7 +272,12 @@ class Summary(msgspec.Struct):
         return counters
 
     def _file(
-        self, table: dict[GroupKey, Group], schema: str, findings: list[Finding], event_id: str
+        self,
+        table: dict[GroupKey, Group],
+        schema: str,
+        findings: list[Finding],
+        event_id: str,
+        writer: str,
     ) -> None:
         """Count the event once in each group its findings fall into."""
         seen: set[GroupKey] = set()
@@ -276,7 +289,7 @@ class Summary(msgspec.Struct):
             group = table.get(key)
             if group is None:
                 group = table[key] = Group(*key, limit=self.samples)
-            if group.note(event_id) and self.samples > 0:
+            if group.note(event_id, writer) and self.samples > 0:
                 group.keep(self._sample(event_id, finding))
 
     def _sample(self, event_id: str, finding: Finding) -> Sample:
@@ -343,6 +356,8 @@ class Summary(msgspec.Struct):
             for raw in report[name]:
                 group = msgspec.convert(raw, Group)
                 group.limit = samples
+                if "by_writer" not in raw:  # a report from before groups named their writers
+                    group.by_writer = {UNKNOWN: group.events}
                 table[(group.schema, group.kind, group.path)] = group
         summary.first_id = report["range"]["first_id"] or ""
         summary.last_id = report["range"]["last_id"] or ""

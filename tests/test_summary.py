@@ -85,6 +85,29 @@ def test_counters_obey_the_identity() -> None:
     }
 
 
+def test_a_group_counts_its_events_per_writer() -> None:
+    summary = Summary()
+    missing = Finding(
+        "missing_required", "/comment/score", "'score' is a required property", ABSENT
+    )
+    for index in range(3):
+        summary.add(verdict(f"1-{index}", writer="go-comments", legacy=[missing]))
+    summary.add(verdict("2-0", writer="py-monolith", legacy=[missing]))
+    summary.add(verdict("2-1", writer="py-monolith", decodable=False))
+    report = report_of(summary)
+    validate_report(report)
+    groups = {(g["schema"], g["kind"], g["path"]): g["by_writer"] for g in report["findings"]}
+    assert groups == {
+        ("legacy", "missing_required", "/comment/score"): {"go-comments": 3, "py-monolith": 1},
+        ("wire", "undecodable", ""): {"py-monolith": 1},
+    }
+    # A report written before groups named their writers reads back as writer "?".
+    older = json.loads(json.dumps(report))
+    for group in older["findings"]:
+        del group["by_writer"]
+    assert Summary.from_dict(older).findings[("wire", "undecodable", "")].by_writer == {"?": 1}
+
+
 def test_a_group_counts_events_not_errors_and_arrays_aggregate() -> None:
     summary = Summary(samples=2)
     for index in range(4):
@@ -161,7 +184,7 @@ VERDICTS = st.builds(
     verdict,
     st.builds(lambda ms, seq: f"{ms}-{seq}", st.integers(1, 50), st.integers(0, 3)),
     op=st.sampled_from(["create", "delete", "?"]),
-    writer=st.sampled_from(["go", "py"]),
+    writer=st.sampled_from(["go", "py", "?"]),
     legacy=st.lists(FINDINGS, max_size=2),
     new=st.lists(FINDINGS, max_size=2),
     decodable=st.booleans(),
@@ -199,6 +222,13 @@ def test_merge_is_associative_and_commutative(a: list[Any], b: list[Any], c: lis
     assert {k: (g.first_id, g.last_id) for k, g in merged.findings.items()} == {
         k: (g.first_id, g.last_id) for k, g in whole.findings.items()
     }
+    # Who has to fix it stays exact through merges, and a group's writers sum to its events.
+    for table in ("findings", "warnings"):
+        merged_groups, whole_groups = getattr(merged, table), getattr(whole, table)
+        assert {k: g.by_writer for k, g in merged_groups.items()} == {
+            k: g.by_writer for k, g in whole_groups.items()
+        }
+        assert all(sum(g.by_writer.values()) == g.events for g in merged_groups.values())
     validate_report(report_of(merged))
 
 
