@@ -23,6 +23,7 @@ import msgspec
 
 from cdccheck.model import (
     ABSENT,
+    ENUM_VALUE,
     LEGACY,
     NEW,
     UNDECODABLE,
@@ -32,6 +33,7 @@ from cdccheck.model import (
     Finding,
 )
 from cdccheck.reference import short_repr
+from cdccheck.shapes import shape_of, shown_as_is
 
 DEFAULT_SAMPLES = 5
 _INDEX = re.compile(r"/\d+(?=/|$)")
@@ -293,11 +295,13 @@ class Summary(msgspec.Struct):
                 group.keep(self._sample(event_id, finding))
 
     def _sample(self, event_id: str, finding: Finding) -> Sample:
+        # enum and const close a location to a set of codes (docs/semantics.md, rule 5).
+        closed_set = finding.kind == ENUM_VALUE
         return Sample(
             event_id,
             finding.path,
-            describe_value(finding.value, self.show_values),
-            safe_message(finding.message, finding.value, self.show_values),
+            describe_value(finding.value, self.show_values, closed_set=closed_set),
+            safe_message(finding.message, finding.value, self.show_values, closed_set=closed_set),
         )
 
     # ---------------------------------------------------------------- merging
@@ -404,18 +408,22 @@ _JSON_TYPES = {
 }
 
 
-def describe_value(value: Any, show_values: bool) -> dict[str, Any]:
-    """Type and length of a value; the value itself (clipped) only with --show-values.
+def describe_value(value: Any, show_values: bool, *, closed_set: bool = False) -> dict[str, Any]:
+    """Type, length and shape of a value; the value itself (clipped) only with --show-values.
 
     Comment bodies are user content: reports are shared in CI logs and pull
-    requests, so values stay out of them unless the user opts in.
+    requests, so values stay out of them unless the user opts in. The shape
+    (:func:`cdccheck.shapes.shape_of`) says what a value looks like without
+    showing free text (docs/semantics.md, rule 5). ``closed_set``: the schema
+    allows a closed set of values there (an ``enum_value`` finding).
     """
     if value is ABSENT:
-        return {"type": "absent"}
+        return {"type": "absent", "shape": "absent"}
     kind = _JSON_TYPES.get(type(value), type(value).__name__)
     described: dict[str, Any] = {"type": kind}
     if isinstance(value, str | list | dict):
         described["length"] = len(value)
+    described["shape"] = shape_of(value, closed_set=closed_set)
     if show_values:
         described["value"] = _shown(value)
     return described
@@ -431,13 +439,17 @@ def _shown(value: Any) -> Any:
     return short_repr(value)
 
 
-def safe_message(message: str, value: Any, show_values: bool) -> str:
-    """The message with the offending value replaced by its description, then clipped."""
-    if not show_values and value is not ABSENT and value is not None:
-        placeholder = _placeholder(value)
+def safe_message(message: str, value: Any, show_values: bool, *, closed_set: bool = False) -> str:
+    """The message with the offending value replaced by its shape, then clipped."""
+    if not show_values and value is not ABSENT and not shown_as_is(value, closed_set=closed_set):
+        placeholder = shape_of(value, closed_set=closed_set)
         for text in _renderings(value):
             if text and text in message:
-                message = message.replace(text, placeholder)
+                # A number only where it stands alone: 5 in "5 is less than 50", not in 50.
+                pattern = re.escape(text)
+                if not isinstance(value, str):
+                    pattern = rf"(?<![\w.]){pattern}(?![\w.])"
+                message = re.sub(pattern, lambda _: placeholder, message)
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
 
 
@@ -448,17 +460,11 @@ def _renderings(value: Any) -> list[str]:
     return texts
 
 
-def _placeholder(value: Any) -> str:
-    described = describe_value(value, False)
-    if "length" in described:
-        return f"<{described['type']} of length {described['length']}>"
-    return f"<{described['type']}>"
-
-
 def redact_finding(finding: Finding, show_values: bool) -> dict[str, str]:
     """A finding as events-out writes it: kind, path and a redacted message."""
+    closed_set = finding.kind == ENUM_VALUE
     return {
         "kind": finding.kind,
         "path": finding.path,
-        "message": safe_message(finding.message, finding.value, show_values),
+        "message": safe_message(finding.message, finding.value, show_values, closed_set=closed_set),
     }

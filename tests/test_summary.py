@@ -135,19 +135,61 @@ def test_samples_are_redacted_unless_values_are_asked_for() -> None:
         summary.add(verdict("1-0", legacy=[finding]))
     hidden_sample = hidden.finding_groups()[0].samples[0]
     assert body not in json.dumps(report_of(hidden))
-    assert hidden_sample.value == {"type": "string", "length": len(body)}
-    assert hidden_sample.message == f"<string of length {len(body)}> is not of type 'integer'"
+    assert hidden_sample.value == {
+        "type": "string",
+        "length": len(body),
+        "shape": "<text, 22 chars>",
+    }
+    assert hidden_sample.message == "<text, 22 chars> is not of type 'integer'"
     shown_sample = shown.finding_groups()[0].samples[0]
     assert shown_sample.value["value"] == body
     assert body in shown_sample.message
 
 
 def test_describe_and_redact_edge_values() -> None:
-    assert describe_value(ABSENT, False) == {"type": "absent"}
+    assert describe_value(ABSENT, False) == {"type": "absent", "shape": "absent"}
     assert describe_value(10**5000, True)["type"] == "integer"
-    assert describe_value({"a": 1}, False) == {"type": "object", "length": 1}
-    assert "<integer>" in safe_message("10 is too big", 10, False)
+    assert describe_value(10**1000, False)["shape"] == "<integer, 1,001 digits>"
+    assert describe_value(-(10**5000), False)["shape"] == "<-integer, 16,610 bits>"
+    assert describe_value({"a": 1}, False) == {
+        "type": "object",
+        "length": 1,
+        "shape": "<object, 1 key>",
+    }
+    assert safe_message("10 is too big", 10, False) == "dd is too big"
+    # A number is replaced where it stands alone, not inside another number.
+    assert safe_message("5 is less than the minimum of 50", 5, False) == (
+        "d is less than the minimum of 50"
+    )
     assert len(safe_message("x" * 10_000, None, True)) <= 300
+
+
+def test_a_sample_shows_the_shape_of_its_value() -> None:
+    timestamp = "2026-01-28T12:34:56.123456789Z"
+    findings = [
+        Finding("format", "/emitted_at", f"{timestamp!r} is not a 'date-time'", timestamp),
+        Finding(
+            "enum_value", "/reason", "'removed_by_admin' is not one of ['spam']", "removed_by_admin"
+        ),
+        Finding("type_mismatch", "/comment/score", "True is not of type 'integer'", True),
+        Finding("null_not_allowed", "/comment/awards", "None is not of type 'array'", None),
+    ]
+    summary = Summary()
+    summary.add(verdict("1-0", legacy=findings))
+    shown = {
+        g.path: (g.samples[0].value["shape"], g.samples[0].message)
+        for g in summary.finding_groups()
+    }
+    assert shown == {
+        "/emitted_at": (
+            "dddd-dd-ddTdd:dd:dd.dddddddddZ",
+            "dddd-dd-ddTdd:dd:dd.dddddddddZ is not a 'date-time'",
+        ),
+        # enum closes /reason to a set of codes: the value is a code, shown as it is.
+        "/reason": ('"removed_by_admin"', "'removed_by_admin' is not one of ['spam']"),
+        "/comment/score": ("true", "True is not of type 'integer'"),
+        "/comment/awards": ("null", "None is not of type 'array'"),
+    }
 
 
 def test_id_order_and_aggregate_path() -> None:
