@@ -59,6 +59,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from cdccheck.errors import ConfigError, SourceError
+from cdccheck.hints import SchemaFacts
 from cdccheck.sources._redis import (
     COMMIT,
     REGISTER,
@@ -374,8 +375,8 @@ class Fleet:
             elif kind in _BY_WRITER:
                 writers.append((_BY_WRITER[kind], (parts[1], parts[2], parts[3]), parts[4], value))
         for table_name, group_key, writer, value in writers:
-            table = summary.findings if table_name == "findings" else summary.warnings
-            table[group_key].by_writer[writer] = value
+            owner = summary.findings if table_name == "findings" else summary.warnings
+            owner[group_key].by_writer[writer] = value
         summary.first_id = spans.get(field("range", "first"), "")
         summary.last_id = spans.get(field("range", "last"), "")
         if groups and summary.samples > 0:
@@ -476,13 +477,15 @@ def fleet_report(
             "quarantined": sum(s.quarantined for s in snapshots),
         }
     )
+    schemas = {
+        "legacy": {"path": meta.get("legacy_path", ""), "sha256": meta["legacy_sha256"]},
+        "new": {"path": meta.get("new_path", ""), "sha256": meta["new_sha256"]},
+    }
     return build_report(
         summary,
         source=source,
-        schemas={
-            "legacy": {"path": meta.get("legacy_path", ""), "sha256": meta["legacy_sha256"]},
-            "new": {"path": meta.get("new_path", ""), "sha256": meta["new_sha256"]},
-        },
+        schemas=schemas,
         started_at=created,
         elapsed_s=max(0.0, (datetime.now(UTC) - created).total_seconds()),
+        facts=SchemaFacts.from_report(schemas),
     )

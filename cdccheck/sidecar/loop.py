@@ -641,6 +641,7 @@ class Sidecar:
 
     def build_report(self) -> dict[str, Any]:
         """This consumer's report (what it committed), in the JSON report format."""
+        from cdccheck.hints import SchemaFacts
         from cdccheck.report.json import build_report
 
         return build_report(
@@ -649,6 +650,7 @@ class Sidecar:
             schemas=self.schemas,
             started_at=self._started_at,
             elapsed_s=time.perf_counter() - self._started,
+            facts=SchemaFacts({"legacy": self.engine.legacy, "new": self.engine.new}),
         )
 
     def _write_report(self) -> dict[str, Any]:
