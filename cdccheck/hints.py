@@ -77,6 +77,8 @@ class Declared:
 
     types: frozenset[str] = frozenset()
     formats: frozenset[str] = frozenset()
+    closed_set: bool = False
+    """Some subschema there lists the allowed values (``enum`` or ``const``)."""
 
     def says(self) -> str:
         """``integer``, ``array or null``: the declared types, for evidence sentences."""
@@ -139,10 +141,11 @@ def _timestamps(evidence: Evidence) -> list[re.Match[str]]:
 def _writers_sentence(evidence: Evidence, writers: list[str]) -> str:
     parts = []
     for writer in writers:
-        part = f"{writer} {evidence.by_writer[writer]:,}"
+        events = evidence.by_writer[writer]
         if evidence.writer_events and writer in evidence.writer_events:
-            part += f" of its {evidence.writer_events[writer]:,} events"
-        parts.append(part)
+            parts.append(f"{writer} {events:,} of its {evidence.writer_events[writer]:,} events")
+        else:
+            parts.append(f"{writer} ({events:,} event{'' if events == 1 else 's'})")
     return ", ".join(parts)
 
 
@@ -485,9 +488,10 @@ class SchemaFacts:
 
     Follows ``properties``, ``patternProperties``, ``additionalProperties``,
     ``items``, ``prefixItems`` down the path (``*`` is any array item) and
-    every ``$ref``, ``allOf``, ``anyOf``, ``oneOf``, ``if``/``then``/``else``
-    at each step, and collects what all those subschemas say: hints read it
-    as evidence, so it errs towards saying more.
+    every ``$ref``, ``allOf``, ``anyOf``, ``oneOf``, ``then``/``else`` at each
+    step (not ``if``: it tests a value, it does not declare one), and collects
+    what all those subschemas say: hints read it as evidence, so it errs
+    towards saying more.
     """
 
     def __init__(self, schemas: Mapping[str, Schema]) -> None:
@@ -529,15 +533,17 @@ def _declared_at(schema: Schema, path: str) -> Declared:
         nodes = _in_place(following)
     types: set[str] = set()
     formats: set[str] = set()
+    closed_set = False
     for node, _ in nodes:
         declared = node.get("type")
         types.update([declared] if isinstance(declared, str) else declared or [])
         if isinstance(node.get("format"), str):
             formats.add(node["format"])
         if "enum" in node or "const" in node:
+            closed_set = True
             values = node.get("enum", []) if "enum" in node else [node["const"]]
             types.update(_json_type(value) for value in values if isinstance(values, list))
-    return Declared(frozenset(types), frozenset(formats))
+    return Declared(frozenset(types), frozenset(formats), closed_set)
 
 
 def _steps(path: str) -> Iterator[str]:
@@ -589,7 +595,8 @@ def _in_place(nodes: list[tuple[Any, Any]]) -> list[tuple[dict[str, Any], Any]]:
             subs = node.get(keyword)
             if isinstance(subs, list):
                 pending.extend((sub, resolver) for sub in subs)
-        pending.extend((node[k], resolver) for k in ("if", "then", "else") if k in node)
+        # `if` only tests the value; what it names is not what the schema allows.
+        pending.extend((node[k], resolver) for k in ("then", "else") if k in node)
     return result
 
 
