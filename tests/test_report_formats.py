@@ -7,6 +7,7 @@ merged", Markdown printed absolute schema paths.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from functools import cache
@@ -125,3 +126,19 @@ def test_junit_names_writers_and_the_cause() -> None:
     junit = render(report, "junit")
     assert "from go-comments 2" in junit
     assert "probable cause: the Go field has" in junit
+
+
+def test_merged_reports_work_hints_out_again_from_the_schema_files() -> None:
+    one = report_of((GO_OMITEMPTY_SCORE, 2), (GO_HEALTHY, 2))
+    merged = merge_reports([one, one])
+    [group] = merged["findings"]
+    assert group["by_writer"] == {"go-comments": 4}
+    assert group["hint"]["evidence"] == (
+        "missing from go-comments 4 of its 8 events; the legacy schema declares integer"
+    )
+    # Without the schema files (or with other bytes in them) a declared type is unknown:
+    # the hints that need one stay silent rather than guess.
+    moved = json.loads(json.dumps(one))
+    for info in moved["schemas"].values():
+        info["path"] = "/nowhere/" + Path(info["path"]).name
+    assert "hint" not in merge_reports([moved, moved])["findings"][0]
