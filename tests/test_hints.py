@@ -236,3 +236,30 @@ def test_hints_never_change_a_verdict() -> None:
 )
 def test_writer_languages_come_from_words_in_the_name(writer: str, language: str | None) -> None:
     assert language_of(writer) == language
+
+
+def test_go_time_names_a_non_utc_offset_when_values_are_shown() -> None:
+    from cdccheck.hints import Evidence, hint_for
+
+    def evidence(shape: str, value: str) -> Evidence:
+        return Evidence(
+            schema="legacy",
+            kind="constraint",
+            path="/emitted_at",
+            events=1,
+            by_writer={"go-comments": 1},
+            shapes=(shape,),
+            values=(value,),
+        )
+
+    # A shape hides the offset's digits; with --show-values the value names it.
+    paris = hint_for(
+        evidence("dddd-dd-ddTdd:dd:dd.dddddd+dd:dd", "2026-01-28T13:34:56.123456+01:00")
+    )
+    assert paris is not None
+    assert paris["name"] == "go_time_format"
+    assert paris["evidence"].startswith(
+        "timestamps shaped dddd-dd-ddTdd:dd:dd.dddddd+dd:dd (offset +01:00)"
+    )
+    utc = evidence("dddd-dd-ddTdd:dd:dd.dddddd+dd:dd", "2026-01-28T12:34:56.123456+00:00")
+    assert hint_for(utc) is None

@@ -51,8 +51,8 @@ def render_junit(report: dict[str, Any]) -> str:
             case,
             "failure",
             type=group["kind"],
-            message=f"{group['events']} events ({group['first_id']} .. {group['last_id']}) "
-            f"from {writers_text(group)}",
+            message=f"{group['events']} events ({group['first_id']} .. {group['last_id']})"
+            + (f" from {writers_text(group)}" if group.get("by_writer") else ""),
         )
         text = [f"{s['id']} {s['path']}: {s['message']}" for s in group["samples"]]
         if "hint" in group:

@@ -60,6 +60,7 @@ from urllib.parse import quote
 
 from cdccheck.errors import ConfigError, SourceError
 from cdccheck.hints import SchemaFacts
+from cdccheck.model import UNKNOWN
 from cdccheck.sources._redis import (
     COMMIT,
     REGISTER,
@@ -377,6 +378,11 @@ class Fleet:
         for table_name, group_key, writer, value in writers:
             owner = summary.findings if table_name == "findings" else summary.warnings
             owner[group_key].by_writer[writer] = value
+        for _, _, group in groups:
+            # Batches committed by a cdccheck that did not count writers per group.
+            unnamed = group.events - sum(group.by_writer.values())
+            if unnamed > 0:
+                group.by_writer[UNKNOWN] = group.by_writer.get(UNKNOWN, 0) + unnamed
         summary.first_id = spans.get(field("range", "first"), "")
         summary.last_id = spans.get(field("range", "last"), "")
         if groups and summary.samples > 0:
