@@ -23,6 +23,7 @@ import msgspec
 
 from cdccheck.model import (
     ABSENT,
+    ENUM_VALUE,
     LEGACY,
     NEW,
     UNDECODABLE,
@@ -32,6 +33,7 @@ from cdccheck.model import (
     Finding,
 )
 from cdccheck.reference import short_repr
+from cdccheck.shapes import shape_of, shown_as_is
 
 DEFAULT_SAMPLES = 5
 _INDEX = re.compile(r"/\d+(?=/|$)")
@@ -139,10 +141,13 @@ class Group(msgspec.Struct):
     samples: list[Sample] = msgspec.field(default_factory=list)
     limit: int = DEFAULT_SAMPLES
     """K, the most samples kept (not part of the report)."""
+    by_writer: dict[str, int] = msgspec.field(default_factory=dict)
+    """Events per writer (the entry's writer field): who has to fix it. Sums to ``events``."""
 
-    def note(self, event_id: str) -> bool:
+    def note(self, event_id: str, writer: str = UNKNOWN) -> bool:
         """Count one more event; True when it may enter the samples (then call ``keep``)."""
         self.events += 1
+        self.by_writer[writer] = self.by_writer.get(writer, 0) + 1
         order = id_order(event_id)
         if not self.first_id or order < id_order(self.first_id):
             self.first_id = event_id
@@ -169,6 +174,9 @@ class Group(msgspec.Struct):
         last = [i for i in (self.last_id, other.last_id) if i]
         unique = {sample.order(): sample for sample in (*self.samples, *other.samples)}
         samples = [unique[key] for key in sorted(unique)][:limit]
+        by_writer = dict(self.by_writer)
+        for writer, events in other.by_writer.items():
+            by_writer[writer] = by_writer.get(writer, 0) + events
         return Group(
             self.schema,
             self.kind,
@@ -178,6 +186,7 @@ class Group(msgspec.Struct):
             max(last, key=id_order) if last else "",
             samples,
             limit,
+            by_writer,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -186,6 +195,7 @@ class Group(msgspec.Struct):
             "kind": self.kind,
             "path": self.path,
             "events": self.events,
+            "by_writer": dict(sorted(self.by_writer.items())),
             "first_id": self.first_id,
             "last_id": self.last_id,
             "samples": [msgspec.structs.asdict(sample) for sample in self.samples],
@@ -222,18 +232,18 @@ class Summary(msgspec.Struct):
         self._counters(self.by_writer, verdict.writer).count(verdict)
         if not verdict.decodable:
             finding = Finding(UNDECODABLE, "", verdict.wire_message or "undecodable", ABSENT)
-            self._file(self.findings, WIRE, [finding], verdict.id)
+            self._file(self.findings, WIRE, [finding], verdict.id, verdict.writer)
             return
         if verdict.legacy:
-            self._file(self.findings, LEGACY, verdict.legacy, verdict.id)
+            self._file(self.findings, LEGACY, verdict.legacy, verdict.id, verdict.writer)
         if verdict.new:
-            self._file(self.findings, NEW, verdict.new, verdict.id)
+            self._file(self.findings, NEW, verdict.new, verdict.id, verdict.writer)
         if verdict.warnings:
             by_schema: dict[str, list[Finding]] = {}
             for schema, warning in verdict.warnings:
                 by_schema.setdefault(schema, []).append(warning)
             for schema, warnings in by_schema.items():
-                self._file(self.warnings, schema, warnings, verdict.id)
+                self._file(self.warnings, schema, warnings, verdict.id, verdict.writer)
 
     def add_healthy(
         self, counts: dict[tuple[str, bytes | None], int], first_id: str, last_id: str
@@ -264,7 +274,12 @@ class Summary(msgspec.Struct):
         return counters
 
     def _file(
-        self, table: dict[GroupKey, Group], schema: str, findings: list[Finding], event_id: str
+        self,
+        table: dict[GroupKey, Group],
+        schema: str,
+        findings: list[Finding],
+        event_id: str,
+        writer: str,
     ) -> None:
         """Count the event once in each group its findings fall into."""
         seen: set[GroupKey] = set()
@@ -276,15 +291,17 @@ class Summary(msgspec.Struct):
             group = table.get(key)
             if group is None:
                 group = table[key] = Group(*key, limit=self.samples)
-            if group.note(event_id) and self.samples > 0:
+            if group.note(event_id, writer) and self.samples > 0:
                 group.keep(self._sample(event_id, finding))
 
     def _sample(self, event_id: str, finding: Finding) -> Sample:
+        # enum and const close a location to a set of codes (docs/semantics.md, rule 5).
+        closed_set = finding.kind == ENUM_VALUE
         return Sample(
             event_id,
             finding.path,
-            describe_value(finding.value, self.show_values),
-            safe_message(finding.message, finding.value, self.show_values),
+            describe_value(finding.value, self.show_values, closed_set=closed_set),
+            safe_message(finding.message, finding.value, self.show_values, closed_set=closed_set),
         )
 
     # ---------------------------------------------------------------- merging
@@ -343,6 +360,8 @@ class Summary(msgspec.Struct):
             for raw in report[name]:
                 group = msgspec.convert(raw, Group)
                 group.limit = samples
+                if "by_writer" not in raw:  # a report from before groups named their writers
+                    group.by_writer = {UNKNOWN: group.events}
                 table[(group.schema, group.kind, group.path)] = group
         summary.first_id = report["range"]["first_id"] or ""
         summary.last_id = report["range"]["last_id"] or ""
@@ -389,18 +408,22 @@ _JSON_TYPES = {
 }
 
 
-def describe_value(value: Any, show_values: bool) -> dict[str, Any]:
-    """Type and length of a value; the value itself (clipped) only with --show-values.
+def describe_value(value: Any, show_values: bool, *, closed_set: bool = False) -> dict[str, Any]:
+    """Type, length and shape of a value; the value itself (clipped) only with --show-values.
 
     Comment bodies are user content: reports are shared in CI logs and pull
-    requests, so values stay out of them unless the user opts in.
+    requests, so values stay out of them unless the user opts in. The shape
+    (:func:`cdccheck.shapes.shape_of`) says what a value looks like without
+    showing free text (docs/semantics.md, rule 5). ``closed_set``: the schema
+    allows a closed set of values there (an ``enum_value`` finding).
     """
     if value is ABSENT:
-        return {"type": "absent"}
+        return {"type": "absent", "shape": "absent"}
     kind = _JSON_TYPES.get(type(value), type(value).__name__)
     described: dict[str, Any] = {"type": kind}
     if isinstance(value, str | list | dict):
         described["length"] = len(value)
+    described["shape"] = shape_of(value, closed_set=closed_set)
     if show_values:
         described["value"] = _shown(value)
     return described
@@ -416,13 +439,17 @@ def _shown(value: Any) -> Any:
     return short_repr(value)
 
 
-def safe_message(message: str, value: Any, show_values: bool) -> str:
-    """The message with the offending value replaced by its description, then clipped."""
-    if not show_values and value is not ABSENT and value is not None:
-        placeholder = _placeholder(value)
+def safe_message(message: str, value: Any, show_values: bool, *, closed_set: bool = False) -> str:
+    """The message with the offending value replaced by its shape, then clipped."""
+    if not show_values and value is not ABSENT and not shown_as_is(value, closed_set=closed_set):
+        placeholder = shape_of(value, closed_set=closed_set)
         for text in _renderings(value):
             if text and text in message:
-                message = message.replace(text, placeholder)
+                # A number only where it stands alone: 5 in "5 is less than 50", not in 50.
+                pattern = re.escape(text)
+                if not isinstance(value, str):
+                    pattern = rf"(?<![\w.]){pattern}(?![\w.])"
+                message = re.sub(pattern, lambda _: placeholder, message)
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
 
 
@@ -433,17 +460,11 @@ def _renderings(value: Any) -> list[str]:
     return texts
 
 
-def _placeholder(value: Any) -> str:
-    described = describe_value(value, False)
-    if "length" in described:
-        return f"<{described['type']} of length {described['length']}>"
-    return f"<{described['type']}>"
-
-
 def redact_finding(finding: Finding, show_values: bool) -> dict[str, str]:
     """A finding as events-out writes it: kind, path and a redacted message."""
+    closed_set = finding.kind == ENUM_VALUE
     return {
         "kind": finding.kind,
         "path": finding.path,
-        "message": safe_message(finding.message, finding.value, show_values),
+        "message": safe_message(finding.message, finding.value, show_values, closed_set=closed_set),
     }

@@ -85,6 +85,29 @@ def test_counters_obey_the_identity() -> None:
     }
 
 
+def test_a_group_counts_its_events_per_writer() -> None:
+    summary = Summary()
+    missing = Finding(
+        "missing_required", "/comment/score", "'score' is a required property", ABSENT
+    )
+    for index in range(3):
+        summary.add(verdict(f"1-{index}", writer="go-comments", legacy=[missing]))
+    summary.add(verdict("2-0", writer="py-monolith", legacy=[missing]))
+    summary.add(verdict("2-1", writer="py-monolith", decodable=False))
+    report = report_of(summary)
+    validate_report(report)
+    groups = {(g["schema"], g["kind"], g["path"]): g["by_writer"] for g in report["findings"]}
+    assert groups == {
+        ("legacy", "missing_required", "/comment/score"): {"go-comments": 3, "py-monolith": 1},
+        ("wire", "undecodable", ""): {"py-monolith": 1},
+    }
+    # A report written before groups named their writers reads back as writer "?".
+    older = json.loads(json.dumps(report))
+    for group in older["findings"]:
+        del group["by_writer"]
+    assert Summary.from_dict(older).findings[("wire", "undecodable", "")].by_writer == {"?": 1}
+
+
 def test_a_group_counts_events_not_errors_and_arrays_aggregate() -> None:
     summary = Summary(samples=2)
     for index in range(4):
@@ -112,19 +135,61 @@ def test_samples_are_redacted_unless_values_are_asked_for() -> None:
         summary.add(verdict("1-0", legacy=[finding]))
     hidden_sample = hidden.finding_groups()[0].samples[0]
     assert body not in json.dumps(report_of(hidden))
-    assert hidden_sample.value == {"type": "string", "length": len(body)}
-    assert hidden_sample.message == f"<string of length {len(body)}> is not of type 'integer'"
+    assert hidden_sample.value == {
+        "type": "string",
+        "length": len(body),
+        "shape": "<text, 22 chars>",
+    }
+    assert hidden_sample.message == "<text, 22 chars> is not of type 'integer'"
     shown_sample = shown.finding_groups()[0].samples[0]
     assert shown_sample.value["value"] == body
     assert body in shown_sample.message
 
 
 def test_describe_and_redact_edge_values() -> None:
-    assert describe_value(ABSENT, False) == {"type": "absent"}
+    assert describe_value(ABSENT, False) == {"type": "absent", "shape": "absent"}
     assert describe_value(10**5000, True)["type"] == "integer"
-    assert describe_value({"a": 1}, False) == {"type": "object", "length": 1}
-    assert "<integer>" in safe_message("10 is too big", 10, False)
+    assert describe_value(10**1000, False)["shape"] == "<integer, 1,001 digits>"
+    assert describe_value(-(10**5000), False)["shape"] == "<-integer, 16,610 bits>"
+    assert describe_value({"a": 1}, False) == {
+        "type": "object",
+        "length": 1,
+        "shape": "<object, 1 key>",
+    }
+    assert safe_message("10 is too big", 10, False) == "dd is too big"
+    # A number is replaced where it stands alone, not inside another number.
+    assert safe_message("5 is less than the minimum of 50", 5, False) == (
+        "d is less than the minimum of 50"
+    )
     assert len(safe_message("x" * 10_000, None, True)) <= 300
+
+
+def test_a_sample_shows_the_shape_of_its_value() -> None:
+    timestamp = "2026-01-28T12:34:56.123456789Z"
+    findings = [
+        Finding("format", "/emitted_at", f"{timestamp!r} is not a 'date-time'", timestamp),
+        Finding(
+            "enum_value", "/reason", "'removed_by_admin' is not one of ['spam']", "removed_by_admin"
+        ),
+        Finding("type_mismatch", "/comment/score", "True is not of type 'integer'", True),
+        Finding("null_not_allowed", "/comment/awards", "None is not of type 'array'", None),
+    ]
+    summary = Summary()
+    summary.add(verdict("1-0", legacy=findings))
+    shown = {
+        g.path: (g.samples[0].value["shape"], g.samples[0].message)
+        for g in summary.finding_groups()
+    }
+    assert shown == {
+        "/emitted_at": (
+            "dddd-dd-ddTdd:dd:dd.dddddddddZ",
+            "dddd-dd-ddTdd:dd:dd.dddddddddZ is not a 'date-time'",
+        ),
+        # enum closes /reason to a set of codes: the value is a code, shown as it is.
+        "/reason": ('"removed_by_admin"', "'removed_by_admin' is not one of ['spam']"),
+        "/comment/score": ("true", "True is not of type 'integer'"),
+        "/comment/awards": ("null", "None is not of type 'array'"),
+    }
 
 
 def test_id_order_and_aggregate_path() -> None:
@@ -161,7 +226,7 @@ VERDICTS = st.builds(
     verdict,
     st.builds(lambda ms, seq: f"{ms}-{seq}", st.integers(1, 50), st.integers(0, 3)),
     op=st.sampled_from(["create", "delete", "?"]),
-    writer=st.sampled_from(["go", "py"]),
+    writer=st.sampled_from(["go", "py", "?"]),
     legacy=st.lists(FINDINGS, max_size=2),
     new=st.lists(FINDINGS, max_size=2),
     decodable=st.booleans(),
@@ -199,6 +264,13 @@ def test_merge_is_associative_and_commutative(a: list[Any], b: list[Any], c: lis
     assert {k: (g.first_id, g.last_id) for k, g in merged.findings.items()} == {
         k: (g.first_id, g.last_id) for k, g in whole.findings.items()
     }
+    # Who has to fix it stays exact through merges, and a group's writers sum to its events.
+    for table in ("findings", "warnings"):
+        merged_groups, whole_groups = getattr(merged, table), getattr(whole, table)
+        assert {k: g.by_writer for k, g in merged_groups.items()} == {
+            k: g.by_writer for k, g in whole_groups.items()
+        }
+        assert all(sum(g.by_writer.values()) == g.events for g in merged_groups.values())
     validate_report(report_of(merged))
 
 

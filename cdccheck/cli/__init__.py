@@ -22,9 +22,10 @@ from cdccheck.cli import demo
 from cdccheck.cli import consume
 from cdccheck.cli import gate
 from cdccheck.cli import report  # report, report render, report merge
+from cdccheck.cli import show
 # isort: on
 
-__all__ = ["app", "check", "compare", "consume", "demo", "gate", "main", "report"]
+__all__ = ["app", "check", "compare", "consume", "demo", "gate", "main", "report", "show"]
 
 
 def main() -> None:

@@ -252,7 +252,9 @@ def render_for_stdout(report: dict[str, Any], output_format: ReportFormat) -> st
         import shutil
 
         tty = sys.stdout.isatty()
-        width = shutil.get_terminal_size((80, 24)).columns if tty else 80
+        # A pipe gets 80 columns, unless COLUMNS says otherwise (CI runners set it).
+        sized = tty or os.environ.get("COLUMNS", "").isdigit()
+        width = shutil.get_terminal_size((80, 24)).columns if sized else 80
         return render(report, "table", color=tty, width=width)
     return render(report, output_format.value)
 

@@ -124,6 +124,15 @@ def consume(
         str,
         env_option("--metrics-host", help="Address the metrics listen on."),
     ] = "0.0.0.0",  # all interfaces: Prometheus scrapes a sidecar from outside its pod
+    metrics_paths: Annotated[
+        int,
+        env_option(
+            "--metrics-paths",
+            min=0,
+            help="Finding paths that get their own path label in cdccheck_findings_total "
+            '(the first ones seen); later paths count as path="other".',
+        ),
+    ] = 25,
     log_format: Annotated[
         LogFormat,
         env_option("--log-format", help="Log lines on stderr."),
@@ -207,6 +216,7 @@ def consume(
         report_every_s=report_every,
         metrics_port=metrics_port,
         metrics_host=metrics_host,
+        metrics_paths=metrics_paths,
         until_idle_s=until_idle,
         max_events=max_events,
         samples=samples,

@@ -1,12 +1,15 @@
 """The console table (rich): totals, per-op and per-writer counters, top finding groups.
 
-Readable at 80 columns; plain text without colour when not writing to a terminal.
+Readable at 80 columns, where nothing is dropped: each finding group is a
+line of counts and writers followed by its message, sample shape, ids and
+cause hint, wrapped to the width. Plain text without colour when not
+writing to a terminal.
 """
 
 from __future__ import annotations
 
 import io
-import os
+import textwrap
 from typing import Any
 
 from rich import box
@@ -14,12 +17,16 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from cdccheck.report.describe import group_example, schema_label, source_label, writers_text
 from cdccheck.summary import COUNTER_COLUMNS
 
 _HEADINGS = ("events", "ok", "undecod.", "legacy ✗", "new ✗", "both ✗")
 TOP_GROUPS = 25
-WIDE = 100
-"""From this width on, finding tables also show the first stream id."""
+_DETAIL_INDENT = 4
+_MAX_MESSAGE = 160
+"""Longer messages are cut in the table (with "..."); the JSON report has them whole."""
+_LABEL_WIDTH = 8
+_SCHEMA_STYLE = {"legacy": "magenta", "new": "blue", "wire": "red"}
 
 
 def render_table(
@@ -41,15 +48,15 @@ def render_table(
         console.print(_counters_table("By op", report["by_op"]))
     if report["by_writer"]:
         console.print(_counters_table("By writer", report["by_writer"]))
-    wide = console.width >= WIDE
-    console.print(_groups_table("Findings", report["findings"], report["totals"]["events"], wide))
+    events = report["totals"]["events"]
+    console.print(_groups_table("Findings", report["findings"], events, console.width))
     if report["warnings"]:
         console.print(
             _groups_table(
                 "Portability warnings (never change a verdict)",
                 report["warnings"],
-                report["totals"]["events"],
-                wide,
+                events,
+                console.width,
             )
         )
     console.print(_verdict_line(report))
@@ -57,30 +64,22 @@ def render_table(
 
 
 def _title(report: dict[str, Any]) -> Group:
-    source = report["source"]
-    where = source.get("stream") or ", ".join(source.get("files", [])) or source.get("kind", "")
     span = report["range"]
     timing = report["timing"]
     lines = [
-        Text(f"cdccheck — {source.get('kind', '?')} {where}", style="bold"),
+        Text(f"cdccheck — {source_label(report['source'])}", style="bold"),
         Text(
             f"ids {span['first_id'] or '-'} .. {span['last_id'] or '-'}   "
             f"{timing['elapsed_s']:.2f} s, {timing['events_per_s']:,.0f} events/s",
             style="dim",
         ),
         Text(
-            f"legacy {_short_path(report['schemas']['legacy']['path'])}   "
-            f"new {_short_path(report['schemas']['new']['path'])}",
+            f"legacy {schema_label(report['schemas']['legacy']['path'])}   "
+            f"new {schema_label(report['schemas']['new']['path'])}",
             style="dim",
         ),
     ]
     return Group(*lines)
-
-
-def _short_path(path: str) -> str:
-    """A schema path relative to the working directory when it lies below it."""
-    relative = os.path.relpath(path) if os.path.isabs(path) else path
-    return path if relative.startswith("..") else relative
 
 
 def _counters_table(title: str, rows: dict[str, dict[str, int]]) -> Table:
@@ -95,27 +94,76 @@ def _counters_table(title: str, rows: dict[str, dict[str, int]]) -> Table:
     return table
 
 
-def _groups_table(
-    title: str, groups: list[dict[str, Any]], events: int, wide: bool
-) -> Table | Text:
+def _groups_table(title: str, groups: list[dict[str, Any]], events: int, width: int) -> Group:
+    """One block per group: a line of counts and writers, then message, ids and hint.
+
+    Every group says the same things at any width: lines wrap, nothing is
+    dropped (a pipe or a CI log is 80 columns wide).
+    """
     if not groups:
-        return Text(f"{title}: none", style="green")
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("schema", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("path", overflow="fold", ratio=1)
-    table.add_column("events", justify="right", no_wrap=True)
-    table.add_column("share", justify="right", no_wrap=True)
-    if wide:
-        table.add_column("first id", overflow="ellipsis", no_wrap=True, max_width=15)
-    for group in groups[:TOP_GROUPS]:
+        return Group(Text(f"{title}: none", style="green"), Text(""))
+    shown = groups[:TOP_GROUPS]
+    schema_w = max(len(g["schema"]) for g in shown)
+    kind_w = max(len(g["kind"]) for g in shown)
+    events_w = max(len(f"{g['events']:,}") for g in shown)
+    # Paths line up when the longest line, writers included, still fits; else each line
+    # is as long as it needs, so that the writers can stay on it.
+    path_w = max(len(g["path"] or "(payload)") for g in shown)
+    writers_w = max(len(writers_text(g)) for g in shown)
+    longest = 1 + schema_w + 2 + kind_w + 2 + path_w + 2 + events_w + len(" (100.0%)")
+    if longest + 3 + writers_w > width:
+        path_w = 0
+    lines: list[Text] = [Text(title, style="bold")]
+    for group in shown:
         share = f"{100 * group['events'] / events:.1f}%" if events else "-"
-        cells = [group["schema"], group["kind"], group["path"] or "(payload)"]
-        cells += [f"{group['events']:,}", share]
-        table.add_row(*cells, *([group["first_id"]] if wide else []))
+        head = Text(" ")
+        head.append(group["schema"].ljust(schema_w), style=_SCHEMA_STYLE.get(group["schema"]))
+        head.append("  " + group["kind"].ljust(kind_w) + "  ")
+        head.append((group["path"] or "(payload)").ljust(path_w), style="bold")
+        head.append(f"  {group['events']:>{events_w},} ({share})")
+        writers = writers_text(group)
+        if writers and head.cell_len + 3 + len(writers) <= width:
+            head.append(" — " + writers, style="cyan")
+            writers = ""
+        lines.append(head)
+        details: list[tuple[str, str, str | None]] = []
+        if writers:
+            details.append(("writers", writers, "cyan"))
+        example = group_example(group)
+        if example is not None:
+            message, value = example
+            if len(message) > _MAX_MESSAGE:
+                message = message[: _MAX_MESSAGE - 3] + "..."
+            details.append(("message", message, None))
+            if value:
+                details.append(("sample", value, None))
+        details.append(("ids", f"{group['first_id']} .. {group['last_id']}", "dim"))
+        hint = group.get("hint")
+        if hint is not None:
+            details.append(("cause", f"{hint['cause']} [{hint['name']}]", "yellow"))
+            details.append(("fix", hint["fix"], "yellow"))
+            details.append(("evidence", hint["evidence"], "dim"))
+        lines += [_detail(label, text, style, width) for label, text, style in details]
     if len(groups) > TOP_GROUPS:
-        table.caption = f"... and {len(groups) - TOP_GROUPS} more groups (see --format json)"
-    return table
+        more = len(groups) - TOP_GROUPS
+        lines.append(Text(f"... and {more} more groups (see --format json)", style="dim"))
+    lines.append(Text(""))
+    return Group(*lines)
+
+
+def _detail(label: str, text: str, style: str | None, width: int) -> Text:
+    """An indented ``label  text`` line, wrapped under its text at ``width``."""
+    indent = " " * (_DETAIL_INDENT + _LABEL_WIDTH + 1)
+    wrapped = textwrap.wrap(
+        text,
+        width=max(width - len(indent), 20),
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [""]
+    line = Text(" " * _DETAIL_INDENT)
+    line.append(label.ljust(_LABEL_WIDTH) + " ", style="dim")
+    line.append(("\n" + indent).join(wrapped), style=style)
+    return line
 
 
 def _verdict_line(report: dict[str, Any]) -> Text:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cdccheck.errors import ConfigError
+from cdccheck.hints import SchemaFacts, evidence_of, hint_for
 from cdccheck.schema import Schema
 from cdccheck.summary import DEFAULT_SAMPLES, Summary
 
@@ -29,10 +30,16 @@ def build_report(
     schemas: dict[str, dict[str, str]],
     started_at: datetime,
     elapsed_s: float,
+    facts: SchemaFacts | None = None,
 ) -> dict[str, Any]:
-    """The report dictionary, keys in the order docs/reports.md gives them."""
+    """The report dictionary, keys in the order docs/reports.md gives them.
+
+    ``facts`` (what the schemas declare at a path) sharpen the cause hints;
+    without them hints use only what the groups themselves show.
+    """
     body = summary.to_dict()
     events = summary.totals.events
+    add_hints(body, facts)
     return {
         "cdccheck_report": REPORT_VERSION,
         "source": source,
@@ -49,6 +56,20 @@ def build_report(
             "events_per_s": round(events / elapsed_s, 1) if elapsed_s > 0 else 0.0,
         },
     }
+
+
+def add_hints(report: dict[str, Any], facts: SchemaFacts | None) -> None:
+    """Give every finding and warning group its cause hint, when one fits (cdccheck.hints).
+
+    Hints are advice computed from the counted report; they never change a
+    counter or a verdict (docs/reports.md, cause hints).
+    """
+    writer_events = {writer: c["events"] for writer, c in report["by_writer"].items()}
+    for group in (*report["findings"], *report["warnings"]):
+        group.pop("hint", None)
+        hint = hint_for(evidence_of(group, writer_events=writer_events, facts=facts))
+        if hint is not None:
+            group["hint"] = hint
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -108,10 +129,12 @@ def merge_reports(
     )
     started = min(report["timing"]["started_at"] for report in reports)
     elapsed = max(report["timing"]["elapsed_s"] for report in reports)
+    schemas = reports[0].get("schemas", {})
     return build_report(
         summary,
         source=source,
-        schemas=reports[0].get("schemas", {}),
+        schemas=schemas,
         started_at=datetime.fromisoformat(started),
         elapsed_s=elapsed,
+        facts=SchemaFacts.from_report(schemas),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from cdccheck.report.describe import writers_text
+
 
 def render_junit(report: dict[str, Any]) -> str:
     findings = report["findings"]
@@ -49,9 +51,18 @@ def render_junit(report: dict[str, Any]) -> str:
             case,
             "failure",
             type=group["kind"],
-            message=f"{group['events']} events ({group['first_id']} .. {group['last_id']})",
+            message=f"{group['events']} events ({group['first_id']} .. {group['last_id']})"
+            + (f" from {writers_text(group)}" if group.get("by_writer") else ""),
         )
-        failure.text = "\n".join(f"{s['id']} {s['path']}: {s['message']}" for s in group["samples"])
+        text = [f"{s['id']} {s['path']}: {s['message']}" for s in group["samples"]]
+        if "hint" in group:
+            hint = group["hint"]
+            text += [
+                f"probable cause: {hint['cause']} [{hint['name']}]",
+                f"fix: {hint['fix']}",
+                f"evidence: {hint['evidence']}",
+            ]
+        failure.text = "\n".join(text)
     for group in warnings:
         case = ET.SubElement(
             suite,

@@ -16,6 +16,7 @@ from typing import Any
 
 from cdccheck.check import Engine
 from cdccheck.errors import SourceInterrupted
+from cdccheck.hints import SchemaFacts
 from cdccheck.model import Entry
 from cdccheck.pipeline import BatchCallback, EventsWriter, run
 from cdccheck.report.json import build_report, schema_info
@@ -67,6 +68,7 @@ def check_run(
         schemas={"legacy": schema_info(engine.legacy), "new": schema_info(engine.new)},
         started_at=started_at,
         elapsed_s=time.perf_counter() - started,
+        facts=SchemaFacts({"legacy": engine.legacy, "new": engine.new}),
     )
     return CheckRun(summary, report, interrupted)
 

@@ -28,6 +28,8 @@ inside its first ``{...}`` when it has one, else S itself)::
                                            ["by_writer","py","ok"],
                                            ["findings",schema,kind,path] (events),
                                            ["warnings",schema,kind,path],
+                                           ["findings_by_writer",schema,kind,path,writer],
+                                           ["warnings_by_writer",schema,kind,path,writer],
                                            ["sidecar","trimmed"|"quarantined"]
     cdccheck:{T}:<S>:<G>:spans      hash   first/last stream id: ["range","first"],
                                            ["findings",schema,kind,path,"last"], ...
@@ -57,6 +59,8 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from cdccheck.errors import ConfigError, SourceError
+from cdccheck.hints import SchemaFacts
+from cdccheck.model import UNKNOWN
 from cdccheck.sources._redis import (
     COMMIT,
     REGISTER,
@@ -84,6 +88,8 @@ FLEET_VERSION = "1"
 QUARANTINED = ("sidecar", "quarantined")
 TRIMMED = ("sidecar", "trimmed")
 _SETTINGS = ("samples", "show_values", "legacy_sha256", "new_sha256")
+_BY_WRITER = {"findings_by_writer": "findings", "warnings_by_writer": "warnings"}
+"""Counter kinds holding a group's events per writer -> the group's table."""
 
 
 def hash_tag(key: str) -> str:
@@ -347,6 +353,7 @@ class Fleet:
         spans = {name: as_text(value) for name, value in as_dict(spans_raw).items()}
         summary = Summary(samples=int(meta["samples"]), show_values=meta["show_values"] == "1")
         groups: list[tuple[str, tuple[str, str, str], Group]] = []
+        writers: list[tuple[str, tuple[str, str, str], str, int]] = []
         for name, value in counters.items():
             parts = json.loads(name)
             kind = parts[0]
@@ -366,6 +373,16 @@ class Fleet:
                 )
                 (summary.findings if kind == "findings" else summary.warnings)[group_key] = group
                 groups.append((name, group_key, group))
+            elif kind in _BY_WRITER:
+                writers.append((_BY_WRITER[kind], (parts[1], parts[2], parts[3]), parts[4], value))
+        for table_name, group_key, writer, value in writers:
+            owner = summary.findings if table_name == "findings" else summary.warnings
+            owner[group_key].by_writer[writer] = value
+        for _, _, group in groups:
+            # Batches committed by a cdccheck that did not count writers per group.
+            unnamed = group.events - sum(group.by_writer.values())
+            if unnamed > 0:
+                group.by_writer[UNKNOWN] = group.by_writer.get(UNKNOWN, 0) + unnamed
         summary.first_id = spans.get(field("range", "first"), "")
         summary.last_id = spans.get(field("range", "last"), "")
         if groups and summary.samples > 0:
@@ -407,6 +424,10 @@ def _update(
         for (schema, kind, path), group in groups.items():
             name = field(table_name, schema, kind, path)
             increments.append((name, group.events))
+            increments += [
+                (field(f"{table_name}_by_writer", schema, kind, path, writer), events)
+                for writer, events in group.by_writer.items()
+            ]
             spans.append(
                 [
                     field(table_name, schema, kind, path, "first"),
@@ -462,13 +483,15 @@ def fleet_report(
             "quarantined": sum(s.quarantined for s in snapshots),
         }
     )
+    schemas = {
+        "legacy": {"path": meta.get("legacy_path", ""), "sha256": meta["legacy_sha256"]},
+        "new": {"path": meta.get("new_path", ""), "sha256": meta["new_sha256"]},
+    }
     return build_report(
         summary,
         source=source,
-        schemas={
-            "legacy": {"path": meta.get("legacy_path", ""), "sha256": meta["legacy_sha256"]},
-            "new": {"path": meta.get("new_path", ""), "sha256": meta["new_sha256"]},
-        },
+        schemas=schemas,
         started_at=created,
         elapsed_s=max(0.0, (datetime.now(UTC) - created).total_seconds()),
+        facts=SchemaFacts.from_report(schemas),
     )

@@ -50,7 +50,7 @@ from cdccheck.sidecar.fleet import TRIMMED, Fleet, QuarantineRecord, hash_tag
 from cdccheck.sidecar.fleet import field as fleet_field
 from cdccheck.sidecar.http import HttpServer
 from cdccheck.sidecar.logs import info, warning
-from cdccheck.sidecar.metrics import Metrics
+from cdccheck.sidecar.metrics import DEFAULT_PATH_LABELS, Metrics
 from cdccheck.sources.redis_group import (
     DEFAULT_BATCH,
     DEFAULT_BLOCK_MS,
@@ -104,6 +104,7 @@ class ConsumeOptions:
     metrics_port: int | None = None
     # All interfaces: Prometheus scrapes a sidecar from outside its pod.
     metrics_host: str = "0.0.0.0"
+    metrics_paths: int = DEFAULT_PATH_LABELS
     until_idle_s: float | None = None
     max_events: int | None = None
     samples: int = 5
@@ -176,7 +177,7 @@ class Sidecar:
             exclude=self._is_quarantine,
         )
         self.consumer = self.source.consumer
-        self.metrics = Metrics()
+        self.metrics = Metrics(path_labels=options.metrics_paths)
         self.fleets: dict[str, Fleet] = {}
         self.trimmed = 0
         self.quarantined = 0
@@ -641,6 +642,7 @@ class Sidecar:
 
     def build_report(self) -> dict[str, Any]:
         """This consumer's report (what it committed), in the JSON report format."""
+        from cdccheck.hints import SchemaFacts
         from cdccheck.report.json import build_report
 
         return build_report(
@@ -649,6 +651,7 @@ class Sidecar:
             schemas=self.schemas,
             started_at=self._started_at,
             elapsed_s=time.perf_counter() - self._started,
+            facts=SchemaFacts({"legacy": self.engine.legacy, "new": self.engine.new}),
         )
 
     def _write_report(self) -> dict[str, Any]:

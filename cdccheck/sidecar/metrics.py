@@ -11,20 +11,30 @@ import collections
 
 from cdccheck.summary import Counters, Summary
 
-__all__ = ["MAX_LABEL_VALUES", "Metrics", "verdict_classes"]
+__all__ = ["DEFAULT_PATH_LABELS", "MAX_LABEL_VALUES", "OTHER_PATH", "Metrics", "verdict_classes"]
 
 MAX_LABEL_VALUES = 100
 """Distinct ops (and writers) given their own metric label; ops come from payloads, so
 a stream of garbage must not grow the metrics without bound."""
+DEFAULT_PATH_LABELS = 25
+"""Finding paths given their own ``path`` label per sidecar (``--metrics-paths``)."""
+OTHER_PATH = "other"
+"""The ``path`` label of every path past the first N (no JSON Pointer can be ``other``)."""
 
 
 def verdict_classes(counters: Counters) -> dict[str, int]:
-    """Report counters (where legacy_invalid and new_invalid overlap) as exclusive classes."""
+    """Report counters as exclusive classes, which add up to the events.
+
+    The report's ``legacy_invalid`` and ``new_invalid`` both include
+    ``both_invalid`` (docs/semantics.md, rule 4); a Prometheus label must not
+    count an event twice, so the metric's classes are named differently:
+    ``legacy_only_invalid`` = legacy_invalid - both_invalid, and so on.
+    """
     return {
         "ok": counters.ok,
         "undecodable": counters.undecodable,
-        "legacy_invalid": counters.legacy_invalid - counters.both_invalid,
-        "new_invalid": counters.new_invalid - counters.both_invalid,
+        "legacy_only_invalid": counters.legacy_invalid - counters.both_invalid,
+        "new_only_invalid": counters.new_invalid - counters.both_invalid,
         "both_invalid": counters.both_invalid,
     }
 
@@ -32,36 +42,43 @@ def verdict_classes(counters: Counters) -> dict[str, int]:
 class Metrics:
     """The Prometheus metrics of one sidecar, in a registry of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, path_labels: int = DEFAULT_PATH_LABELS) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+        if path_labels < 0:
+            raise ValueError(f"path_labels must be at least 0, not {path_labels}")
         self.registry = CollectorRegistry()
         registry = self.registry
         self._seen: dict[str, set[str]] = {"op": set(), "writer": set()}
+        self._paths: set[str] = set()
+        self.path_labels = path_labels
         self.events = Counter(
             "cdccheck_events",
-            "Events checked and committed by this consumer, by exclusive verdict "
-            "(ok, undecodable, legacy_invalid, new_invalid, both_invalid).",
+            "Events checked and committed by this consumer, by exclusive verdict: ok, "
+            "undecodable, legacy_only_invalid, new_only_invalid, both_invalid (they add up to "
+            "the events; the report's legacy_invalid is legacy_only_invalid + both_invalid).",
             ["verdict"],
             registry=registry,
         )
         self.events_by_op = Counter(
             "cdccheck_events_by_op",
-            "Events checked and committed, by operation and exclusive verdict.",
+            "Events checked and committed, by operation and exclusive verdict (as "
+            "cdccheck_events).",
             ["op", "verdict"],
             registry=registry,
         )
         self.events_by_writer = Counter(
             "cdccheck_events_by_writer",
-            "Events checked and committed, by writer and exclusive verdict.",
+            "Events checked and committed, by writer and exclusive verdict (as cdccheck_events).",
             ["writer", "verdict"],
             registry=registry,
         )
         self.findings = Counter(
             "cdccheck_findings",
-            "Events with a finding, by schema (legacy, new, wire) and kind; an event counts "
-            "once per finding group.",
-            ["schema", "kind"],
+            "Events with a finding, by schema (legacy, new, wire), kind, path and writer; an "
+            "event counts once per finding group. Paths past this sidecar's first "
+            f'--metrics-paths ({path_labels}) count under path="{OTHER_PATH}".',
+            ["schema", "kind", "path", "writer"],
             registry=registry,
         )
         self.warnings = Counter(
@@ -125,6 +142,16 @@ class Metrics:
             return value
         return "_other"
 
+    def _path_label(self, path: str) -> str:
+        # The first path_labels paths keep their name for the life of the sidecar (a
+        # counter's labels must not change meaning); later ones count under "other".
+        if path in self._paths:
+            return path
+        if len(self._paths) < self.path_labels:
+            self._paths.add(path)
+            return path
+        return OTHER_PATH
+
     def batch(self, summary: Summary, seconds: float | None) -> None:
         """Count a committed batch, from its Summary alone."""
         for verdict, count in verdict_classes(summary.totals).items():
@@ -139,15 +166,20 @@ class Metrics:
                 for verdict, count in verdict_classes(counters).items():
                     if count:
                         counter.labels(label, verdict).inc(count)
-        for table, counter in (
-            (summary.findings, self.findings),
-            (summary.warnings, self.warnings),
-        ):
-            by_kind: collections.Counter[tuple[str, str]] = collections.Counter()
-            for (schema, kind, _path), group in table.items():
-                by_kind[(schema, kind)] += group.events
-            for labels, count in by_kind.items():
-                counter.labels(*labels).inc(count)
+        by_labels: collections.Counter[tuple[str, str, str, str]] = collections.Counter()
+        # The batch's most frequent paths claim the free path labels first.
+        ranked = sorted(summary.findings.items(), key=lambda item: (-item[1].events, item[0]))
+        for (schema, kind, path), group in ranked:
+            path_label = self._path_label(path)
+            for writer, events in group.by_writer.items():
+                by_labels[(schema, kind, path_label, self._label("writer", writer))] += events
+        for labels, count in by_labels.items():
+            self.findings.labels(*labels).inc(count)
+        by_kind: collections.Counter[tuple[str, str]] = collections.Counter()
+        for (schema, kind, _path), group in summary.warnings.items():
+            by_kind[(schema, kind)] += group.events
+        for kind_labels, count in by_kind.items():
+            self.warnings.labels(*kind_labels).inc(count)
         if seconds is not None:  # unknown for a commit settled after a lost reply
             self.batch_seconds.observe(seconds)
 

@@ -421,7 +421,8 @@ class LuaScript:
 #         group with samples, KEYS[5+S] the quarantine stream (when quarantining)
 # ARGV    read in order, each count followed by that many items:
 #         group, consumer, token, n, lowest id, highest id, id * n,
-#         increments m, (field, amount) * m,
+#         increments m, (field, amount) * m  (every counter: totals, per op and
+#         writer, per group, per group and writer; all HINCRBY, so exact),
 #         spans p, (first field, last field, first id, last id) * p,
 #         samples limit, S, (members k, member * k) * S,
 #         quarantined q, [maxlen, (length l, field/value * l) * q]

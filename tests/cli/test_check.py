@@ -286,3 +286,25 @@ def test_debezium_layout_reads_the_single_field(tmp_path: Path) -> None:
     assert report["totals"]["undecodable"] == 1
     [undecodable] = [g for g in report["findings"] if g["kind"] == "undecodable"]
     assert "debezium layout expects one field" in undecodable["samples"][0]["message"]
+
+
+def test_a_wrong_payload_field_is_explained_in_the_table(tmp_path: Path) -> None:
+    from cdccheck.model import Entry
+
+    corpus = tmp_path / "orders.jsonl"
+    write_corpus(corpus, [Entry(f"1-{i}", {"data": b"{}", "source": b"orders"}) for i in range(3)])
+    result = invoke("check", str(corpus), env={"COLUMNS": "80"})
+    assert result.exit_code == 1
+    assert "entry has no 'payload' field (fields: data, source)" in result.output
+
+
+@pytest.mark.parametrize("columns", ["80", "120"])
+def test_a_piped_table_follows_columns(columns: str) -> None:
+    result = invoke("check", str(SAMPLE_CORPUS), env={"COLUMNS": columns})
+    assert max(len(line) for line in result.output.splitlines()) <= int(columns)
+    # The first id of every group is there at any width (it vanished below 100 columns).
+    report = json.loads(invoke("check", str(SAMPLE_CORPUS), "-f", "json").output)
+    for group in report["findings"]:
+        assert f"{group['first_id']} .. {group['last_id']}" in result.output
+    if columns == "120":
+        assert max(len(line) for line in result.output.splitlines()) > 80

@@ -107,6 +107,27 @@ def test_first_and_last_ids_compare_as_numbers_beyond_double_precision(
     ]
 
 
+def test_groups_count_their_writers_and_older_counts_go_under_unknown(
+    redis_client: redis.Redis,
+) -> None:
+    fleet = Fleet(redis_client, "s", GROUP)
+    for index, writer in enumerate(("go-comments", "go-comments", "py-monolith")):
+        summary = Summary()
+        summary.add(
+            EventVerdict(f"{index + 1}-0", "?", writer, False, None, None, wire_message="x")
+        )
+        fleet.commit(consumer="c", token="t", ids=[], summary=summary)
+    redis_client.hset(fleet.keys.meta, mapping={"samples": 5, "show_values": "0"})
+    (group,) = fleet.read().summary.findings.values()
+    assert group.by_writer == {"go-comments": 2, "py-monolith": 1}
+    # A fleet summary partly written by a cdccheck that did not count writers per group.
+    redis_client.hdel(
+        fleet.keys.counters, field("findings_by_writer", "wire", "undecodable", "", "py-monolith")
+    )
+    (group,) = fleet.read().summary.findings.values()
+    assert group.by_writer == {"go-comments": 2, "?": 1}
+
+
 def test_entries_claimed_away_are_refused_and_nothing_is_counted(
     redis_client: redis.Redis, redis_url: str
 ) -> None:

@@ -222,6 +222,84 @@ def http_get(port: int, path: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
+def scrape_while_consuming(
+    redis_client: redis.Redis, redis_url: str, events: int, **more: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run a sidecar, seed ``events`` events, scrape /metrics: (metric families, its report)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    sidecar = Sidecar(
+        engine(),
+        options(
+            redis_url, "s", until_idle_s=None, metrics_port=0, metrics_host="127.0.0.1", **more
+        ),
+    )
+    thread = threading.Thread(target=sidecar.run)
+    thread.start()
+    try:
+        wait_for(lambda: sidecar.metrics_port is not None and sidecar.ready, what="readiness")
+        port = sidecar.metrics_port
+        assert port is not None
+        seed(redis_client, "s", events, defect_rate=0.5)
+        wait_for(lambda: sidecar.summary.totals.events == events, what=f"{events} events")
+        status, text = http_get(port, "/metrics")
+        assert status == 200
+        report = sidecar.build_report()
+    finally:
+        sidecar.stop("test")
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    return {family.name: family for family in text_string_to_metric_families(text)}, report
+
+
+def findings_by_labels(families: dict[str, Any]) -> dict[tuple[str, str, str, str], float]:
+    return {
+        (s.labels["schema"], s.labels["kind"], s.labels["path"], s.labels["writer"]): s.value
+        for s in families["cdccheck_findings"].samples
+        if s.name == "cdccheck_findings_total"
+    }
+
+
+def test_metric_verdicts_mean_what_the_report_counters_mean(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    families, report = scrape_while_consuming(redis_client, redis_url, 300)
+    assert report["totals"]["both_invalid"] > 0  # else the two meanings could not differ
+    by_verdict = {
+        s.labels["verdict"]: s.value
+        for s in families["cdccheck_events"].samples
+        if s.name == "cdccheck_events_total"
+    }
+    # A verdict label spelled like a report counter counts exactly what that counter counts.
+    for name, value in by_verdict.items():
+        if name in report["totals"]:
+            assert value == report["totals"][name], name
+    assert (
+        by_verdict["legacy_only_invalid"] + by_verdict["both_invalid"]
+        == (report["totals"]["legacy_invalid"])
+    )
+    assert "legacy_invalid" not in by_verdict
+    assert "legacy_only_invalid" in families["cdccheck_events"].documentation
+
+
+def test_findings_metric_has_a_bounded_path_and_a_writer(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    families, report = scrape_while_consuming(redis_client, redis_url, 300, metrics_paths=3)
+    measured = findings_by_labels(families)
+    paths = {path for (_schema, _kind, path, _writer) in measured}
+    assert len(paths - {"other"}) == 3
+    assert "other" in paths
+    assert {writer for (*_, writer) in measured} == {"go-comments", "py-monolith"}
+    expected: dict[tuple[str, str, str, str], float] = {}
+    for group in report["findings"]:
+        for writer, events in group["by_writer"].items():
+            path = group["path"] if group["path"] in paths else "other"
+            key = (group["schema"], group["kind"], path, writer)
+            expected[key] = expected.get(key, 0) + events
+    assert measured == expected
+
+
 def test_metrics_parse_and_match_the_report(redis_client: redis.Redis, redis_url: str) -> None:
     from prometheus_client.parser import text_string_to_metric_families
 
@@ -259,8 +337,8 @@ def test_metrics_parse_and_match_the_report(redis_client: redis.Redis, redis_url
     exclusive = {
         "ok": totals["ok"],
         "undecodable": totals["undecodable"],
-        "legacy_invalid": totals["legacy_invalid"] - totals["both_invalid"],
-        "new_invalid": totals["new_invalid"] - totals["both_invalid"],
+        "legacy_only_invalid": totals["legacy_invalid"] - totals["both_invalid"],
+        "new_only_invalid": totals["new_invalid"] - totals["both_invalid"],
         "both_invalid": totals["both_invalid"],
     }
     by_verdict = counted("cdccheck_events", "verdict")
@@ -279,16 +357,13 @@ def test_metrics_parse_and_match_the_report(redis_client: redis.Redis, redis_url
         if verdict == "ok"
     }
     assert ok_by_op == {op: c["ok"] for op, c in report["by_op"].items() if c["ok"]}
-    findings: dict[tuple[str, str], float] = {}
-    for group in report["findings"]:
-        key = (group["schema"], group["kind"])
-        findings[key] = findings.get(key, 0) + group["events"]
-    measured = {
-        (s.labels["schema"], s.labels["kind"]): s.value
-        for s in families["cdccheck_findings"].samples
-        if s.name == "cdccheck_findings_total"
+    # Below --metrics-paths distinct paths, every finding group and writer has its own series.
+    findings = {
+        (group["schema"], group["kind"], group["path"], writer): events
+        for group in report["findings"]
+        for writer, events in group["by_writer"].items()
     }
-    assert measured == findings
+    assert findings_by_labels(families) == findings
     assert families["cdccheck_redis_up"].samples[0].value == 1
     pending = {s.labels["stream"]: s.value for s in families["cdccheck_group_pending"].samples}
     assert pending == {"s": 0}
