@@ -18,10 +18,10 @@ from typing import Any
 
 import msgspec
 
-from cdccheck import wire
-from cdccheck.compiled import CompiledSchema
+from cdccheck.engine import wire
+from cdccheck.engine.compiled import CompiledSchema
 from cdccheck.errors import ConfigError
-from cdccheck.fastpath import FastAcceptor
+from cdccheck.engine.fastpath import FastAcceptor
 from cdccheck.model import (
     BIG_INTEGER,
     INTEGRAL_FLOAT,
@@ -34,7 +34,7 @@ from cdccheck.model import (
     Finding,
     json_pointer,
 )
-from cdccheck.schema import DRAFT_7, Schema
+from cdccheck.engine.schema import DRAFT_7, Schema
 
 LAYOUTS = ("default", "debezium")
 HealthyCounts = dict[tuple[str, bytes | None], int]

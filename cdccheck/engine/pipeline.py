@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from cdccheck.check import Engine
+from cdccheck.engine.engine import Engine
 from cdccheck.errors import ConfigError
 from cdccheck.model import Entry, EventVerdict
 from cdccheck.summary import Summary, redact_finding

@@ -66,8 +66,8 @@ class Schema:
 
 def bundled_schema_dir() -> Path:
     """Directory of the bundled schemas, in a wheel or in a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_bundled_schemas", here.parent / "schemas"):
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "_bundled_schemas", package.parent / "schemas"):
         if candidate.is_dir():
             return candidate
     raise ConfigError(

@@ -32,8 +32,8 @@ from cdccheck.model import (
     Finding,
     json_pointer,
 )
-from cdccheck.reference import findings_from_errors, short_repr
-from cdccheck.schema import DRAFT_7, Schema
+from cdccheck.engine.reference import findings_from_errors, short_repr
+from cdccheck.engine.schema import DRAFT_7, Schema
 
 # A check appends findings for ``instance`` to ``out``. ``path`` is a linked
 # list (parent, key) so descending costs one small tuple; it is flattened only
