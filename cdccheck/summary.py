@@ -29,8 +29,8 @@ from cdccheck.model import (
     WIRE,
     EventVerdict,
     Finding,
+    short_repr,
 )
-from cdccheck.reference import short_repr
 
 DEFAULT_SAMPLES = 5
 _INDEX = re.compile(r"/\d+(?=/|$)")

@@ -20,6 +20,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence, Sized
 from typing import Any
 
+from cdccheck.engine.reference import findings_from_errors
+from cdccheck.engine.schema import DRAFT_7, Schema
 from cdccheck.model import (
     ABSENT,
     CONSTRAINT,
@@ -31,9 +33,8 @@ from cdccheck.model import (
     UNKNOWN_FIELD,
     Finding,
     json_pointer,
+    short_repr,
 )
-from cdccheck.engine.reference import findings_from_errors, short_repr
-from cdccheck.engine.schema import DRAFT_7, Schema
 
 # A check appends findings for ``instance`` to ``out``. ``path`` is a linked
 # list (parent, key) so descending costs one small tuple; it is flattened only

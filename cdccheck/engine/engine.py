@@ -20,8 +20,9 @@ import msgspec
 
 from cdccheck.engine import wire
 from cdccheck.engine.compiled import CompiledSchema
-from cdccheck.errors import ConfigError
 from cdccheck.engine.fastpath import FastAcceptor
+from cdccheck.engine.schema import DRAFT_7, Schema
+from cdccheck.errors import ConfigError
 from cdccheck.model import (
     BIG_INTEGER,
     INTEGRAL_FLOAT,
@@ -34,7 +35,6 @@ from cdccheck.model import (
     Finding,
     json_pointer,
 )
-from cdccheck.engine.schema import DRAFT_7, Schema
 
 LAYOUTS = ("default", "debezium")
 HealthyCounts = dict[tuple[str, bytes | None], int]

@@ -42,10 +42,9 @@ from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
-from cdccheck.model import CONSTRAINT, FORMAT, LEGACY, NEW, UNKNOWN, Finding
-from cdccheck.engine.reference import short_repr
 from cdccheck.engine.schema import Schema
 from cdccheck.engine.wire import SAFE_INTEGER
+from cdccheck.model import CONSTRAINT, FORMAT, LEGACY, NEW, UNKNOWN, Finding, short_repr
 
 _DATE_TIME = (
     r"^(?!0000)[0-9]{4}-"

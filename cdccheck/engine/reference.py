@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ast
 import re
-import reprlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -49,27 +48,6 @@ _KIND_BY_KEYWORD = {
     "format": FORMAT,
 }
 _LISTED_KEYS = re.compile(r"\((.*) (?:was|were) (?:unexpected|unevaluated and invalid)\)$", re.S)
-
-_short = reprlib.Repr()
-_short.maxstring = 60
-_short.maxother = 60
-_short.maxlist = 5
-_short.maxdict = 5
-
-
-def short_repr(value: Any) -> str:
-    """A bounded repr for messages (payload values can be megabytes)."""
-    kind = type(value)
-    if kind is str:
-        return repr(value) if len(value) <= _short.maxstring else _short.repr(value)
-    if kind is bool or kind is float or value is None:
-        return repr(value)
-    if value is ABSENT:
-        return "<absent>"
-    try:
-        return _short.repr(value)
-    except ValueError:  # an int with more digits than str() converts
-        return f"<{value.bit_length()}-bit integer>"
 
 
 def reference_findings(validator: Any, value: Any) -> list[Finding]:
