@@ -1,19 +1,24 @@
-"""Kept for one release: the fast tier moved to :mod:`cdccheck.engine.fastpath`."""
+"""Kept for one release: the fast tier moved to :mod:`cdccheck.engine.fastpath`.
 
-from cdccheck.engine.fastpath import (
+Its schema translation is in :mod:`cdccheck.engine.shapes` and the
+remembered failure shapes (``Explanations`` here) in
+:mod:`cdccheck.engine.remembered`.
+"""
+
+from cdccheck.engine.fastpath import FastAcceptor
+from cdccheck.engine.remembered import Paths
+from cdccheck.engine.remembered import RememberedShapes as Explanations
+from cdccheck.engine.shapes import (
     FORMAT_SUBSETS,
     AnyOf,
     Array,
     Boolean,
     Choice,
-    Explanations,
-    FastAcceptor,
     Integer,
     KeySpec,
     Null,
     Number,
     Object,
-    Paths,
     Shape,
     Tagged,
     Text,
