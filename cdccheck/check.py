@@ -1,5 +1,9 @@
-"""Kept for one release: ``Engine`` moved to :mod:`cdccheck.engine.engine`."""
+"""Kept for one release: ``Engine`` moved to :mod:`cdccheck.engine.engine`.
 
-from cdccheck.engine.engine import LAYOUTS, Engine, HealthyCounts, declares_integer
+``declares_integer`` moved to :mod:`cdccheck.engine.warnings`.
+"""
+
+from cdccheck.engine.engine import LAYOUTS, Engine, HealthyCounts
+from cdccheck.engine.warnings import declares_integer
 
 __all__ = ["LAYOUTS", "Engine", "HealthyCounts", "declares_integer"]

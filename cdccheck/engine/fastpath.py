@@ -16,26 +16,55 @@ Systematic drift is explained from remembered failure shapes
 (:mod:`cdccheck.engine.remembered`).
 
 An accepted event must also carry no portability warning: the payload bytes
-are screened for U+FFFD, NUL and duplicate keys (see ``clean``).
+are screened for U+FFFD, NUL and duplicate keys
+(:func:`cdccheck.engine.warnings.is_warning_free`).
+
+The Engine asks this tier ONE question per payload, ``FastAcceptor.answer``,
+and tells it what the full path found, ``FastAcceptor.learn``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
 from cdccheck.engine.remembered import RememberedShapes
 from cdccheck.engine.schema import Schema
 from cdccheck.engine.shapes import DecoderBuilder, KeySpec, Unsupported, meet, shape_of
-from cdccheck.model import LEGACY, NEW, UNKNOWN
+from cdccheck.engine.warnings import is_warning_free
+from cdccheck.model import LEGACY, NEW, UNKNOWN, Finding
 
-_RAW_REPLACEMENT_CHARACTER = "\ufffd".encode()
-_ESCAPED_UNSAFE = re.compile(rb"\\u(?:[fF]{3}[dD]|0000)")
-_SPACE_AFTER_QUOTE = re.compile(rb'"[ \t\r\n]')
-_KEY_WITH_SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
+BOTH = (LEGACY, NEW)
+_REFUSED = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+
+
+class FastAnswer(NamedTuple):
+    """What the fast tier can say about one JSON payload.
+
+    Read in this order:
+
+    * ``accepted``: valid under both schemas and free of portability
+      warnings; nothing else needs to run, the findings are empty;
+    * else ``findings`` is not None: a remembered failure shape explains the
+      payload; these are the exact (legacy, new) findings, and no portability
+      warning applies;
+    * else the full path decides; ``proven`` names the schemas the payload is
+      already proven valid under, whose (empty) findings need no computing.
+
+    ``op`` is the event's op when the tier decoded it (accepted or
+    explained), else UNKNOWN.
+    """
+
+    accepted: bool
+    op: str
+    findings: tuple[list[Finding], list[Finding]] | None
+    proven: tuple[str, ...]
+
+
+_VALID_BUT_WARNED = FastAnswer(False, UNKNOWN, None, BOTH)
+"""Valid under both schemas, but a warning may apply: the strict decoder finds it."""
 
 
 @dataclass
@@ -50,6 +79,8 @@ class FastAcceptor:
     key_specs: dict[type, KeySpec] = field(default_factory=dict)
     memory: RememberedShapes | None = None
     """Remembered failure shapes (see RememberedShapes)."""
+    _accepted: dict[str, FastAnswer] = field(default_factory=dict, init=False, repr=False)
+    """One answer per op for accepted events: they are all alike, so built once."""
 
     @classmethod
     def build(cls, legacy: Schema, new: Schema, *, op_field: str = "op") -> FastAcceptor | None:
@@ -83,6 +114,57 @@ class FastAcceptor:
             memory,
         )
 
+    def answer(self, payload: bytes) -> FastAnswer:
+        """Everything this tier knows about ``payload``; see FastAnswer.
+
+        The decoder for both schemas goes first. When it refuses, its error
+        names the first field that failed, which picks the remembered failure
+        shapes to try; when none explains the payload, each schema's own
+        decoder may still prove its side valid.
+        """
+        refusal = ""
+        if self.both is not None:
+            try:
+                event = self.both.decode(payload)
+            except _REFUSED as error:
+                refusal = str(error)
+            else:
+                # The decoders refuse integers beyond 2**53; the bytes show the rest.
+                if not is_warning_free(payload, self._key_count(event)):
+                    return _VALID_BUT_WARNED
+                op = self._op_of(event)
+                accepted = self._accepted.get(op)
+                if accepted is None:
+                    accepted = self._accepted[op] = FastAnswer(True, op, None, BOTH)
+                return accepted
+        if self.memory is not None:
+            explained = self.memory.explain(payload, refusal)
+            if explained is not None:
+                event, findings = explained
+                if is_warning_free(payload, self._key_count(event)):
+                    op = self._op_of(event)
+                    return FastAnswer(False, op, (findings[LEGACY], findings[NEW]), ())
+        legacy_ok = self.valid(self.legacy, payload) is not None
+        new_ok = self.valid(self.new, payload) is not None
+        return FastAnswer(False, UNKNOWN, None, (LEGACY,) * legacy_ok + (NEW,) * new_ok)
+
+    def learn(self, legacy: list[Finding], new: list[Finding]) -> None:
+        """What the full path found for a payload ``answer`` could not explain.
+
+        A failure made only of ``pattern``/``format`` findings on plain
+        string fields is remembered, so later events that fail the same way
+        are explained by ``answer``.
+        """
+        if self.memory is not None:
+            self.memory.learn(legacy, new)
+
+    def accepts(self, payload: bytes) -> str | None:
+        """The event's op when both schemas accept it and it is warning-free, else None."""
+        event = self.valid(self.both, payload)
+        if event is None or not is_warning_free(payload, self._key_count(event)):
+            return None
+        return self._op_of(event)
+
     @staticmethod
     def valid(decoder: msgspec.json.Decoder[Any] | None, payload: bytes) -> Any:
         """The decoded event when ``decoder`` proves it valid, else None."""
@@ -90,26 +172,10 @@ class FastAcceptor:
             return None
         try:
             return decoder.decode(payload)
-        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        except _REFUSED:
             return None
 
-    def decode_both(self, payload: bytes) -> tuple[Any, str]:
-        """(event, "") when the decoder for both schemas accepts, else (None, its error)."""
-        if self.both is None:
-            return None, ""
-        try:
-            return self.both.decode(payload), ""
-        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
-            return None, str(error)
-
-    def accepts(self, payload: bytes) -> str | None:
-        """The event's op when both schemas accept it and it is warning-free, else None."""
-        event = self.valid(self.both, payload)
-        if event is None or not self.clean(payload, event):
-            return None
-        return self.op_of(event)
-
-    def op_of(self, event: Any) -> str:
+    def _op_of(self, event: Any) -> str:
         kind = type(event)
         op = self.ops.get(kind)
         if op is not None:
@@ -118,23 +184,7 @@ class FastAcceptor:
         value = getattr(event, attribute, None) if attribute else None
         return value if isinstance(value, str) else UNKNOWN
 
-    def clean(self, payload: bytes, event: Any) -> bool:
-        """No U+FFFD, no NUL, no duplicate key: nothing a warning would flag.
-
-        U+FFFD and NUL are found raw or escaped. For duplicates: unless a key
-        has space before its colon, every key ends in ``":``, so that byte
-        pair occurs at least once per key token; when it occurs exactly as
-        often as the decoded event has distinct keys, no key token repeats.
-        """
-        if _RAW_REPLACEMENT_CHARACTER in payload:
-            return False
-        if b"\\u" in payload and _ESCAPED_UNSAFE.search(payload):
-            return False
-        if _SPACE_AFTER_QUOTE.search(payload) and _KEY_WITH_SPACE_BEFORE_COLON.search(payload):
-            return False
-        return payload.count(b'":') == self.key_count(event)
-
-    def key_count(self, value: Any) -> int:
+    def _key_count(self, value: Any) -> int:
         """How many object keys a decoded event holds (tags included)."""
         spec = self.key_specs.get(type(value))
         if spec is not None:
@@ -143,8 +193,8 @@ class FastAcceptor:
                 if getattr(value, attribute) is not msgspec.UNSET:
                     count += 1
             for attribute in children:
-                count += self.key_count(getattr(value, attribute))
+                count += self._key_count(getattr(value, attribute))
             return count
         if type(value) is list:
-            return sum(self.key_count(item) for item in value)
+            return sum(self._key_count(item) for item in value)
         return 0

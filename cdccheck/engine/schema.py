@@ -2,9 +2,11 @@
 
 A schema is loaded once per run and everything expensive is built here, once:
 the metaschema check, the `$ref` registry (local files and `$defs` only, never
-the network) and the python-jsonschema validator that DESIGN.md makes the
-reference. The faster engines in :mod:`cdccheck.compiled` and :mod:`cdccheck.fastpath`
-are built from the `Schema` objects this module returns.
+the network) and the python-jsonschema validator, which is the reference
+that decides validity (docs/semantics.md, rule 2). The faster tiers in
+:mod:`cdccheck.engine.compiled` and :mod:`cdccheck.engine.fastpath` are built
+from the `Schema` objects this module returns, and follow `$ref` with
+``resolve_ref`` and ``subresource`` below.
 
 python-jsonschema is imported lazily: importing its format checkers costs
 about a second, and ``cdccheck --help`` should not pay for it.
@@ -62,6 +64,49 @@ class Schema:
     @property
     def validator_class(self) -> type[Validator]:
         return type(self.validator)
+
+    @property
+    def resolver(self) -> Any:
+        """The `referencing` resolver at the document's root, the one the validator starts from."""
+        return self.validator._resolver
+
+
+# ---------------------------------------------------------------- `$ref` lookup
+# One way to follow references for every walker over a schema (the compiled
+# schemas, the fast tier, the warnings, the gate's schema view), so they all
+# resolve exactly as python-jsonschema does.
+
+
+def resolve_ref(resolver: Any, ref: str) -> tuple[Any, Any]:
+    """(target subschema, resolver in scope at the target) for a `$ref` value.
+
+    ``resolver`` is the one in scope at the schema object holding the
+    reference (``Schema.resolver`` at the root, then what ``resolve_ref`` and
+    ``subresource`` hand out). Raises ``referencing.exceptions.Unresolvable``
+    when the reference does not resolve; a schema from ``load_schema`` had
+    every reference resolved when it was loaded.
+    """
+    resolved = resolver.lookup(ref)
+    return resolved.contents, resolved.resolver
+
+
+def subresource(resolver: Any, node: Any, draft: str) -> Any:
+    """The resolver in scope inside ``node``: its own when it carries an `$id`.
+
+    This is what python-jsonschema does when it descends into a subschema.
+    (Under draft-07 an `$id` beside `$ref` is ignored: callers that honour
+    that rule leave such a node out.)
+    """
+    if not isinstance(node, dict) or not isinstance(node.get("$id"), str):
+        return resolver
+    return resolver.in_subresource(specification(draft).create_resource(node))
+
+
+def specification(draft: str) -> Any:
+    """The `referencing` specification of ``draft`` (DRAFT_2020_12 or DRAFT_7)."""
+    from referencing.jsonschema import DRAFT7, DRAFT202012
+
+    return DRAFT202012 if draft == DRAFT_2020_12 else DRAFT7
 
 
 def bundled_schema_dir() -> Path:
@@ -234,9 +279,8 @@ def _build_registry(
     """
     from referencing import Registry, Resource
     from referencing.exceptions import NoSuchResource, Unresolvable
-    from referencing.jsonschema import DRAFT7, DRAFT202012
 
-    default_spec = DRAFT202012 if _draft_of(document, origin) == DRAFT_2020_12 else DRAFT7
+    default_spec = specification(_draft_of(document, origin))
     loaded: dict[str, Any] = {}
 
     def retrieve(uri: str) -> Any:
@@ -279,7 +323,7 @@ def _build_registry(
                 if not isinstance(ref, str):
                     continue
                 try:
-                    target = scope.lookup(ref)
+                    target, target_scope = resolve_ref(scope, ref)
                 except Unresolvable as exc:
                     cause = exc.__cause__ or exc.__context__
                     while cause is not None and not isinstance(cause, ConfigError):
@@ -290,10 +334,8 @@ def _build_registry(
                         f"invalid schema {origin}: {keyword} {ref!r} does not resolve "
                         f"(no such $defs entry or local file)"
                     ) from None
-                target_resource = Resource.from_contents(
-                    target.contents, default_specification=default_spec
-                )
-                pending.append((target_resource, target.resolver))
+                target_resource = Resource.from_contents(target, default_specification=default_spec)
+                pending.append((target_resource, target_scope))
         for sub in resource.subresources():
             pending.append((sub, scope.in_subresource(sub)))
     return registry

@@ -31,7 +31,7 @@ from typing import Annotated, Any, Literal, Union
 import msgspec
 
 from cdccheck.engine.schema import Schema
-from cdccheck.engine.wire import SAFE_INTEGER
+from cdccheck.engine.warnings import SAFE_INTEGER
 
 _DATE_TIME = (
     r"^(?!0000)[0-9]{4}-"

@@ -1,4 +1,4 @@
-"""Strict payload decoding (DESIGN.md rule 1) and wire-level portability warnings.
+"""Strict payload decoding (docs/semantics.md, rule 1) and the wire-level warnings.
 
 ``decode(payload, encoding)`` returns either ``Decoded`` (the value plus what
 the walk over it noticed) or ``Undecodable`` (one precise message). Nothing
@@ -32,19 +32,17 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from cdccheck.model import BIG_INTEGER, DUPLICATE_KEY, UNSAFE_STRING, Finding, json_pointer
+from cdccheck.engine.warnings import (
+    SAFE_INTEGER,
+    big_integer,
+    duplicate_key,
+    may_repeat_keys,
+    unsafe_string,
+)
+from cdccheck.model import Finding, json_pointer
 
 MAX_DEPTH = 512
-SAFE_INTEGER = 2**53
-"""Beyond this, a JSON integer loses precision in JavaScript and in float64 readers."""
-
-_UNSAFE_CHARACTERS = ("\ufffd", "\x00")
-"""U+FFFD is what a writer leaves where it replaced invalid UTF-8 (Go's
-encoding/json does so silently); NUL is refused by PostgreSQL text columns."""
-
 _BOM = b"\xef\xbb\xbf"
-_KEY_WITH_SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
-_SPACE_AFTER_QUOTE = re.compile(rb'"[ \t\r\n]')
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -94,25 +92,9 @@ def decode_json(payload: bytes) -> Decoded | Undecodable:
     if isinstance(scan, Undecodable):
         return scan
     warnings, integral_floats, key_count = scan
-    if _may_have_duplicate_keys(payload, key_count):
+    if may_repeat_keys(payload, key_count):
         warnings.extend(_json_duplicate_keys(payload))
     return Decoded(value, warnings, integral_floats)
-
-
-def _may_have_duplicate_keys(payload: bytes, key_count: int) -> bool:
-    """Cheap proof that no object repeats a key, else True.
-
-    Every key written without space before its colon ends in ``":``, so
-    ``payload.count(b'":')`` is at least the number of such key tokens. When it
-    equals the number of distinct keys decoded, and no key has space before
-    its colon, no key token can be a repeat.
-    """
-    if payload.count(b'":') != key_count:
-        return True
-    return (
-        _SPACE_AFTER_QUOTE.search(payload) is not None
-        and _KEY_WITH_SPACE_BEFORE_COLON.search(payload) is not None
-    )
 
 
 class _PairsDict(dict[str, Any]):
@@ -139,14 +121,7 @@ def _json_duplicate_keys(payload: bytes) -> list[Finding]:
         node, path = stack.pop()
         if isinstance(node, dict):
             for key in getattr(node, "repeated", ()):
-                found.append(
-                    Finding(
-                        DUPLICATE_KEY,
-                        json_pointer((*path, key)),
-                        f"key {key!r} appears more than once; readers keep different copies",
-                        node[key],
-                    )
-                )
+                found.append(duplicate_key(key, path, node[key]))
             stack.extend((child, (*path, key)) for key, child in node.items())
         elif isinstance(node, list):
             stack.extend((child, (*path, index)) for index, child in enumerate(node))
@@ -361,13 +336,7 @@ class _MsgpackKeyScanner:
             key = self.value(path)
             if key in seen and key not in reported:
                 reported.add(key)
-                self.found.append(
-                    Finding(
-                        DUPLICATE_KEY,
-                        json_pointer((*path, key)),
-                        f"key {key!r} appears more than once; readers keep different copies",
-                    )
-                )
+                self.found.append(duplicate_key(key, path))
             seen.add(key)
             self.value((*path, key))
 
@@ -408,14 +377,14 @@ def _scan(
                         f"(the JSON data model has string keys only)"
                     )
                 if "\ufffd" in key or "\x00" in key:
-                    warnings.append(_unsafe_string(key, (*path, key), "key"))
+                    warnings.append(unsafe_string(key, (*path, key), "key"))
         else:
             items = enumerate(node)
         for key, child in items:
             kind = type(child)
             if kind is str:
                 if "\ufffd" in child or "\x00" in child:
-                    warnings.append(_unsafe_string(child, (*path, key), "string"))
+                    warnings.append(unsafe_string(child, (*path, key), "string"))
             elif kind is dict or kind is list:
                 stack.append((child, (*path, key)))
             elif kind is int:
@@ -443,17 +412,10 @@ def _check_scalar(
     kind = type(value)
     if kind is str:
         if "\ufffd" in value or "\x00" in value:
-            warnings.append(_unsafe_string(value, path, "string"))
+            warnings.append(unsafe_string(value, path, "string"))
     elif kind is int:
         if not -SAFE_INTEGER <= value <= SAFE_INTEGER:
-            warnings.append(
-                Finding(
-                    BIG_INTEGER,
-                    json_pointer(path),
-                    "integer beyond 2**53: JavaScript and float64 readers lose precision",
-                    value,
-                )
-            )
+            warnings.append(big_integer(value, path))
     elif kind is float:
         if msgpack and not math.isfinite(value):
             return f"{value} at {json_pointer(path) or '/'} is not a JSON number"
@@ -468,16 +430,6 @@ def _check_scalar(
             what = f"{kind.__name__} value"
         return f"MessagePack {what} at {json_pointer(path) or '/'} is outside the JSON data model"
     return None
-
-
-def _unsafe_string(text: str, path: tuple[str | int, ...], what: str) -> Finding:
-    character = "U+FFFD (replacement character)" if "\ufffd" in text else "NUL (U+0000)"
-    return Finding(
-        UNSAFE_STRING,
-        json_pointer(path),
-        f"{what} contains {character}: a writer replaced invalid bytes or a reader will refuse it",
-        text,
-    )
 
 
 def _clip(text: str, limit: int = 40) -> str:
