@@ -19,7 +19,7 @@ The engine never imports typer, rich, a report or the command line.
 
 from cdccheck.engine.compiled import CompiledSchema
 from cdccheck.engine.engine import LAYOUTS, Engine, HealthyCounts
-from cdccheck.engine.fastpath import FastAcceptor
+from cdccheck.engine.fastpath import FastAcceptor, FastAnswer
 from cdccheck.engine.pipeline import EventsWriter, check_batch, run, verdict_line
 from cdccheck.engine.reference import findings_from_errors, reference_findings
 from cdccheck.engine.schema import (
@@ -29,6 +29,8 @@ from cdccheck.engine.schema import (
     bundled_schema_path,
     load_schema,
     load_schema_bytes,
+    resolve_ref,
+    subresource,
 )
 from cdccheck.engine.wire import Decoded, Undecodable, decode
 
@@ -41,6 +43,7 @@ __all__ = [
     "Engine",
     "EventsWriter",
     "FastAcceptor",
+    "FastAnswer",
     "HealthyCounts",
     "Schema",
     "Undecodable",
@@ -51,6 +54,8 @@ __all__ = [
     "load_schema",
     "load_schema_bytes",
     "reference_findings",
+    "resolve_ref",
     "run",
+    "subresource",
     "verdict_line",
 ]

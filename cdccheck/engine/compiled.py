@@ -4,14 +4,14 @@ python-jsonschema rebuilds validators, resolves keywords and formats its
 messages for every event; this module does that work once per schema and
 leaves a tree of small closures that append findings. It reproduces the
 reference keyword by keyword for the vocabulary that carries real CDC
-schemas (type, enum/const, properties, required, additionalProperties,
-patternProperties, items/prefixItems, the bounds, pattern, format, allOf,
-if/then/else, not, local $ref). Any schema object that uses a keyword outside
-that set (anyOf, oneOf, unevaluated*, multipleOf, uniqueItems, contains,
-propertyNames, $dynamicRef ...) is handed whole to python-jsonschema and its
-errors mapped by :mod:`cdccheck.reference`, so the findings are the
-reference's by construction there. The differential tests hold the compiled
-part to the same findings on generated instances.
+schemas: ``KEYWORDS`` maps each keyword compiled here to its handler, in
+the manner of python-jsonschema's own keyword table. Any schema object that
+uses a keyword outside that table (anyOf, oneOf, unevaluated*, multipleOf,
+uniqueItems, contains, propertyNames, $dynamicRef ...) is handed whole to
+python-jsonschema and its errors mapped by :mod:`cdccheck.engine.reference`,
+so the findings are the reference's by construction there
+(docs/semantics.md, rules 2 and 3). The differential tests hold the
+compiled part to the same findings on generated instances.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence, Sized
 from typing import Any
 
 from cdccheck.engine.reference import findings_from_errors
-from cdccheck.engine.schema import DRAFT_7, Schema
+from cdccheck.engine.schema import DRAFT_7, Schema, resolve_ref, subresource
 from cdccheck.model import (
     ABSENT,
     CONSTRAINT,
@@ -41,42 +41,11 @@ from cdccheck.model import (
 # when a finding is made.
 Path = tuple[Any, Any] | None
 Check = Callable[[Any, Path, list[Finding]], None]
+Handler = Callable[["CompiledSchema", Any, dict[str, Any], Any], "Check | None"]
+"""Compiles one keyword: (compiler, keyword value, schema object, resolver) -> a check.
 
-# Keywords compiled here (`then`/`else` ride along with `if`); any other
-# keyword the draft defines sends its schema object to the reference.
-_COMPILED = frozenset(
-    {
-        "type",
-        "enum",
-        "const",
-        "properties",
-        "required",
-        "additionalProperties",
-        "patternProperties",
-        "minProperties",
-        "maxProperties",
-        "dependentRequired",
-        "dependencies",
-        "items",
-        "prefixItems",
-        "minItems",
-        "maxItems",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "format",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "allOf",
-        "if",
-        "then",
-        "else",
-        "not",
-        "$ref",
-    }
-)
+None means nothing to check (``additionalProperties: true``, an unknown format).
+"""
 
 
 def flatten(path: Path) -> tuple[Any, ...]:
@@ -158,17 +127,16 @@ class CompiledSchema:
 
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
+        self.draft7 = schema.draft == DRAFT_7
+        self.format_checker = schema.validator.format_checker
         self._validator = schema.validator
-        self._draft7 = schema.draft == DRAFT_7
-        self._format_checker = schema.validator.format_checker
         self._memo: dict[tuple[int, str], Check] = {}
-        resolver = schema.validator._resolver
         if _uses_dynamic_scope(schema.document):
             # $dynamicRef depends on the path taken to reach it: only a whole
             # evaluation by the reference keeps that path.
-            self._root = self._fallback(schema.document, resolver)
+            self._root = self._fallback(schema.document, schema.resolver)
         else:
-            self._root = self._compile(schema.document, resolver)
+            self._root = self.subschema(schema.document, schema.resolver)
 
     def findings(self, value: Any) -> list[Finding]:
         """Every finding for ``value``; empty means valid under the schema."""
@@ -178,15 +146,15 @@ class CompiledSchema:
 
     # -------------------------------------------------------------- compiling
 
-    def _compile(self, node: Any, resolver: Any, *, scoped: bool = False) -> Check:
+    def subschema(self, node: Any, resolver: Any, *, scoped: bool = False) -> Check:
         """Compile ``node`` reached from a parent whose resolver is ``resolver``.
 
         ``scoped`` says ``resolver`` already is the node's own (a `$ref`
         lookup enters the target's `$id`); otherwise the node's `$id`, if any,
         is entered here, as python-jsonschema's descend does.
         """
-        if not scoped and isinstance(node, dict) and "$id" in node and not self._draft7_ref(node):
-            resolver = resolver_subresource(resolver, node, self._draft7)
+        if not scoped and isinstance(node, dict) and not self._draft7_ref(node):
+            resolver = subresource(resolver, node, self.schema.draft)
         key = (id(node), str(getattr(resolver, "_base_uri", "")))
         if key in self._memo:
             return self._memo[key]
@@ -215,11 +183,13 @@ class CompiledSchema:
             node = {"$ref": node["$ref"]}
         # Keywords the draft does not define are ignored by the reference too.
         keywords = set(node) & set(self._validator.VALIDATORS)
-        if not keywords <= _COMPILED:
+        if not keywords <= KEYWORDS.keys():
             return self._fallback(node, resolver)
         checks = [
             check
-            for check in (self._keyword(name, node, resolver) for name in sorted(keywords))
+            for check in (
+                KEYWORDS[name](self, node[name], node, resolver) for name in sorted(keywords)
+            )
             if check is not None
         ]
         if not checks:
@@ -248,7 +218,9 @@ class CompiledSchema:
 
         return reference
 
-    def _valid(self, check: Check) -> Callable[[Any], bool]:
+    def probe(self, check: Check) -> Callable[[Any], bool]:
+        """A yes/no question: does ``check`` find nothing? It stops at the first finding."""
+
         def valid(instance: Any) -> bool:
             try:
                 check(instance, None, _PROBE)
@@ -258,324 +230,385 @@ class CompiledSchema:
 
         return valid
 
-    def _keyword(self, name: str, node: dict[str, Any], resolver: Any) -> Check | None:
-        value = node[name]
-        compile_one = getattr(self, "_kw_" + name.lstrip("$"), None)
-        if compile_one is None:  # then/else (with if), unknown keywords (ignored)
-            return None
-        result: Check | None = compile_one(value, node, resolver)
-        return result
+    def _draft7_ref(self, node: dict[str, Any]) -> bool:
+        return self.draft7 and "$ref" in node
 
-    # -------------------------------------------------------------- keywords
 
-    def _kw_type(self, types: Any, node: Any, resolver: Any) -> Check:
-        names = [types] if isinstance(types, str) else list(types)
-        tests = tuple(_TYPE_TESTS[name] for name in names if name in _TYPE_TESTS)
-        suffix = "is not of type " + ", ".join(repr(name) for name in names)
+# ---------------------------------------------------------------- the keywords
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            for test in tests:
-                if test(instance):
-                    return
-            kind = NULL_NOT_ALLOWED if instance is None else TYPE_MISMATCH
-            _emit(out, kind, path, instance, suffix)
 
-        return check
+def _type(compiler: CompiledSchema, types: Any, node: Any, resolver: Any) -> Check:
+    names = [types] if isinstance(types, str) else list(types)
+    tests = tuple(_TYPE_TESTS[name] for name in names if name in _TYPE_TESTS)
+    suffix = "is not of type " + ", ".join(repr(name) for name in names)
 
-    def _kw_enum(self, options: list[Any], node: Any, resolver: Any) -> Check:
-        message = f"is not one of {short_repr(options)}"
-        if all(isinstance(option, str) for option in options):
-            allowed = frozenset(options)
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        for test in tests:
+            if test(instance):
+                return
+        kind = NULL_NOT_ALLOWED if instance is None else TYPE_MISMATCH
+        _emit(out, kind, path, instance, suffix)
 
-            def strings(instance: Any, path: Path, out: list[Finding]) -> None:
-                if not (isinstance(instance, str) and instance in allowed):
-                    _emit(out, ENUM_VALUE, path, instance, message)
+    return check
 
-            return strings
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            if not any(json_equal(option, instance) for option in options):
+def _enum(compiler: CompiledSchema, options: list[Any], node: Any, resolver: Any) -> Check:
+    message = f"is not one of {short_repr(options)}"
+    if all(isinstance(option, str) for option in options):
+        allowed = frozenset(options)
+
+        def strings(instance: Any, path: Path, out: list[Finding]) -> None:
+            if not (isinstance(instance, str) and instance in allowed):
                 _emit(out, ENUM_VALUE, path, instance, message)
 
-        return check
+        return strings
 
-    def _kw_const(self, expected: Any, node: Any, resolver: Any) -> Check:
-        message = f"{short_repr(expected)} was expected"
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if not any(json_equal(option, instance) for option in options):
+            _emit(out, ENUM_VALUE, path, instance, message)
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            if not json_equal(instance, expected):
-                _emit(out, ENUM_VALUE, path, instance, message=message)
+    return check
 
-        return check
 
-    def _kw_properties(self, properties: dict[str, Any], node: Any, resolver: Any) -> Check:
-        compiled = tuple((name, self._compile(sub, resolver)) for name, sub in properties.items())
+def _const(compiler: CompiledSchema, expected: Any, node: Any, resolver: Any) -> Check:
+    message = f"{short_repr(expected)} was expected"
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            if isinstance(instance, dict):
-                for name, sub in compiled:
-                    if name in instance:
-                        sub(instance[name], (path, name), out)
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if not json_equal(instance, expected):
+            _emit(out, ENUM_VALUE, path, instance, message=message)
 
-        return check
+    return check
 
-    def _kw_required(self, names: list[str], node: Any, resolver: Any) -> Check:
-        required = tuple(names)
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            if isinstance(instance, dict):
-                for name in required:
-                    if name not in instance:
-                        _emit(
-                            out,
-                            MISSING_REQUIRED,
-                            (path, name),
-                            ABSENT,
-                            message=f"{name!r} is a required property",
-                        )
+def _properties(
+    compiler: CompiledSchema, properties: dict[str, Any], node: Any, resolver: Any
+) -> Check:
+    compiled = tuple((name, compiler.subschema(sub, resolver)) for name, sub in properties.items())
 
-        return check
-
-    def _kw_dependentRequired(
-        self, dependencies: dict[str, list[str]], node: Any, resolver: Any
-    ) -> Check:
-        pairs = tuple((trigger, tuple(needed)) for trigger, needed in dependencies.items())
-
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            if isinstance(instance, dict):
-                for trigger, needed in pairs:
-                    if trigger in instance:
-                        for name in needed:
-                            if name not in instance:
-                                _emit(
-                                    out,
-                                    MISSING_REQUIRED,
-                                    (path, name),
-                                    ABSENT,
-                                    message=f"{name!r} is a dependency of {trigger!r}",
-                                )
-
-        return check
-
-    def _kw_dependencies(self, dependencies: dict[str, Any], node: Any, resolver: Any) -> Check:
-        required = {k: v for k, v in dependencies.items() if isinstance(v, list)}
-        schemas = tuple(
-            (trigger, self._compile(sub, resolver))
-            for trigger, sub in dependencies.items()
-            if not isinstance(sub, list)
-        )
-        required_check = self._kw_dependentRequired(required, node, resolver)
-
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            if isinstance(instance, dict):
-                required_check(instance, path, out)
-                for trigger, sub in schemas:
-                    if trigger in instance:
-                        sub(instance, path, out)
-
-        return check
-
-    def _kw_additionalProperties(
-        self, extra: Any, node: dict[str, Any], resolver: Any
-    ) -> Check | None:
-        if extra is True:
-            return None
-        declared = frozenset(node.get("properties", {}))
-        patterns = "|".join(node.get("patternProperties", {}))
-        matcher = re.compile(patterns).search if patterns else None
-
-        def extras(instance: dict[str, Any]) -> list[str]:
-            return [
-                name
-                for name in instance
-                if name not in declared and not (matcher and matcher(name))
-            ]
-
-        if extra is False:
-
-            def closed(instance: Any, path: Path, out: list[Finding]) -> None:
-                if isinstance(instance, dict) and not declared.issuperset(instance):
-                    for name in extras(instance):
-                        _emit(
-                            out,
-                            UNKNOWN_FIELD,
-                            (path, name),
-                            instance[name],
-                            message=f"additional property {name!r} is not allowed",
-                        )
-
-            return closed
-        sub = self._compile(extra, resolver)
-
-        def open_with_schema(instance: Any, path: Path, out: list[Finding]) -> None:
-            if isinstance(instance, dict):
-                for name in extras(instance):
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if isinstance(instance, dict):
+            for name, sub in compiled:
+                if name in instance:
                     sub(instance[name], (path, name), out)
 
-        return open_with_schema
+    return check
 
-    def _kw_patternProperties(self, patterns: dict[str, Any], node: Any, resolver: Any) -> Check:
-        compiled = tuple(
-            (re.compile(pattern).search, self._compile(sub, resolver))
-            for pattern, sub in patterns.items()
-        )
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            if isinstance(instance, dict):
-                for search, sub in compiled:
-                    for name, value in instance.items():
-                        if search(name):
-                            sub(value, (path, name), out)
+def _required(compiler: CompiledSchema, names: list[str], node: Any, resolver: Any) -> Check:
+    required = tuple(names)
 
-        return check
-
-    def _kw_minProperties(self, limit: int, node: Any, resolver: Any) -> Check:
-        return _size_check(
-            dict, lambda size: size < limit, f"should have at least {limit} properties"
-        )
-
-    def _kw_maxProperties(self, limit: int, node: Any, resolver: Any) -> Check:
-        return _size_check(
-            dict, lambda size: size > limit, f"should have at most {limit} properties"
-        )
-
-    def _kw_minItems(self, limit: int, node: Any, resolver: Any) -> Check:
-        return _size_check(list, lambda size: size < limit, f"should have at least {limit} items")
-
-    def _kw_maxItems(self, limit: int, node: Any, resolver: Any) -> Check:
-        return _size_check(list, lambda size: size > limit, f"should have at most {limit} items")
-
-    def _kw_minLength(self, limit: int, node: Any, resolver: Any) -> Check:
-        return _size_check(str, lambda size: size < limit, f"is shorter than {limit} characters")
-
-    def _kw_maxLength(self, limit: int, node: Any, resolver: Any) -> Check:
-        return _size_check(str, lambda size: size > limit, f"is longer than {limit} characters")
-
-    def _kw_items(self, items: Any, node: dict[str, Any], resolver: Any) -> Check | None:
-        if isinstance(items, list):  # draft-07 tuple form
-            return self._kw_prefixItems(items, node, resolver)
-        start = 0 if self._draft7 else len(node.get("prefixItems", []))
-        if items is False:
-
-            def none_allowed(instance: Any, path: Path, out: list[Finding]) -> None:
-                if isinstance(instance, list) and len(instance) > start:
-                    extra = len(instance) - start
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if isinstance(instance, dict):
+            for name in required:
+                if name not in instance:
                     _emit(
                         out,
-                        CONSTRAINT,
-                        path,
-                        instance,
-                        message=f"expected at most {start} items but found {extra} extra",
+                        MISSING_REQUIRED,
+                        (path, name),
+                        ABSENT,
+                        message=f"{name!r} is a required property",
                     )
 
-            return none_allowed
-        sub = self._compile(items, resolver)
+    return check
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            if isinstance(instance, list):
-                for index in range(start, len(instance)):
-                    sub(instance[index], (path, index), out)
 
-        return check
+def _dependent_required(
+    compiler: CompiledSchema, dependencies: dict[str, list[str]], node: Any, resolver: Any
+) -> Check:
+    pairs = tuple((trigger, tuple(needed)) for trigger, needed in dependencies.items())
 
-    def _kw_prefixItems(self, prefix: list[Any], node: Any, resolver: Any) -> Check:
-        compiled = tuple(self._compile(sub, resolver) for sub in prefix)
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if isinstance(instance, dict):
+            for trigger, needed in pairs:
+                if trigger in instance:
+                    for name in needed:
+                        if name not in instance:
+                            _emit(
+                                out,
+                                MISSING_REQUIRED,
+                                (path, name),
+                                ABSENT,
+                                message=f"{name!r} is a dependency of {trigger!r}",
+                            )
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            if isinstance(instance, list):
-                for index, (item, sub) in enumerate(zip(instance, compiled, strict=False)):
-                    sub(item, (path, index), out)
+    return check
 
-        return check
 
-    def _kw_pattern(self, pattern: str, node: Any, resolver: Any) -> Check:
-        search = re.compile(pattern).search
-        suffix = f"does not match {pattern!r}"
+def _dependencies(
+    compiler: CompiledSchema, dependencies: dict[str, Any], node: Any, resolver: Any
+) -> Check:
+    required = {k: v for k, v in dependencies.items() if isinstance(v, list)}
+    schemas = tuple(
+        (trigger, compiler.subschema(sub, resolver))
+        for trigger, sub in dependencies.items()
+        if not isinstance(sub, list)
+    )
+    required_check = _dependent_required(compiler, required, node, resolver)
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            if isinstance(instance, str) and not search(instance):
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if isinstance(instance, dict):
+            required_check(instance, path, out)
+            for trigger, sub in schemas:
+                if trigger in instance:
+                    sub(instance, path, out)
+
+    return check
+
+
+def _additional_properties(
+    compiler: CompiledSchema, extra: Any, node: dict[str, Any], resolver: Any
+) -> Check | None:
+    if extra is True:
+        return None
+    declared = frozenset(node.get("properties", {}))
+    patterns = "|".join(node.get("patternProperties", {}))
+    matcher = re.compile(patterns).search if patterns else None
+
+    def extras(instance: dict[str, Any]) -> list[str]:
+        return [
+            name for name in instance if name not in declared and not (matcher and matcher(name))
+        ]
+
+    if extra is False:
+
+        def closed(instance: Any, path: Path, out: list[Finding]) -> None:
+            if isinstance(instance, dict) and not declared.issuperset(instance):
+                for name in extras(instance):
+                    _emit(
+                        out,
+                        UNKNOWN_FIELD,
+                        (path, name),
+                        instance[name],
+                        message=f"additional property {name!r} is not allowed",
+                    )
+
+        return closed
+    sub = compiler.subschema(extra, resolver)
+
+    def open_with_schema(instance: Any, path: Path, out: list[Finding]) -> None:
+        if isinstance(instance, dict):
+            for name in extras(instance):
+                sub(instance[name], (path, name), out)
+
+    return open_with_schema
+
+
+def _pattern_properties(
+    compiler: CompiledSchema, patterns: dict[str, Any], node: Any, resolver: Any
+) -> Check:
+    compiled = tuple(
+        (re.compile(pattern).search, compiler.subschema(sub, resolver))
+        for pattern, sub in patterns.items()
+    )
+
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if isinstance(instance, dict):
+            for search, sub in compiled:
+                for name, value in instance.items():
+                    if search(name):
+                        sub(value, (path, name), out)
+
+    return check
+
+
+def _min_properties(compiler: CompiledSchema, limit: int, node: Any, resolver: Any) -> Check:
+    return _size_check(dict, lambda size: size < limit, f"should have at least {limit} properties")
+
+
+def _max_properties(compiler: CompiledSchema, limit: int, node: Any, resolver: Any) -> Check:
+    return _size_check(dict, lambda size: size > limit, f"should have at most {limit} properties")
+
+
+def _min_items(compiler: CompiledSchema, limit: int, node: Any, resolver: Any) -> Check:
+    return _size_check(list, lambda size: size < limit, f"should have at least {limit} items")
+
+
+def _max_items(compiler: CompiledSchema, limit: int, node: Any, resolver: Any) -> Check:
+    return _size_check(list, lambda size: size > limit, f"should have at most {limit} items")
+
+
+def _min_length(compiler: CompiledSchema, limit: int, node: Any, resolver: Any) -> Check:
+    return _size_check(str, lambda size: size < limit, f"is shorter than {limit} characters")
+
+
+def _max_length(compiler: CompiledSchema, limit: int, node: Any, resolver: Any) -> Check:
+    return _size_check(str, lambda size: size > limit, f"is longer than {limit} characters")
+
+
+def _items(
+    compiler: CompiledSchema, items: Any, node: dict[str, Any], resolver: Any
+) -> Check | None:
+    if isinstance(items, list):  # draft-07 tuple form
+        return _prefix_items(compiler, items, node, resolver)
+    start = 0 if compiler.draft7 else len(node.get("prefixItems", []))
+    if items is False:
+
+        def none_allowed(instance: Any, path: Path, out: list[Finding]) -> None:
+            if isinstance(instance, list) and len(instance) > start:
+                extra = len(instance) - start
                 _emit(
                     out,
                     CONSTRAINT,
                     path,
                     instance,
-                    suffix,
+                    message=f"expected at most {start} items but found {extra} extra",
                 )
 
-        return check
+        return none_allowed
+    sub = compiler.subschema(items, resolver)
 
-    def _kw_format(self, name: str, node: Any, resolver: Any) -> Check | None:
-        checker = self._format_checker
-        if checker is None or name not in checker.checkers:
-            return None  # the reference ignores formats it does not know
-        function, raises = checker.checkers[name]
-        suffix = f"is not a {name!r}"
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if isinstance(instance, list):
+            for index in range(start, len(instance)):
+                sub(instance[index], (path, index), out)
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            try:
-                conforms = function(instance)
-            except raises:
-                conforms = False
-            if not conforms:
-                _emit(out, FORMAT, path, instance, suffix)
+    return check
 
-        return check
 
-    def _kw_minimum(self, limit: Any, node: Any, resolver: Any) -> Check:
-        return _bound_check(lambda value: value < limit, f"is less than the minimum of {limit}")
+def _prefix_items(compiler: CompiledSchema, prefix: list[Any], node: Any, resolver: Any) -> Check:
+    compiled = tuple(compiler.subschema(sub, resolver) for sub in prefix)
 
-    def _kw_maximum(self, limit: Any, node: Any, resolver: Any) -> Check:
-        return _bound_check(lambda value: value > limit, f"is greater than the maximum of {limit}")
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if isinstance(instance, list):
+            for index, (item, sub) in enumerate(zip(instance, compiled, strict=False)):
+                sub(item, (path, index), out)
 
-    def _kw_exclusiveMinimum(self, limit: Any, node: Any, resolver: Any) -> Check:
-        return _bound_check(lambda value: value <= limit, f"is not greater than {limit}")
+    return check
 
-    def _kw_exclusiveMaximum(self, limit: Any, node: Any, resolver: Any) -> Check:
-        return _bound_check(lambda value: value >= limit, f"is not less than {limit}")
 
-    def _kw_allOf(self, subschemas: list[Any], node: Any, resolver: Any) -> Check:
-        compiled = tuple(self._compile(sub, resolver) for sub in subschemas)
+def _pattern(compiler: CompiledSchema, pattern: str, node: Any, resolver: Any) -> Check:
+    search = re.compile(pattern).search
+    suffix = f"does not match {pattern!r}"
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            for sub in compiled:
-                sub(instance, path, out)
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if isinstance(instance, str) and not search(instance):
+            _emit(
+                out,
+                CONSTRAINT,
+                path,
+                instance,
+                suffix,
+            )
 
-        return check
+    return check
 
-    def _kw_if(self, condition: Any, node: dict[str, Any], resolver: Any) -> Check | None:
-        if "then" not in node and "else" not in node:
-            return None
-        # The reference evaluates `if` with the enclosing resolver: so do we.
-        holds = _discriminator(condition) or self._valid(self._compile(condition, resolver))
-        then = self._compile(node["then"], resolver) if "then" in node else None
-        otherwise = self._compile(node["else"], resolver) if "else" in node else None
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            branch = then if holds(instance) else otherwise
-            if branch is not None:
-                branch(instance, path, out)
+def _format(compiler: CompiledSchema, name: str, node: Any, resolver: Any) -> Check | None:
+    checker = compiler.format_checker
+    if checker is None or name not in checker.checkers:
+        return None  # the reference ignores formats it does not know
+    function, raises = checker.checkers[name]
+    suffix = f"is not a {name!r}"
 
-        return check
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        try:
+            conforms = function(instance)
+        except raises:
+            conforms = False
+        if not conforms:
+            _emit(out, FORMAT, path, instance, suffix)
 
-    def _kw_not(self, forbidden: Any, node: Any, resolver: Any) -> Check:
-        holds = self._valid(self._compile(forbidden, resolver))
-        suffix = f"should not be valid under {short_repr(forbidden)}"
+    return check
 
-        def check(instance: Any, path: Path, out: list[Finding]) -> None:
-            if holds(instance):
-                _emit(out, CONSTRAINT, path, instance, suffix)
 
-        return check
+def _minimum(compiler: CompiledSchema, limit: Any, node: Any, resolver: Any) -> Check:
+    return _bound_check(lambda value: value < limit, f"is less than the minimum of {limit}")
 
-    def _kw_ref(self, ref: str, node: Any, resolver: Any) -> Check:
-        resolved = resolver.lookup(ref)
-        target = resolved.contents
-        target_resolver = resolved.resolver
-        # Compile lazily through the memo: recursive schemas come back here.
-        return self._compile(target, target_resolver, scoped=True)
 
-    def _draft7_ref(self, node: dict[str, Any]) -> bool:
-        return self._draft7 and "$ref" in node
+def _maximum(compiler: CompiledSchema, limit: Any, node: Any, resolver: Any) -> Check:
+    return _bound_check(lambda value: value > limit, f"is greater than the maximum of {limit}")
+
+
+def _exclusive_minimum(compiler: CompiledSchema, limit: Any, node: Any, resolver: Any) -> Check:
+    return _bound_check(lambda value: value <= limit, f"is not greater than {limit}")
+
+
+def _exclusive_maximum(compiler: CompiledSchema, limit: Any, node: Any, resolver: Any) -> Check:
+    return _bound_check(lambda value: value >= limit, f"is not less than {limit}")
+
+
+def _all_of(compiler: CompiledSchema, subschemas: list[Any], node: Any, resolver: Any) -> Check:
+    compiled = tuple(compiler.subschema(sub, resolver) for sub in subschemas)
+
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        for sub in compiled:
+            sub(instance, path, out)
+
+    return check
+
+
+def _if(
+    compiler: CompiledSchema, condition: Any, node: dict[str, Any], resolver: Any
+) -> Check | None:
+    if "then" not in node and "else" not in node:
+        return None
+    # The reference evaluates `if` with the enclosing resolver: so do we.
+    holds = _discriminator(condition) or compiler.probe(compiler.subschema(condition, resolver))
+    then = compiler.subschema(node["then"], resolver) if "then" in node else None
+    otherwise = compiler.subschema(node["else"], resolver) if "else" in node else None
+
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        branch = then if holds(instance) else otherwise
+        if branch is not None:
+            branch(instance, path, out)
+
+    return check
+
+
+def _not(compiler: CompiledSchema, forbidden: Any, node: Any, resolver: Any) -> Check:
+    holds = compiler.probe(compiler.subschema(forbidden, resolver))
+    suffix = f"should not be valid under {short_repr(forbidden)}"
+
+    def check(instance: Any, path: Path, out: list[Finding]) -> None:
+        if holds(instance):
+            _emit(out, CONSTRAINT, path, instance, suffix)
+
+    return check
+
+
+def _ref(compiler: CompiledSchema, ref: str, node: Any, resolver: Any) -> Check:
+    target, target_resolver = resolve_ref(resolver, ref)
+    # Compile lazily through the memo: recursive schemas come back here.
+    return compiler.subschema(target, target_resolver, scoped=True)
+
+
+def _with_if(compiler: CompiledSchema, branch: Any, node: Any, resolver: Any) -> None:
+    """`then` and `else` are compiled by `if`, which picks between them."""
+
+
+KEYWORDS: dict[str, Handler] = {
+    "type": _type,
+    "enum": _enum,
+    "const": _const,
+    "properties": _properties,
+    "required": _required,
+    "additionalProperties": _additional_properties,
+    "patternProperties": _pattern_properties,
+    "minProperties": _min_properties,
+    "maxProperties": _max_properties,
+    "dependentRequired": _dependent_required,
+    "dependencies": _dependencies,
+    "items": _items,
+    "prefixItems": _prefix_items,
+    "minItems": _min_items,
+    "maxItems": _max_items,
+    "minLength": _min_length,
+    "maxLength": _max_length,
+    "pattern": _pattern,
+    "format": _format,
+    "minimum": _minimum,
+    "maximum": _maximum,
+    "exclusiveMinimum": _exclusive_minimum,
+    "exclusiveMaximum": _exclusive_maximum,
+    "allOf": _all_of,
+    "if": _if,
+    "then": _with_if,
+    "else": _with_if,
+    "not": _not,
+    "$ref": _ref,
+}
+"""Every keyword compiled here -> its handler. A schema object using any other
+keyword its draft defines is left whole to the reference (``_fallback``)."""
 
 
 def _discriminator(condition: Any) -> Callable[[Any], bool] | None:
@@ -622,14 +655,6 @@ def _uses_dynamic_scope(node: Any) -> bool:
         elif isinstance(current, list):
             stack.extend(current)
     return False
-
-
-def resolver_subresource(resolver: Any, node: dict[str, Any], draft7: bool) -> Any:
-    """The resolver for a schema object with an `$id`: its own scope."""
-    from referencing.jsonschema import DRAFT7, DRAFT202012
-
-    specification = DRAFT7 if draft7 else DRAFT202012
-    return resolver.in_subresource(specification.create_resource(node))
 
 
 def _accept(instance: Any, path: Path, out: list[Finding]) -> None:

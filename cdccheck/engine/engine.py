@@ -194,7 +194,7 @@ class Engine:
     ) -> EventVerdict:
         """Verdict for an already decoded payload.
 
-        ``proven_valid`` names schemas the fast path already accepted the
+        ``proven_valid`` names schemas the fast tier already accepted the
         payload under; their (empty) findings are not computed again.
         """
         value = decoded.value
@@ -244,8 +244,9 @@ def _has_giant_integer(warnings: list[Finding]) -> bool:
 def _int_digits_unlimited() -> Iterator[None]:
     """Let error messages repr integers longer than Python's 4300-digit default.
 
-    docs/semantics.md, rule 1 accepts integer literals of any size; python-jsonschema puts the
-    instance's repr in its messages, which would raise for such an integer.
+    Integer literals of any size are decodable (docs/semantics.md, rule 1);
+    python-jsonschema puts the instance's repr in its messages, which would
+    raise for such an integer.
     """
     previous = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)

@@ -59,7 +59,7 @@ def run(
 
 
 def verdict_line(verdict: EventVerdict, show_values: bool) -> dict[str, Any]:
-    """One ``--events-out`` record (DESIGN.md "Command-line contract")."""
+    """One ``--events-out`` record (docs/reports.md describes its keys)."""
     record: dict[str, Any] = {
         "id": verdict.id,
         "op": verdict.op,

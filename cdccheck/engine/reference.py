@@ -1,4 +1,4 @@
-"""python-jsonschema's errors turned into findings (DESIGN.md rule 3).
+"""python-jsonschema's errors turned into findings (docs/semantics.md, rule 3).
 
 python-jsonschema is the reference that decides validity. This module maps
 each of its ``ValidationError`` objects to findings ``(kind, path)``:

@@ -30,7 +30,7 @@ from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
-from cdccheck.engine.schema import Schema
+from cdccheck.engine.schema import Schema, resolve_ref
 from cdccheck.engine.warnings import SAFE_INTEGER
 
 _DATE_TIME = (
@@ -141,7 +141,7 @@ Shape = Text | Choice | Integer | Number | Boolean | Null | Array | Object | Tag
 def shape_of(schema: Schema) -> Shape | None:
     """The schema as a Shape; None when it uses something that does not translate."""
     try:
-        return _Translator(schema).translate(schema.document, schema.validator._resolver, 0)
+        return _Translator(schema).translate(schema.document, schema.resolver, 0)
     except Unsupported:
         return None
 
@@ -170,8 +170,8 @@ class _Translator:
         if "$ref" in node:
             if keywords != {"$ref"}:
                 raise Unsupported("$ref with siblings")
-            resolved = resolver.lookup(node["$ref"])
-            return self.translate(resolved.contents, resolved.resolver, depth + 1)
+            target, target_resolver = resolve_ref(resolver, node["$ref"])
+            return self.translate(target, target_resolver, depth + 1)
         if "$id" in node and depth > 0:
             raise Unsupported("$id below the root")  # keeps resolver scoping trivial
         if "enum" in node or "const" in node:

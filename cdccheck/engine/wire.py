@@ -17,7 +17,7 @@ Strictness, and why:
 * Nesting deeper than 512 levels is refused (RFC 8259 section 9 allows a
   limit; this one is ours), so a hostile payload cannot exhaust the stack.
 
-The fast path is msgspec, which is already strict about all of the above
+The quick decoder is msgspec, which is already strict about all of the above
 except depth and duplicate keys; those are checked on the decoded value. When
 msgspec refuses a payload, the slower ``json`` module explains precisely why
 (and accepts the integers msgspec cannot hold).
@@ -159,8 +159,9 @@ def _parse_int(literal: str) -> int:
 def _explain_json(payload: bytes, fast_error: Exception) -> Decoded | Undecodable:
     """msgspec refused the payload: find the precise reason with the json module.
 
-    The json module, hooked to be as strict as rule 1, is the reference here;
-    if it accepts the payload (an integer too large for msgspec), so do we.
+    The json module, hooked to be as strict as rule 1 (docs/semantics.md), is
+    the reference here; if it accepts the payload (an integer too large for
+    msgspec), so do we.
     """
     try:
         text = payload.decode("utf-8")
@@ -352,7 +353,7 @@ def _scan(
     Returns (warnings, integral float paths, number of object keys), or
     Undecodable when the value nests too deep or (MessagePack) leaves the JSON
     data model. Scalars are checked inline and paths built only for what is
-    reported: this runs for every event the fast path did not accept.
+    reported: this runs for every event the fast tier did not accept.
     """
     warnings: list[Finding] = []
     integral_floats: list[tuple[tuple[str | int, ...], float]] = []
