@@ -2,7 +2,7 @@
 
 The shapes the fast path introduces are tested here one by one (format
 subsets, joined patterns, schema intersection, the duplicate-key screen);
-tests/test_differential.py holds whole verdicts to the reference.
+tests/engine/test_differential.py holds whole verdicts to the reference.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cdccheck.check import Engine
-from cdccheck.fastpath import FORMAT_SUBSETS, FastAcceptor, joined_pattern
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.fastpath import FastAcceptor
+from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
+from cdccheck.engine.shapes import FORMAT_SUBSETS, joined_pattern
 from cdccheck.model import Entry
-from cdccheck.schema import Schema, bundled_schema_path, load_schema
 from tests.helpers import finding_set, reference_set, schema_from
 
 DIGIT = st.sampled_from("0123456789")
@@ -121,7 +122,7 @@ def test_joined_pattern_matches_when_every_pattern_matches(patterns: list[str], 
 
 @pytest.mark.parametrize("pattern", [r"(a)\1", "(?P<x>a)(?P=x)", "(?i)abc", "(a)?(?(1)b|c)"])
 def test_patterns_that_cannot_be_joined_are_refused(pattern: str) -> None:
-    from cdccheck.fastpath import Unsupported
+    from cdccheck.engine.shapes import Unsupported
 
     with pytest.raises(Unsupported):
         joined_pattern((pattern, "x"))
