@@ -32,7 +32,7 @@ import msgspec
 
 from cdccheck.engine.remembered import RememberedShapes
 from cdccheck.engine.schema import Schema
-from cdccheck.engine.shapes import DecoderBuilder, KeySpec, Unsupported, meet, shape_of
+from cdccheck.engine.shapes import DecoderBuilder, KeySpec, shape_of
 from cdccheck.engine.warnings import is_warning_free
 from cdccheck.model import LEGACY, NEW, UNKNOWN, Finding
 
@@ -88,13 +88,7 @@ class FastAcceptor:
         shapes = [shape_of(schema) for schema in (legacy, new)]
         builder = DecoderBuilder(op_field)
         decoders = [builder.decoder(shape) for shape in shapes]
-        both = None
-        if shapes[0] is not None and shapes[1] is not None:
-            try:
-                common = meet(shapes[0], shapes[1])
-            except Unsupported:
-                common = None
-            both = builder.decoder(common) if common is not None else None
+        both = builder.common_decoder(shapes[0], shapes[1])
         if decoders == [None, None]:
             return None
         memory = None

@@ -20,8 +20,6 @@ from cdccheck.engine.shapes import (
     Shape,
     Tagged,
     Text,
-    Unsupported,
-    meet,
 )
 from cdccheck.model import CONSTRAINT, FORMAT, LEGACY, NEW, Finding, short_repr
 
@@ -105,14 +103,7 @@ class RememberedShapes:
             _relaxed(self._shapes[role], paths)
             for role, paths in zip((LEGACY, NEW), key, strict=True)
         ]
-        decoder = None
-        if relaxed[0] is not None and relaxed[1] is not None:
-            try:
-                common = meet(relaxed[0], relaxed[1])
-            except Unsupported:
-                common = None
-            decoder = self._builder.decoder(common) if common is not None else None
-        self._known[key] = decoder
+        self._known[key] = self._builder.common_decoder(relaxed[0], relaxed[1])
         for path in key[0] | key[1]:
             self._by_field.setdefault("$." + ".".join(path), []).append(key)
         while len(self._known) > self.LIMIT:

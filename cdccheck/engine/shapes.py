@@ -456,11 +456,23 @@ class DecoderBuilder:
         self._names = 0
 
     def decoder(self, shape: Shape | None) -> msgspec.json.Decoder[Any] | None:
+        """A decoder that accepts only what fits ``shape``; None when msgspec cannot say it."""
         if shape is None:
             return None
         try:
             return msgspec.json.Decoder(self.type_of(shape, root=True))
         except (Unsupported, TypeError, ValueError):
+            return None
+
+    def common_decoder(
+        self, one: Shape | None, other: Shape | None
+    ) -> msgspec.json.Decoder[Any] | None:
+        """A decoder that accepts only what fits both shapes; None when there is none."""
+        if one is None or other is None:
+            return None
+        try:
+            return self.decoder(meet(one, other))
+        except Unsupported:
             return None
 
     def type_of(self, shape: Shape, root: bool = False) -> Any:
