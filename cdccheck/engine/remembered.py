@@ -1,9 +1,8 @@
 """Remembered failure shapes: systematic drift explained without the full path.
 
-A systematic drift fails the same way event after event: every Go event
-carries timestamps the legacy ``pattern`` refuses. The fast tier remembers
-such failures (``RememberedShapes.learn``) and explains later events that
-fail the same way (``RememberedShapes.explain``) with one msgspec decode.
+The fast tier (:mod:`cdccheck.engine.fastpath`) owns one ``RememberedShapes``;
+it feeds it what the full path found and asks it about payloads its own
+decoders refuse.
 """
 
 from __future__ import annotations
@@ -13,14 +12,7 @@ from typing import Any
 
 import msgspec
 
-from cdccheck.engine.shapes import (
-    AnyOf,
-    DecoderBuilder,
-    Object,
-    Shape,
-    Tagged,
-    Text,
-)
+from cdccheck.engine.shapes import AnyOf, DecoderBuilder, Object, Shape, Tagged, Text
 from cdccheck.model import CONSTRAINT, FORMAT, LEGACY, NEW, Finding, short_repr
 
 # msgspec's error names the first field that failed: "... - at `$.comment.score`".
