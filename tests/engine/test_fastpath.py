@@ -339,7 +339,13 @@ def test_answer_proves_no_side_of_an_undecodable_payload(bundled: tuple[Schema, 
     fast = FastAcceptor.build(*bundled)
     assert fast is not None
     for payload in (b"{", b"", b'{"op": NaN}', b"\xff"):
-        assert fast.answer(payload) == (False, UNKNOWN, None, ())
+        answer = fast.answer(payload)
+        assert (answer.accepted, answer.op, answer.findings, answer.proven) == (
+            False,
+            UNKNOWN,
+            None,
+            (),
+        )
 
 
 def test_answer_explains_drift_it_learned_exactly_as_the_full_path(
