@@ -6,6 +6,7 @@ types are what flows, so every stage may import this module.
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any, NamedTuple
 
 import msgspec
@@ -69,6 +70,27 @@ class Absent:
 
 
 ABSENT = Absent()
+
+_short = reprlib.Repr()
+_short.maxstring = 60
+_short.maxother = 60
+_short.maxlist = 5
+_short.maxdict = 5
+
+
+def short_repr(value: Any) -> str:
+    """A bounded repr for messages (payload values can be megabytes)."""
+    kind = type(value)
+    if kind is str:
+        return repr(value) if len(value) <= _short.maxstring else _short.repr(value)
+    if kind is bool or kind is float or value is None:
+        return repr(value)
+    if value is ABSENT:
+        return "<absent>"
+    try:
+        return _short.repr(value)
+    except ValueError:  # an int with more digits than str() converts
+        return f"<{value.bit_length()}-bit integer>"
 
 
 class Finding(msgspec.Struct, frozen=True):

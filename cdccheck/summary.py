@@ -31,8 +31,8 @@ from cdccheck.model import (
     WIRE,
     EventVerdict,
     Finding,
+    short_repr,
 )
-from cdccheck.reference import short_repr
 from cdccheck.shapes import shape_of, shown_as_is
 
 DEFAULT_SAMPLES = 5

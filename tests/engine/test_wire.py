@@ -1,4 +1,4 @@
-"""Strict payload decoding (DESIGN.md rule 1) and the wire-level warnings (rule 6)."""
+"""Strict payload decoding and the wire-level warnings (docs/semantics.md, rules 1 and 6)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import struct
 import msgspec
 import pytest
 
-from cdccheck.check import Engine
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.schema import bundled_schema_path, load_schema
+from cdccheck.engine.wire import MAX_DEPTH, Decoded, Undecodable, decode
 from cdccheck.model import BIG_INTEGER, DUPLICATE_KEY, UNSAFE_STRING, Entry
-from cdccheck.schema import bundled_schema_path, load_schema
 from cdccheck.summary import Summary
-from cdccheck.wire import MAX_DEPTH, Decoded, Undecodable, decode
 
 # (payload, words the message must contain)
 UNDECODABLE_JSON = [

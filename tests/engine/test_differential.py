@@ -1,8 +1,8 @@
 """Differential tests: the engine's verdicts and findings equal the reference's.
 
 The reference is python-jsonschema with the format checker, its errors mapped
-by cdccheck.reference (DESIGN.md rules 2 and 3), computed here in the test.
-The engine under test is everything that may decide instead: the msgspec
+by cdccheck.engine.reference (docs/semantics.md, rules 2 and 3), computed
+here in the test. The engine under test is everything that may decide instead: the msgspec
 fast path, the compiled schemas, and the fallback to the reference for what
 they do not compile. Inputs are valid instances (hypothesis-jsonschema and
 the sample writers) and mutations of them (drop a required key, add a key,
@@ -20,11 +20,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cdccheck.check import Engine
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
+from cdccheck.engine.wire import Decoded, decode
 from cdccheck.model import Entry, EventVerdict
 from cdccheck.samples import CLASSES, generate
-from cdccheck.schema import Schema, bundled_schema_path, load_schema
-from cdccheck.wire import Decoded, decode
 from tests.helpers import finding_set, reference_set, same_findings, schema_from
 
 SETTINGS = settings(

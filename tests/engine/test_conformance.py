@@ -4,7 +4,7 @@ For every test the suite ships for draft 2020-12 (top level and the date-time,
 email, uuid and uri formats) and draft-07 (top level), the engine's verdict
 must equal python-jsonschema's, and its findings must equal the findings
 mapped from python-jsonschema's errors. Where python-jsonschema and the
-suite disagree, DESIGN.md says the reference decides: those cases are named
+suite disagree, the reference decides (docs/semantics.md, rule 2): those cases are named
 in REFERENCE_DISAGREES below, and everywhere else the engine must also
 match the suite.
 """
@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
-from cdccheck.check import Engine
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.schema import load_schema_bytes
 from cdccheck.errors import ConfigError
 from cdccheck.model import Entry
-from cdccheck.schema import load_schema_bytes
 from tests.helpers import finding_set, need_external, reference_set, same_findings
 
 # (file, group description, test description): python-jsonschema's verdict
-# differs from the suite's, and the reference decides (DESIGN.md rule 2).
+# differs from the suite's, and the reference decides (docs/semantics.md, rule 2).
 DATE_TIME = "draft2020-12/optional/format/date-time.json"
 EMAIL = "draft2020-12/optional/format/email.json"
 URI = "draft2020-12/optional/format/uri.json"
@@ -60,8 +60,9 @@ REFERENCE_DISAGREES = {
     (UUID, "uuid format", "an underscore in place of a hex digit is invalid"),
 }
 # draft2020-12/format.json says an invalid value "is only an annotation by
-# default"; DESIGN.md rule 2 asserts format, so python-jsonschema (with the
-# format checker) rejects every one of those on purpose.
+# default"; cdccheck asserts format (docs/semantics.md, rule 2), so
+# python-jsonschema (with the format checker) rejects every one of those on
+# purpose.
 FORMAT_ASSERTED = "is only an annotation by default"
 
 SUITE_FILES = [

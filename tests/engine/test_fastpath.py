@@ -2,7 +2,7 @@
 
 The shapes the fast path introduces are tested here one by one (format
 subsets, joined patterns, schema intersection, the duplicate-key screen);
-tests/test_differential.py holds whole verdicts to the reference.
+tests/engine/test_differential.py holds whole verdicts to the reference.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cdccheck.check import Engine
-from cdccheck.fastpath import FORMAT_SUBSETS, FastAcceptor, joined_pattern
-from cdccheck.model import Entry
-from cdccheck.schema import Schema, bundled_schema_path, load_schema
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.fastpath import FastAcceptor
+from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
+from cdccheck.engine.shapes import FORMAT_SUBSETS, joined_pattern
+from cdccheck.model import LEGACY, NEW, UNKNOWN, Entry, Finding
+from cdccheck.samples import CLASSES, generate
 from tests.helpers import finding_set, reference_set, schema_from
 
 DIGIT = st.sampled_from("0123456789")
@@ -121,7 +123,7 @@ def test_joined_pattern_matches_when_every_pattern_matches(patterns: list[str], 
 
 @pytest.mark.parametrize("pattern", [r"(a)\1", "(?P<x>a)(?P=x)", "(?i)abc", "(a)?(?(1)b|c)"])
 def test_patterns_that_cannot_be_joined_are_refused(pattern: str) -> None:
-    from cdccheck.fastpath import Unsupported
+    from cdccheck.engine.shapes import Unsupported
 
     with pytest.raises(Unsupported):
         joined_pattern((pattern, "x"))
@@ -286,3 +288,117 @@ def test_valid_instances_of_closed_schemas_mostly_take_the_fast_path(
         untagged = "allOf" in document and value.get("op") not in ("create", "delete")
         corner = re.search(r"\.0\b|\d{16}|\\u|02-29", text) or "date-time" in json.dumps(document)
         assert corner or untagged, (document, value)
+
+
+# ---------------------------------------------------------------- the one call: answer
+
+
+@pytest.fixture(scope="module")
+def bundled() -> tuple[Schema, Schema]:
+    return (
+        load_schema(bundled_schema_path("legacy"), name="legacy"),
+        load_schema(bundled_schema_path("new"), name="new"),
+    )
+
+
+def _payloads(sample_class: str, count: int) -> list[bytes]:
+    return [sample.entry.fields["payload"] for sample in generate(sample_class, count)]
+
+
+def _in_order(findings: tuple[list[Finding] | None, ...]) -> tuple[list[Finding], ...]:
+    """Findings per side, by path: remembered shapes list them by path, the schemas in order."""
+    return tuple(sorted(side or [], key=lambda finding: finding.path) for side in findings)
+
+
+def test_answer_accepts_a_healthy_event_once_per_op(bundled: tuple[Schema, Schema]) -> None:
+    fast = FastAcceptor.build(*bundled)
+    assert fast is not None
+    answers = [fast.answer(payload) for payload in _payloads("py.healthy", 40)]
+    assert all(answer.accepted for answer in answers)
+    assert all(answer.proven == (LEGACY, NEW) and answer.findings is None for answer in answers)
+    ops = {answer.op for answer in answers}
+    assert ops <= {"create", "update", "increment", "delete"}
+    assert len(ops) > 1
+    # Accepted answers are alike: one object per op, so the hot loop allocates nothing.
+    assert len({id(answer) for answer in answers}) == len(ops)
+
+
+def test_answer_leaves_warnings_to_the_strict_decoder(bundled: tuple[Schema, Schema]) -> None:
+    """Valid under both but a key repeats: both sides proven, the decoder finds the warning."""
+    fast = FastAcceptor.build(*bundled)
+    assert fast is not None
+    [payload] = _payloads("py.duplicate_key", 1)
+    answer = fast.answer(payload)
+    assert (answer.accepted, answer.findings, answer.proven) == (False, None, (LEGACY, NEW))
+    verdict = Engine(*bundled).check(Entry("1-1", {"payload": payload}))
+    assert verdict.ok
+    assert [warning.kind for _, warning in verdict.warnings] == ["duplicate_key"]
+
+
+def test_answer_proves_no_side_of_an_undecodable_payload(bundled: tuple[Schema, Schema]) -> None:
+    fast = FastAcceptor.build(*bundled)
+    assert fast is not None
+    for payload in (b"{", b"", b'{"op": NaN}', b"\xff"):
+        answer = fast.answer(payload)
+        assert (answer.accepted, answer.op, answer.findings, answer.proven) == (
+            False,
+            UNKNOWN,
+            None,
+            (),
+        )
+
+
+def test_answer_explains_drift_it_learned_exactly_as_the_full_path(
+    bundled: tuple[Schema, Schema],
+) -> None:
+    """Go timestamps: the new schema is proven at once; after learn(), both sides are explained."""
+    fast = FastAcceptor.build(*bundled)
+    assert fast is not None
+    slow = Engine(*bundled, fast_path=False)
+    first, *later = _payloads("go.rfc3339nano", 12)
+    answer = fast.answer(first)
+    assert (answer.accepted, answer.findings, answer.proven) == (False, None, (NEW,))
+    verdict = slow.check(Entry("1-1", {"payload": first}))
+    assert verdict.legacy
+    assert verdict.new == []
+    fast.learn(verdict.legacy, verdict.new or [])
+    for payload in later:
+        answer = fast.answer(payload)
+        expected = slow.check(Entry("1-1", {"payload": payload}))
+        assert not answer.accepted
+        assert answer.findings is not None, payload
+        assert _in_order(answer.findings) == _in_order((expected.legacy, expected.new))
+        assert answer.op == expected.op
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(CLASSES), min_size=1, max_size=30), st.integers(0, 2**16))
+def test_every_answer_is_what_the_reference_says(
+    bundled: tuple[Schema, Schema], classes: list[str], seed: int
+) -> None:
+    """Whatever it learned before: accepted, explained and proven all agree with the reference."""
+    fast = FastAcceptor.build(*bundled)
+    assert fast is not None
+    slow = Engine(*bundled, fast_path=False)
+    for index, sample_class in enumerate(classes):
+        [sample] = generate(sample_class, 1, seed=seed + index)
+        payload = sample.entry.fields.get("payload")
+        if payload is None or sample.entry.fields.get("encoding") not in (None, b"json"):
+            continue
+        answer = fast.answer(payload)
+        expected = slow.check(Entry("1-1", {"payload": payload}))
+        if answer.accepted:
+            assert expected.ok, sample_class
+            assert not expected.warnings, sample_class
+            assert answer.op == expected.op
+        elif answer.findings is not None:
+            assert not expected.warnings, sample_class
+            explained = _in_order(answer.findings)
+            assert explained == _in_order((expected.legacy, expected.new)), sample_class
+            assert answer.op == expected.op
+        else:
+            for role, findings in ((LEGACY, expected.legacy), (NEW, expected.new)):
+                if role in answer.proven:
+                    assert findings == [], (sample_class, role)
+            if expected.decodable:
+                fast.learn(expected.legacy or [], expected.new or [])

@@ -1,0 +1,205 @@
+"""The fast tier: msgspec decoders compiled from the schemas accept healthy events.
+
+Most events in a stream are healthy. For those, ONE typed msgspec decode
+(C speed, straight from the payload bytes) against the intersection of the
+two schemas proves the event valid under both, and nothing else needs to
+run. The rule that keeps verdicts exact:
+
+    a fast decoder may only ACCEPT what the reference accepts.
+
+It may refuse more (a float 1.0 for an integer, a leap day, a big integer):
+a refused event simply takes the full path, where the compiled schemas and
+python-jsonschema decide. How schemas become such decoders is in
+:mod:`cdccheck.engine.shapes`; the per-schema decoders remain for events the
+intersection refuses: proving one side valid spares its explanation.
+Systematic drift is explained from remembered failure shapes
+(:mod:`cdccheck.engine.remembered`).
+
+An accepted event must also carry no portability warning: the payload bytes
+are screened for U+FFFD, NUL and duplicate keys
+(:func:`cdccheck.engine.warnings.is_warning_free`).
+
+The Engine asks this tier ONE question per payload, ``FastAcceptor.answer``,
+and tells it what the full path found, ``FastAcceptor.learn``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from cdccheck.engine.remembered import RememberedShapes
+from cdccheck.engine.schema import Schema
+from cdccheck.engine.shapes import DecoderBuilder, KeySpec, shape_of
+from cdccheck.engine.warnings import is_warning_free
+from cdccheck.model import LEGACY, NEW, UNKNOWN, Finding
+
+BOTH = (LEGACY, NEW)
+_REFUSED = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+
+
+class FastAnswer(msgspec.Struct, frozen=True):
+    """What the fast tier can say about one JSON payload.
+
+    Read in this order:
+
+    * ``accepted``: valid under both schemas and free of portability
+      warnings; nothing else needs to run, the findings are empty;
+    * else ``findings`` is not None: a remembered failure shape explains the
+      payload; these are the exact (legacy, new) findings, and no portability
+      warning applies;
+    * else the full path decides; ``proven`` names the schemas the payload is
+      already proven valid under, whose (empty) findings need no computing.
+
+    ``op`` is the event's op when the tier decoded it (accepted or
+    explained), else UNKNOWN. A Struct rather than a NamedTuple: built for
+    every event the tier does not accept, and msgspec builds it in a
+    fraction of the time.
+    """
+
+    accepted: bool
+    op: str
+    findings: tuple[list[Finding], list[Finding]] | None
+    proven: tuple[str, ...]
+
+
+_VALID_BUT_WARNED = FastAnswer(False, UNKNOWN, None, BOTH)
+"""Valid under both schemas, but a warning may apply: the strict decoder finds it."""
+
+
+@dataclass
+class FastAcceptor:
+    """Typed msgspec decoders: both schemas at once, and each on its own."""
+
+    both: msgspec.json.Decoder[Any] | None
+    legacy: msgspec.json.Decoder[Any] | None
+    new: msgspec.json.Decoder[Any] | None
+    ops: dict[type, str] = field(default_factory=dict)
+    op_attributes: dict[type, str] = field(default_factory=dict)
+    key_specs: dict[type, KeySpec] = field(default_factory=dict)
+    memory: RememberedShapes | None = None
+    """Remembered failure shapes (see RememberedShapes)."""
+    _accepted: dict[type, FastAnswer] = field(default_factory=dict, init=False, repr=False)
+    """Answers for accepted events by Struct type, for types whose op is fixed (tags)."""
+    _accepted_ops: dict[str, FastAnswer] = field(default_factory=dict, init=False, repr=False)
+    """Answers for accepted events by op: they are all alike, so each is built once."""
+
+    @classmethod
+    def build(cls, legacy: Schema, new: Schema, *, op_field: str = "op") -> FastAcceptor | None:
+        """Decoders for what translates; None when neither schema does."""
+        shapes = [shape_of(schema) for schema in (legacy, new)]
+        builder = DecoderBuilder(op_field)
+        decoders = [builder.decoder(shape) for shape in shapes]
+        both = builder.common_decoder(shapes[0], shapes[1])
+        if decoders == [None, None]:
+            return None
+        memory = None
+        if shapes[0] is not None and shapes[1] is not None:
+            memory = RememberedShapes(
+                {LEGACY: shapes[0], NEW: shapes[1]},
+                builder,
+                {LEGACY: legacy.validator.format_checker, NEW: new.validator.format_checker},
+            )
+        return cls(
+            both,
+            decoders[0],
+            decoders[1],
+            builder.ops,
+            builder.op_attributes,
+            builder.key_specs,
+            memory,
+        )
+
+    def answer(self, payload: bytes) -> FastAnswer:
+        """Everything this tier knows about ``payload``; see FastAnswer.
+
+        The decoder for both schemas goes first. When it refuses, its error
+        names the first field that failed, which picks the remembered failure
+        shapes to try; when none explains the payload, each schema's own
+        decoder may still prove its side valid.
+        """
+        refusal = ""
+        if self.both is not None:
+            try:
+                event = self.both.decode(payload)
+            except _REFUSED as error:
+                refusal = str(error)
+            else:
+                # The decoders refuse integers beyond 2**53; the bytes show the rest.
+                if not is_warning_free(payload, self._key_count(event)):
+                    return _VALID_BUT_WARNED
+                accepted = self._accepted.get(type(event))
+                return accepted if accepted is not None else self._accept(event)
+        if self.memory is not None:
+            explained = self.memory.explain(payload, refusal)
+            if explained is not None:
+                event, findings = explained
+                if is_warning_free(payload, self._key_count(event)):
+                    op = self._op_of(event)
+                    return FastAnswer(False, op, (findings[LEGACY], findings[NEW]), ())
+        legacy_ok = self.valid(self.legacy, payload) is not None
+        new_ok = self.valid(self.new, payload) is not None
+        return FastAnswer(False, UNKNOWN, None, (LEGACY,) * legacy_ok + (NEW,) * new_ok)
+
+    def learn(self, legacy: list[Finding], new: list[Finding]) -> None:
+        """What the full path found for a payload ``answer`` could not explain.
+
+        A failure made only of ``pattern``/``format`` findings on plain
+        string fields is remembered, so later events that fail the same way
+        are explained by ``answer``.
+        """
+        if self.memory is not None:
+            self.memory.learn(legacy, new)
+
+    def accepts(self, payload: bytes) -> str | None:
+        """The event's op when both schemas accept it and it is warning-free, else None."""
+        event = self.valid(self.both, payload)
+        if event is None or not is_warning_free(payload, self._key_count(event)):
+            return None
+        return self._op_of(event)
+
+    @staticmethod
+    def valid(decoder: msgspec.json.Decoder[Any] | None, payload: bytes) -> Any:
+        """The decoded event when ``decoder`` proves it valid, else None."""
+        if decoder is None:
+            return None
+        try:
+            return decoder.decode(payload)
+        except _REFUSED:
+            return None
+
+    def _accept(self, event: Any) -> FastAnswer:
+        """The answer for an accepted event; remembered by type when the type fixes the op."""
+        op = self._op_of(event)
+        answer = self._accepted_ops.get(op)
+        if answer is None:
+            answer = self._accepted_ops[op] = FastAnswer(True, op, None, BOTH)
+        if type(event) in self.ops:
+            self._accepted[type(event)] = answer
+        return answer
+
+    def _op_of(self, event: Any) -> str:
+        kind = type(event)
+        op = self.ops.get(kind)
+        if op is not None:
+            return op
+        attribute = self.op_attributes.get(kind)
+        value = getattr(event, attribute, None) if attribute else None
+        return value if isinstance(value, str) else UNKNOWN
+
+    def _key_count(self, value: Any) -> int:
+        """How many object keys a decoded event holds (tags included)."""
+        spec = self.key_specs.get(type(value))
+        if spec is not None:
+            count, optional, children = spec
+            for attribute in optional:
+                if getattr(value, attribute) is not msgspec.UNSET:
+                    count += 1
+            for attribute in children:
+                count += self._key_count(getattr(value, attribute))
+            return count
+        if type(value) is list:
+            return sum(self._key_count(item) for item in value)
+        return 0

@@ -1,0 +1,115 @@
+"""The loop every command shares: batches of entries -> verdicts -> Summary.
+
+``check``, ``replay``, ``gate --corpus`` and the sidecar all run this; the
+sidecar adds its own stop conditions and commits around it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from cdccheck.engine.engine import Engine
+from cdccheck.files import AtomicWriter
+from cdccheck.model import Entry, EventVerdict
+from cdccheck.summary import Summary, redact_finding
+
+BatchCallback = Callable[[list[Entry], Summary], None]
+VerdictSink = Callable[[EventVerdict], None]
+
+
+def check_batch(
+    engine: Engine, batch: list[Entry], summary: Summary, sink: VerdictSink | None = None
+) -> None:
+    """Check one batch into ``summary``; ``sink`` sees every verdict when given."""
+    if sink is not None:
+        for entry in batch:
+            verdict = engine.check(entry)
+            summary.add(verdict)
+            sink(verdict)
+        return
+    if not batch:
+        return
+    healthy, verdicts = engine.check_batch(batch)
+    summary.add_healthy(healthy, batch[0].id, batch[-1].id)
+    for verdict in verdicts:
+        summary.add(verdict)
+    summary.span(batch[0].id, batch[-1].id)
+
+
+def run(
+    batches: Iterable[list[Entry]],
+    engine: Engine,
+    summary: Summary,
+    *,
+    sink: VerdictSink | None = None,
+    on_batch: BatchCallback | None = None,
+) -> Summary:
+    """Check every entry of every batch; returns ``summary`` for convenience."""
+    for batch in batches:
+        check_batch(engine, batch, summary, sink)
+        if on_batch is not None:
+            on_batch(batch, summary)
+    return summary
+
+
+def verdict_line(verdict: EventVerdict, show_values: bool) -> dict[str, Any]:
+    """One ``--events-out`` record (docs/reports.md describes its keys)."""
+    record: dict[str, Any] = {
+        "id": verdict.id,
+        "op": verdict.op,
+        "writer": verdict.writer,
+        "decodable": verdict.decodable,
+    }
+    for role, findings in (("legacy", verdict.legacy), ("new", verdict.new)):
+        record[role] = (
+            None
+            if findings is None
+            else {
+                "valid": not findings,
+                "findings": [redact_finding(finding, show_values) for finding in findings],
+            }
+        )
+    if not verdict.decodable:
+        record["wire"] = {"message": verdict.wire_message}
+    if verdict.warnings:
+        record["warnings"] = [
+            {"schema": schema, **redact_finding(warning, show_values)}
+            for schema, warning in verdict.warnings
+        ]
+    return record
+
+
+class EventsWriter:
+    """Writes one JSON line per event; the file appears complete or not at all."""
+
+    def __init__(self, path: str | Path, *, show_values: bool = False) -> None:
+        self.path = Path(path)
+        self.show_values = show_values
+        self._file = AtomicWriter(path, text=True)
+
+    def __call__(self, verdict: EventVerdict) -> None:
+        stream = self._file.stream
+        stream.write(json.dumps(verdict_line(verdict, self.show_values), ensure_ascii=False))
+        stream.write("\n")
+
+    def close(self, *, keep: bool = True) -> None:
+        if keep:
+            self._file.commit()
+        else:
+            self._file.discard()
+
+    def __enter__(self) -> EventsWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        # Keep what was written even when the run stops early: nothing is lost.
+        self.close(keep=True)

@@ -1,0 +1,362 @@
+"""Load serialization schemas: JSON Schema documents plus a wire encoding.
+
+A schema is loaded once per run and everything expensive is built here, once:
+the metaschema check, the `$ref` registry (local files and `$defs` only, never
+the network) and the python-jsonschema validator, which is the reference
+that decides validity (docs/semantics.md, rule 2). The faster tiers in
+:mod:`cdccheck.engine.compiled` and :mod:`cdccheck.engine.fastpath` are built
+from the `Schema` objects this module returns, and follow `$ref` with
+``resolve_ref`` and ``subresource`` below.
+
+python-jsonschema is imported lazily: importing its format checkers costs
+about a second, and ``cdccheck --help`` should not pay for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urldefrag, urlsplit
+
+from cdccheck.errors import ConfigError
+from cdccheck.model import json_pointer
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+DRAFT_2020_12 = "2020-12"
+DRAFT_7 = "draft-07"
+ENCODINGS = ("json", "msgpack")
+# A document may name its wire encoding; unknown keywords are ignored by validators.
+ENCODING_KEYWORD = "x-cdccheck-encoding"
+
+_DRAFT_BY_SCHEMA_URI = {
+    "https://json-schema.org/draft/2020-12/schema": DRAFT_2020_12,
+    "http://json-schema.org/draft-07/schema": DRAFT_7,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Schema:
+    """One loaded serialization schema. Build once, use for every event."""
+
+    name: str
+    """Role in the run: ``legacy`` or ``new`` (or a file name in the gate)."""
+    path: str
+    """Where it came from, as the user wrote it."""
+    sha256: str
+    """Digest of the exact document bytes, for reports."""
+    document: Any
+    draft: str
+    encoding: str
+    validator: Validator = field(repr=False)
+    """python-jsonschema validator with the format checker: the reference."""
+    registry: Any = field(default=None, repr=False)
+    """The `referencing` registry the validator resolves `$ref` with (the gate walks it too)."""
+
+    @property
+    def validator_class(self) -> type[Validator]:
+        return type(self.validator)
+
+    @property
+    def resolver(self) -> Any:
+        """The `referencing` resolver at the document's root, the one the validator starts from."""
+        return self.validator._resolver
+
+
+# ---------------------------------------------------------------- `$ref` lookup
+# One way to follow references for every walker over a schema (the compiled
+# schemas, the fast tier, the warnings, the gate's schema view), so they all
+# resolve exactly as python-jsonschema does.
+
+
+def resolve_ref(resolver: Any, ref: str) -> tuple[Any, Any]:
+    """(target subschema, resolver in scope at the target) for a `$ref` value.
+
+    ``resolver`` is the one in scope at the schema object holding the
+    reference (``Schema.resolver`` at the root, then what ``resolve_ref`` and
+    ``subresource`` hand out). Raises ``referencing.exceptions.Unresolvable``
+    when the reference does not resolve; a schema from ``load_schema`` had
+    every reference resolved when it was loaded.
+    """
+    resolved = resolver.lookup(ref)
+    return resolved.contents, resolved.resolver
+
+
+def subresource(resolver: Any, node: Any, draft: str) -> Any:
+    """The resolver in scope inside ``node``: its own when it carries an `$id`.
+
+    This is what python-jsonschema does when it descends into a subschema.
+    (Under draft-07 an `$id` beside `$ref` is ignored: callers that honour
+    that rule leave such a node out.)
+    """
+    if not isinstance(node, dict) or not isinstance(node.get("$id"), str):
+        return resolver
+    return resolver.in_subresource(specification(draft).create_resource(node))
+
+
+def specification(draft: str) -> Any:
+    """The `referencing` specification of ``draft`` (DRAFT_2020_12 or DRAFT_7)."""
+    from referencing.jsonschema import DRAFT7, DRAFT202012
+
+    return DRAFT202012 if draft == DRAFT_2020_12 else DRAFT7
+
+
+def bundled_schema_dir() -> Path:
+    """Directory of the bundled schemas, in a wheel or in a source checkout."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "_bundled_schemas", package.parent / "schemas"):
+        if candidate.is_dir():
+            return candidate
+    raise ConfigError(
+        "bundled schemas are missing from this installation (pass --legacy and --new)"
+    )
+
+
+def bundled_schema_path(role: str) -> Path:
+    """Path of the bundled comment-domain schema for ``legacy`` or ``new``."""
+    return bundled_schema_dir() / "comment" / f"{role}.json"
+
+
+def load_schema(path: str | Path, *, name: str, encoding: str | None = None) -> Schema:
+    """Read, check and compile the schema file at ``path``.
+
+    Raises ConfigError (exit 2) for an unreadable file, invalid JSON, a document
+    that fails its metaschema, an unsupported draft, or a `$ref` that is remote
+    or does not resolve.
+    """
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"cannot read {name} schema {path}: no such file (pass --{name} PATH)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {name} schema {path}: {exc.strerror or exc}") from None
+    return load_schema_bytes(
+        raw, name=name, origin=str(path), base_dir=file.resolve().parent, encoding=encoding
+    )
+
+
+def load_schema_bytes(
+    raw: bytes,
+    *,
+    name: str,
+    origin: str,
+    base_dir: Path | None = None,
+    encoding: str | None = None,
+    extra_files: dict[str, bytes] | None = None,
+) -> Schema:
+    """Compile a schema from its bytes; ``origin`` names it in messages.
+
+    Relative `$ref` files are read from ``base_dir``, or from ``extra_files``
+    (path relative to ``base_dir`` -> bytes) when given, which is how the gate
+    loads a schema as it was at a git ref.
+    """
+    document = _parse_json(raw, f"{name} schema {origin}")
+    draft = _draft_of(document, origin)
+    validator_class = _validator_class(draft)
+    _check_against_metaschema(document, validator_class, origin)
+    chosen = _encoding_of(document, encoding, origin)
+    registry = _build_registry(document, origin, base_dir, extra_files or {})
+    validator = validator_class(
+        document, registry=registry, format_checker=validator_class.FORMAT_CHECKER
+    )
+    return Schema(
+        name=name,
+        path=origin,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        document=document,
+        draft=draft,
+        encoding=chosen,
+        validator=validator,
+        registry=registry,
+    )
+
+
+def _parse_json(raw: bytes, what: str) -> Any:
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read {what}: not UTF-8 ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"cannot read {what}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+
+
+def _draft_of(document: Any, origin: str) -> str:
+    if not isinstance(document, dict) or "$schema" not in document:
+        return DRAFT_2020_12
+    uri = document["$schema"]
+    if not isinstance(uri, str):
+        raise ConfigError(f"invalid schema {origin}: $schema must be a string")
+    draft = _DRAFT_BY_SCHEMA_URI.get(uri.rstrip("#"))
+    if draft is None:
+        raise ConfigError(
+            f"unsupported $schema {uri!r} in {origin}: cdccheck reads draft 2020-12 "
+            f"(https://json-schema.org/draft/2020-12/schema) and draft-07"
+        )
+    return draft
+
+
+def _validator_class(draft: str) -> type[Validator]:
+    _defer_rfc3987_syntax()
+    from jsonschema import Draft7Validator, Draft202012Validator
+
+    return Draft202012Validator if draft == DRAFT_2020_12 else Draft7Validator
+
+
+def _defer_rfc3987_syntax() -> None:
+    """Put off building rfc3987-syntax's grammar until an iri format is checked.
+
+    jsonschema imports ``rfc3987_syntax.is_valid_syntax`` for the ``iri`` and
+    ``iri-reference`` formats, and that import builds a Lark grammar: a few
+    seconds at every start of every command, for formats few CDC schemas use.
+    A stand-in module hands jsonschema a function that imports the real one on
+    its first call, so those formats are still checked, by the same code.
+    """
+    name = "rfc3987_syntax"
+    if name in sys.modules or "jsonschema" in sys.modules or importlib.util.find_spec(name) is None:
+        return
+    real: list[Any] = []
+
+    def is_valid_syntax(rule: str, value: str) -> bool:
+        if not real:
+            del sys.modules[name]
+            real.append(importlib.import_module(name).is_valid_syntax)
+        return bool(real[0](rule, value))
+
+    stand_in = types.ModuleType(name, "Stand-in that imports rfc3987_syntax on first use.")
+    stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
+    sys.modules[name] = stand_in
+
+
+def _check_against_metaschema(document: Any, validator_class: type[Validator], origin: str) -> None:
+    from jsonschema.exceptions import best_match
+
+    # With the format checker, as check_schema does: a `pattern` that Python's
+    # re cannot compile is a schema error now, not a crash per event later.
+    meta = validator_class(
+        validator_class.META_SCHEMA, format_checker=validator_class.FORMAT_CHECKER
+    )
+    error = best_match(meta.iter_errors(document))
+    if error is None:
+        return
+    pointer = json_pointer(error.absolute_path) or "/"
+    raise ConfigError(
+        f"invalid schema {origin}: at {pointer}: {_shorten(error.message)} "
+        f"(keyword {error.validator!r})"
+    )
+
+
+def _encoding_of(document: Any, override: str | None, origin: str) -> str:
+    declared = document.get(ENCODING_KEYWORD, "json") if isinstance(document, dict) else "json"
+    chosen = override or declared
+    if chosen not in ENCODINGS:
+        raise ConfigError(
+            f"invalid schema {origin}: {ENCODING_KEYWORD} must be one of "
+            f"{', '.join(ENCODINGS)}, not {chosen!r}"
+        )
+    return str(chosen)
+
+
+def _build_registry(
+    document: Any, origin: str, base_dir: Path | None, extra_files: dict[str, bytes]
+) -> Any:
+    """A `referencing` registry holding the document and every local file it refers to.
+
+    Every `$ref` and `$dynamicRef` is resolved now, so a remote or dangling
+    reference is a load-time error, and validation never retrieves anything.
+    """
+    from referencing import Registry, Resource
+    from referencing.exceptions import NoSuchResource, Unresolvable
+
+    default_spec = specification(_draft_of(document, origin))
+    loaded: dict[str, Any] = {}
+
+    def retrieve(uri: str) -> Any:
+        location = _local_location(uri, origin, base_dir)
+        key = str(location)
+        if key not in loaded:
+            if key in extra_files:
+                raw = extra_files[key]
+            else:
+                try:
+                    raw = (base_dir / location if base_dir else location).read_bytes()
+                except OSError as exc:
+                    raise NoSuchResource(ref=uri) from exc  # type: ignore[call-arg]
+            contents = _parse_json(raw, f"schema file {location} (referenced from {origin})")
+            loaded[key] = Resource.from_contents(contents, default_specification=default_spec)
+        return loaded[key]
+
+    root = Resource.from_contents(document, default_specification=default_spec)
+    # The metaschemas ship inside jsonschema-specifications: a $ref to one is local.
+    from jsonschema_specifications import REGISTRY as METASCHEMAS
+
+    registry: Any = (
+        Registry(retrieve=retrieve)  # type: ignore[call-arg]
+        .with_resources(METASCHEMAS.items())
+        .with_resource("", root)
+        .crawl()
+    )
+    resolver = registry.resolver_with_root(root)
+    seen: set[int] = set()
+    pending = [(root, resolver)]
+    while pending:
+        resource, scope = pending.pop()
+        if id(resource.contents) in seen:
+            continue
+        seen.add(id(resource.contents))
+        contents = resource.contents
+        if isinstance(contents, dict):
+            for keyword in ("$ref", "$dynamicRef"):
+                ref = contents.get(keyword)
+                if not isinstance(ref, str):
+                    continue
+                try:
+                    target, target_scope = resolve_ref(scope, ref)
+                except Unresolvable as exc:
+                    cause = exc.__cause__ or exc.__context__
+                    while cause is not None and not isinstance(cause, ConfigError):
+                        cause = cause.__cause__ or cause.__context__
+                    if isinstance(cause, ConfigError):
+                        raise cause from None
+                    raise ConfigError(
+                        f"invalid schema {origin}: {keyword} {ref!r} does not resolve "
+                        f"(no such $defs entry or local file)"
+                    ) from None
+                target_resource = Resource.from_contents(target, default_specification=default_spec)
+                pending.append((target_resource, target_scope))
+        for sub in resource.subresources():
+            pending.append((sub, scope.in_subresource(sub)))
+    return registry
+
+
+def _local_location(uri: str, origin: str, base_dir: Path | None) -> Path:
+    """Map a retrieval URI to a local file path, or refuse it as remote."""
+    without_fragment, _ = urldefrag(uri)
+    parts = urlsplit(without_fragment)
+    if parts.scheme == "file":
+        return Path(unquote(parts.path))
+    if parts.scheme or parts.netloc:
+        raise ConfigError(
+            f"remote $ref {uri!r} in {origin}: cdccheck never fetches schemas over the network "
+            f"(point $ref at a local file or a $defs entry)"
+        )
+    if base_dir is None:
+        raise ConfigError(f"$ref {uri!r} in {origin}: relative files need the schema's directory")
+    return Path(unquote(parts.path))
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
