@@ -35,7 +35,11 @@ def test_lines_are_written_complete_and_redacted(tmp_path: Path) -> None:
         ("value_changed", "/body"),
         ("length_changed", "/l"),
     }
-    assert differing["diffs"][0]["primary"] == {"type": "string", "length": 13}
+    assert differing["diffs"][0]["primary"] == {
+        "type": "string",
+        "length": 13,
+        "shape": "<text, 13 chars>",
+    }
     assert by_result["missing_in_candidate"]["primary_id"] == "2-0"
     assert by_result["extra_in_candidate"]["candidate_id"] == "5-0"
     assert by_result["undecodable"]["side"] == "primary"
