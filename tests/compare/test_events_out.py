@@ -59,7 +59,12 @@ def test_show_values_writes_values_and_keys(tmp_path: Path) -> None:
         )
     (line,) = [json.loads(text) for text in path.read_text().splitlines()]
     assert line["key"] == [7]
-    assert line["diffs"][0]["candidate"] == {"type": "string", "length": 1, "value": "y"}
+    assert line["diffs"][0]["candidate"] == {
+        "type": "string",
+        "length": 1,
+        "shape": "<string, 1 char, ascii>",
+        "value": "y",
+    }
 
 
 def test_an_unwritable_place_is_a_config_error(tmp_path: Path) -> None:
