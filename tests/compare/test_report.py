@@ -132,7 +132,12 @@ def test_values_are_redacted_unless_asked_for() -> None:
     assert '"length": 11' in hidden
     shown = report_of(sample_run(show_values=True), key=["/op", "/id"], entity="/id")
     (body,) = [d for d in shown["diffs"] if d["path"] == "/body"]
-    assert body["samples"][0]["primary"] == {"type": "string", "length": 11, "value": "secret text"}
+    assert body["samples"][0]["primary"] == {
+        "type": "string",
+        "length": 11,
+        "shape": "<text, 11 chars>",
+        "value": "secret text",
+    }
 
 
 def test_samples_keep_real_indices_and_groups_use_stars() -> None:
