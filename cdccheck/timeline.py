@@ -38,7 +38,7 @@ import collections
 import itertools
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,6 +93,8 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _BLOCKS = "▁▂▃▄▅▆▇█"
 _NO_EVENTS = " "
+GroupsOf = Callable[[EventVerdict], Iterable[GroupKey]]
+"""The finding-group keys an event counts in (a Summary's own, see ``Timeline.add``)."""
 FAILING = "failing"
 """Derived counter written to JSON next to the stored ones: ``events - ok``."""
 
@@ -236,11 +238,17 @@ class Timeline(msgspec.Struct):
 
     # ---------------------------------------------------------------- adding
 
-    def add(self, verdict: EventVerdict) -> None:
-        """Count one event with its full verdict (and its finding groups)."""
+    def add(self, verdict: EventVerdict, groups: Iterable[GroupKey] | None = None) -> None:
+        """Count one event with its full verdict, in its finding groups.
+
+        ``groups``: the group keys to count it in, when the caller files
+        findings itself (a Summary passes the keys of its own groups); by
+        default those of the verdict's findings, as Summary files them.
+        """
         counters = Counters()
         counters.count(verdict)
-        self._count(verdict.id, verdict.writer, counters, _group_keys(verdict))
+        keys = _group_keys(verdict) if groups is None else groups
+        self._count(verdict.id, verdict.writer, counters, keys)
 
     def add_ok(self, event_id: str, writer: str, events: int = 1) -> None:
         """Count ``events`` healthy events of ``writer`` at the time of ``event_id``."""
@@ -253,6 +261,7 @@ class Timeline(msgspec.Struct):
         writer_field: str = "writer",
         *,
         ordered: bool = False,
+        groups_of: GroupsOf | None = None,
     ) -> None:
         """Count a batch checked by ``Engine.check_batch``.
 
@@ -264,12 +273,14 @@ class Timeline(msgspec.Struct):
         ``ordered``: the caller knows the ids ascend (a Redis read does), so
         a batch whose first and last ids fall in one bucket is counted with
         one pass over the writer fields and no id parsing.
+
+        ``groups_of(verdict)``: the group keys of each verdict (see ``add``).
         """
         if not entries:
             if verdicts:
                 raise ValueError(f"verdict for {verdicts[0].id} matches no entry of the batch")
             return
-        if ordered and self._add_one_bucket(entries, verdicts, writer_field):
+        if ordered and self._add_one_bucket(entries, verdicts, writer_field, groups_of):
             return
         pending = iter(verdicts)
         following = next(pending, None)
@@ -285,7 +296,7 @@ class Timeline(msgspec.Struct):
                 and following.id == entry.id
                 and following.writer == _writer_name(raw)
             ):
-                self.add(following)
+                self.add(following, None if groups_of is None else groups_of(following))
                 following = next(pending, None)
                 continue
             head, dash, tail = entry.id.partition("-")
@@ -303,7 +314,11 @@ class Timeline(msgspec.Struct):
         self._flush_healthy(named)
 
     def _add_one_bucket(
-        self, entries: list[Entry], verdicts: list[EventVerdict], writer_field: str
+        self,
+        entries: list[Entry],
+        verdicts: list[EventVerdict],
+        writer_field: str,
+        groups_of: GroupsOf | None,
     ) -> bool:
         first, last = stream_ms(entries[0].id), stream_ms(entries[-1].id)
         width_ms = self.width_ms
@@ -320,7 +335,7 @@ class Timeline(msgspec.Struct):
             name = _writer_name(raw)
             healthy[name] = healthy.get(name, 0) + events
         for verdict in verdicts:
-            self.add(verdict)
+            self.add(verdict, None if groups_of is None else groups_of(verdict))
             healthy[verdict.writer] = healthy.get(verdict.writer, 0) - 1
         if any(events < 0 for events in healthy.values()):
             raise ValueError("verdicts name writers that the batch's entries do not have")
