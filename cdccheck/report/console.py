@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import textwrap
 from typing import Any
 
 from rich import box
@@ -14,10 +15,13 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from cdccheck.report.timeline_text import text_timeline
 from cdccheck.summary import COUNTER_COLUMNS
 
 _HEADINGS = ("events", "ok", "undecod.", "legacy ✗", "new ✗", "both ✗")
 TOP_GROUPS = 25
+_CLEAN = " ▁"
+"""Sparkline characters of buckets without failing events (or without events)."""
 WIDE = 100
 """From this width on, finding tables also show the first stream id."""
 
@@ -52,6 +56,7 @@ def render_table(
                 wide,
             )
         )
+    console.print(Group(*_timeline(report, console.width)))
     console.print(_verdict_line(report))
     return buffer.getvalue()
 
@@ -116,6 +121,25 @@ def _groups_table(
     if len(groups) > TOP_GROUPS:
         table.caption = f"... and {len(groups) - TOP_GROUPS} more groups (see --format json)"
     return table
+
+
+def _timeline(report: dict[str, Any], width: int) -> list[Text]:
+    """Per writer a sparkline of the failing share, then the top groups' trends (or nothing)."""
+    shown = text_timeline(report, width)
+    if shown is None:
+        return []
+    lines = [Text("Over time", style="bold")]
+    lines += [Text(part, style="dim") for part in textwrap.wrap(shown.caption, width)]
+    for name, line in shown.rows:
+        failing = line.strip(_CLEAN) != ""
+        row = Text(f"  {name}  ")
+        row.append(line, style="red" if failing else "green")
+        lines.append(row)
+    for trend in shown.trends:
+        # Continuation lines indented, so each trend reads as one item.
+        wrapped = textwrap.wrap(trend, width, initial_indent="  ", subsequent_indent="      ")
+        lines += [Text(part) for part in wrapped]
+    return [*lines, Text("")]
 
 
 def _verdict_line(report: dict[str, Any]) -> Text:

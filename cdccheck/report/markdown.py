@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cdccheck.report.timeline_text import markdown_lines
 from cdccheck.summary import COUNTER_COLUMNS
 
 TOP_GROUPS = 25
@@ -52,6 +53,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             )
         if len(groups) > TOP_GROUPS:
             lines.append(f"\n… and {len(groups) - TOP_GROUPS} more groups in the JSON report.")
+    lines += markdown_lines(report)
     return "\n".join(lines) + "\n"
 
 
