@@ -72,15 +72,24 @@ def report_render(
     output_format: FormatOption = ReportFormat.table,
     output: OutputOption = None,
 ) -> None:
-    """Render a JSON report as a table, Markdown or JUnit XML.
+    """Render a JSON report as a table, Markdown, JUnit XML or one HTML page.
+
+    --format html also draws a gate result (`cdccheck gate --format json`) or
+    a compare report.
 
     Example:
 
     \b
         cdccheck report render report.json --format junit -o junit.xml
+        cdccheck report render report.json --format html -o report.html
     """
     from cdccheck.report.json import load_report
 
+    if output_format is ReportFormat.html:
+        from cdccheck.report.html import load_document
+
+        print_or_write(load_document(report_file), output_format, output)
+        return
     print_or_write(load_report(report_file), output_format, output)
 
 
