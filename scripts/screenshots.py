@@ -2,10 +2,11 @@
 
     python scripts/screenshots.py [--out docs/images]
 
-Builds a seeded six-hour stream with a story (a Go deploy at 10:42 whose
-RFC3339Nano timestamps legacy readers refuse, at a rising share; a short
-spike of null award lists; steady Python space-separated datetimes), checks
-it with the bundled schemas, renders the report as HTML and photographs it
+Takes the demo's seeded six-hour stream with a story
+(``cdccheck.demo.story_entries``: a Go deploy at 10:42 whose RFC3339Nano
+timestamps legacy readers refuse, at a rising share; a short spike of null
+award lists; steady Python space-separated datetimes), checks it with the
+bundled schemas, renders the report as HTML and photographs it
 with headless Debian chromium at desktop and phone width. Nothing here is
 drawn by hand: the tests in tests/ops/test_html_browser.py use the same
 functions.
@@ -14,14 +15,11 @@ functions.
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import random
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,17 +29,10 @@ if str(ROOT) not in sys.path:  # run as a plain script from a clone
     sys.path.insert(0, str(ROOT))
 
 from cdccheck.check import Engine  # noqa: E402
+from cdccheck.demo import story_entries  # noqa: E402
 from cdccheck.model import Entry  # noqa: E402
 from cdccheck.report.html import render_html  # noqa: E402
 from cdccheck.report.json import build_report, schema_info  # noqa: E402
-from cdccheck.samples import (  # noqa: E402
-    GO_MSGPACK_BIN,
-    GO_NIL_AWARDS,
-    GO_RFC3339NANO,
-    PY_SPACE_DATETIME,
-    class_stream,
-    healthy_entries,
-)
 from cdccheck.schema import bundled_schema_path, load_schema  # noqa: E402
 from cdccheck.summary import Summary  # noqa: E402
 from cdccheck.timeline import (  # noqa: E402
@@ -51,9 +42,6 @@ from cdccheck.timeline import (  # noqa: E402
     writer_sparklines,
 )
 
-STORY_START = datetime(2026, 1, 28, 10, 0, tzinfo=UTC)
-STORY_MINUTES = 6 * 60
-DEPLOY_MINUTE = 42
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = (
     "--headless",
@@ -68,49 +56,6 @@ CHROMIUM_FLAGS = (
 )
 DESKTOP = (1280, 2400)
 PHONE = (390, 2400)
-
-
-def _pool(name: str, seed: int, size: int = 400) -> Iterator[Entry]:
-    """Endless entries of one sample class (its templates cycle; ids are replaced later)."""
-    while True:
-        yield from class_stream(size, [name], seed)
-
-
-def story_entries(seed: int = 20260128) -> list[Entry]:
-    """About 15,000 entries over six hours, with the drift story of the module docstring."""
-    rng = random.Random(seed)
-    healthy = iter(healthy_entries(20_000, seed))
-    pools = {
-        name: _pool(name, seed + index)
-        for index, name in enumerate((GO_RFC3339NANO, GO_NIL_AWARDS, PY_SPACE_DATETIME))
-    }
-    undecodable = _pool(GO_MSGPACK_BIN, seed + 9)
-    start_ms = int(STORY_START.timestamp() * 1000)
-    entries: list[Entry] = []
-    for minute in range(STORY_MINUTES):
-        # Traffic waves a little through the day; drift is a share of it.
-        traffic = int(38 + 12 * math.sin(minute / 70))
-        picks: list[Entry] = [next(healthy) for _ in range(traffic)]
-        if minute >= DEPLOY_MINUTE:
-            share = 0.01 + 0.11 * (minute - DEPLOY_MINUTE) / (STORY_MINUTES - DEPLOY_MINUTE)
-            picks += [next(pools[GO_RFC3339NANO]) for _ in range(_draws(rng, traffic * share))]
-        if 150 <= minute < 180:
-            picks += [next(pools[GO_NIL_AWARDS]) for _ in range(_draws(rng, traffic * 0.06))]
-        picks += [next(pools[PY_SPACE_DATETIME]) for _ in range(_draws(rng, traffic * 0.005))]
-        if 240 <= minute < 250:
-            picks += [next(undecodable) for _ in range(_draws(rng, 0.6))]
-        rng.shuffle(picks)
-        offsets = sorted(rng.randrange(60_000) for _ in picks)
-        for sequence, (offset, entry) in enumerate(zip(offsets, picks, strict=True)):
-            entries.append(Entry(f"{start_ms + minute * 60_000 + offset}-{sequence}", entry.fields))
-    entries.sort(key=lambda entry: tuple(int(part) for part in entry.id.split("-")))
-    return entries
-
-
-def _draws(rng: random.Random, expected: float) -> int:
-    """A whole number of events with the given expectation (the fraction drawn at random)."""
-    whole = int(expected)
-    return whole + (rng.random() < expected - whole)
 
 
 def story_report(entries: list[Entry] | None = None, batch: int = 500) -> dict[str, Any]:
