@@ -49,19 +49,24 @@ from cdccheck.model import LEGACY, NEW, UNDECODABLE, UNKNOWN, WIRE, Entry, Event
 from cdccheck.summary import COUNTER_COLUMNS, Counters, GroupKey, aggregate_path
 
 __all__ = [
+    "DEFAULT_HORIZON_S",
     "DEFAULT_MAX_BUCKETS",
+    "MAX_HORIZON_BUCKETS",
     "WIDTHS_S",
     "Timeline",
     "first_seen",
     "format_width",
     "horizon_cutoff",
+    "horizon_width",
     "merge_timelines",
+    "parse_duration",
     "parse_width",
     "rising_since",
     "share_series",
     "sparkline",
     "stream_ms",
     "trend_line",
+    "within_horizon",
     "writer_sparklines",
 ]
 
@@ -88,6 +93,10 @@ assert all(b % a == 0 for a, b in itertools.pairwise(WIDTHS_S))
 
 DEFAULT_MAX_BUCKETS = 200
 """An automatic timeline keeps its span within this many buckets."""
+DEFAULT_HORIZON_S = 7 * 86400
+"""The sidecar fleet's rolling horizon (``--timeline-horizon``): a week."""
+MAX_HORIZON_BUCKETS = 2048
+"""The most buckets a rolling horizon may hold (a week of 5-minute buckets fits)."""
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -137,6 +146,60 @@ def horizon_cutoff(now_ms: int, days: float) -> int:
     if days <= 0:
         raise ConfigError(f"bad timeline horizon {days} days: it must be positive")
     return now_ms - int(days * 86_400_000)
+
+
+def parse_duration(text: str, option: str = "--timeline-horizon") -> int:
+    """``"7d"`` -> 604800: a positive whole number of seconds, minutes, hours or days."""
+    match = _DURATION.match(text)
+    if match is None or int(match.group(1)) == 0:
+        raise ConfigError(
+            f"bad {option} {text!r}: expected a positive number and a unit, e.g. 12h or 7d"
+        )
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def horizon_width(horizon_s: int, width_s: int | None = None) -> int:
+    """The bucket width of a timeline kept over a rolling horizon (the sidecar fleet's).
+
+    ``width_s`` when given (``--bucket``), else the finest ladder width that
+    keeps the horizon within ``DEFAULT_MAX_BUCKETS`` buckets (1h for 7
+    days). Either way at most ``MAX_HORIZON_BUCKETS`` buckets, so the keys
+    stay bounded: ConfigError otherwise.
+    """
+    if horizon_s <= 0:
+        raise ConfigError(f"bad timeline horizon {horizon_s}s: it must be positive")
+    if width_s is None:
+        width_s = next(
+            (w for w in WIDTHS_S if math.ceil(horizon_s / w) <= DEFAULT_MAX_BUCKETS), WIDTHS_S[-1]
+        )
+    if width_s > horizon_s:
+        raise ConfigError(
+            f"the timeline horizon ({format_width(horizon_s)}) is shorter than one bucket "
+            f"({format_width(width_s)}): pass a longer --timeline-horizon or a finer --bucket"
+        )
+    if math.ceil(horizon_s / width_s) > MAX_HORIZON_BUCKETS:
+        raise ConfigError(
+            f"a {format_width(horizon_s)} timeline horizon in {format_width(width_s)} buckets "
+            f"would keep {math.ceil(horizon_s / width_s):,} buckets in Redis (at most "
+            f"{MAX_HORIZON_BUCKETS:,}): pass a coarser --bucket or a shorter --timeline-horizon"
+        )
+    return width_s
+
+
+def within_horizon(timeline: Timeline, horizon_s: int) -> Timeline:
+    """``timeline`` without the buckets that end ``horizon_s`` or more before its newest ends.
+
+    Stream-id time, not the clock: the horizon follows the newest event
+    counted, so the result does not depend on when (or on which machine)
+    it is computed.
+    """
+    if not timeline.buckets:
+        return timeline
+    newest_end = max(timeline.buckets) + timeline.width_ms
+    cutoff = newest_end - horizon_s * 1000
+    if min(timeline.buckets) + timeline.width_ms > cutoff:
+        return timeline
+    return timeline.trim(cutoff)
 
 
 def _utc(ms: int) -> datetime:
