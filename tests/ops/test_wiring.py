@@ -261,3 +261,18 @@ def test_replay_takes_bucket_and_html(redis_client: Any, redis_url: str, tmp_pat
     timeline = Timeline.from_json(written["timeline"])
     assert timeline.width_s == 300
     assert counts_of(timeline) == brute_force(entries, 300)
+
+
+def test_the_readme_shows_pictures_the_script_makes() -> None:
+    """Every image the README shows exists and is one scripts/screenshots.py writes."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"\]\((docs/images/[^)]+)\)", readme))
+    assert {"docs/images/html-report.png", "docs/images/console-timeline.png"} <= shown
+    script = (ROOT / "scripts" / "screenshots.py").read_text(encoding="utf-8")
+    for path in shown:
+        assert (ROOT / path).is_file(), path
+        assert f'"{Path(path).name}"' in script, f"{path} is not made by scripts/screenshots.py"
+    for section in ("deploy/README.md", "docs/operations.md"):
+        assert f"({section})" in readme
