@@ -229,7 +229,7 @@ def _add_counters(table: dict[str, Counters], writer: str, counters: Counters) -
     """Add ``counters`` into ``table[writer]``; the table owns its Counters, so in place."""
     current = table.get(writer)
     if current is None:
-        table[writer] = counters.plus(Counters())
+        table[writer] = msgspec.structs.replace(counters)
         return
     current.events += counters.events
     current.ok += counters.ok
@@ -240,7 +240,7 @@ def _add_counters(table: dict[str, Counters], writer: str, counters: Counters) -
 
 
 def _copy_table(table: Mapping[str, Counters]) -> dict[str, Counters]:
-    return {writer: counters.plus(Counters()) for writer, counters in table.items()}
+    return {writer: msgspec.structs.replace(counters) for writer, counters in table.items()}
 
 
 def _writer_name(raw: bytes | None) -> str:
@@ -492,21 +492,27 @@ class Timeline(msgspec.Struct):
         """A new Timeline counting both; exact, associative and commutative."""
         bounds = [bound for bound in (self.max_buckets, other.max_buckets) if bound is not None]
         width_s = max(self.width_s, other.width_s)
-        left, right = self.coarsen(width_s), other.coarsen(width_s)
+        width_ms = width_s * 1000
         merged = Timeline(width_s, min(bounds) if bounds else None)
-        for part in (left, right):
+        # The sidecar merges every batch into its own summary: both parts are
+        # added bucket by bucket at the merged width (_add_counters copies on
+        # first sight), never copied whole first.
+        for part in (self, other):
             for start, writers in part.buckets.items():
-                target = merged.buckets.setdefault(start, {})
+                target = merged.buckets.setdefault(start - start % width_ms, {})
                 for writer, counters in writers.items():
                     _add_counters(target, writer, counters)
             for key, series in part.groups.items():
                 into = merged.groups.setdefault(key, {})
                 for start, events in series.items():
-                    into[start] = into.get(start, 0) + events
+                    slot = start - start % width_ms
+                    into[slot] = into.get(slot, 0) + events
             for writer, counters in part.untimed.items():
                 _add_counters(merged.untimed, writer, counters)
             for writer, counters in part.before_horizon.items():
                 _add_counters(merged.before_horizon, writer, counters)
+        if _fits(merged.buckets, width_ms, merged.max_buckets):
+            return merged
         return merged.fitted()
 
     def restrict(self, keys: Iterable[GroupKey]) -> Timeline:
