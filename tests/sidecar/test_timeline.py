@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,17 @@ from tests.helpers import validate_report
 from tests.sidecar.support import GROUP, consumer, consuming, engine, finish, wait_for
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _quiet_logging() -> Iterator[None]:
+    """The sidecar logs to the stderr it found; CliRunner swaps stderr per call."""
+    yield
+    logger = logging.getLogger("cdccheck")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+
+
 START_MS = 1_769_594_400_000  # 2026-01-28 10:00:00 UTC
 HOUR_MS = 3_600_000
 DAY_S = 86_400
@@ -260,3 +273,21 @@ def test_real_consumers_give_the_replays_timeline(
     assert all(
         (tmp_path / f"{name}.html").read_text().startswith("<!DOCTYPE") for name in ("one", "two")
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bucket", "7m"], "bad bucket width '7m'"),
+        (["--timeline-horizon", "1h", "--bucket", "1d"], "shorter than one bucket"),
+        (["--timeline-horizon", "7d", "--bucket", "1m"], "at most 2,048"),
+        (["--timeline-horizon", "soon"], "bad --timeline-horizon 'soon'"),
+    ],
+)
+def test_consume_refuses_a_bad_timeline_before_connecting(args: list[str], message: str) -> None:
+    result = runner.invoke(
+        app, ["consume", "--redis-url", "redis://127.0.0.1:1/0", "--stream", "s", *args]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("cdccheck: error: ")
+    assert message in result.stderr
