@@ -121,6 +121,11 @@ def test_a_sidecar_fleet_timeline_equals_the_replay(
     )
     validate_report(fleet_report)
     assert fleet_report["timeline"] == report["timeline"]
+    page = runner.invoke(
+        app, ["report", "--redis-url", redis_url, "--stream", "s", "--format", "html"]
+    ).stdout
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count('class="stack"') == len(fleet_report["by_writer"])
 
 
 @pytest.mark.redis
