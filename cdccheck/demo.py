@@ -3,7 +3,11 @@
 The stream is what a comment stream looks like during the migration: the
 Python monolith and the Go service both writing, most events healthy, and
 every defect class of :mod:`cdccheck.samples` seeded in, each entry carrying
-a ``writer`` field so the report attributes drift per writer.
+a ``writer`` field so the report attributes drift per writer. Its ids spread
+over six hours with a story the report's timeline tells (``story_entries``):
+a Go deploy at 10:42 whose RFC3339Nano timestamps legacy readers refuse, at
+a rising share; a half-hour spike of null award lists; a few undecodable
+MessagePack bodies; a steady trickle of Python datetimes with a space.
 
 ``cdccheck demo`` is :class:`Demo` plus rendering::
 
@@ -14,8 +18,10 @@ a ``writer`` field so the report attributes drift per writer.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable
+import math
+import random
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +34,11 @@ if TYPE_CHECKING:
 
 DEMO_STREAM = "comments:cdc"
 DEMO_EVENTS = 20_000
-DEMO_DEFECT_RATE = 0.05
+STORY_START = datetime(2026, 1, 28, 10, 0, tzinfo=UTC)
+STORY_MINUTES = 6 * 60
+DEPLOY_MINUTE = 42
+STORY_SEED = 20260128
+_SHOWCASE_SEQUENCE = 1_000_000
 _PIPELINE_CHUNK = 2_000
 
 
@@ -45,19 +55,107 @@ def seed_stream(client: Any, stream: str, entries: Iterable[Entry]) -> int:
     return written
 
 
-def demo_entries(events: int = DEMO_EVENTS, seed: int | None = None) -> Iterable[Entry]:
-    """The demo stream's entries: one of every sample class, then a production-like mix.
+def demo_entries(events: int = DEMO_EVENTS, seed: int | None = None) -> list[Entry]:
+    """The demo stream's entries: the six-hour story with one of every sample class in it.
 
-    Ids are renumbered one millisecond apart so they increase through both parts.
+    The showcase entries are spread evenly over the hours after the Go
+    deploy, so they neither hide when the story's drift starts nor pile up
+    in one bucket; ``events`` entries in all, in id order.
     """
-    from cdccheck.samples import DEFAULT_SEED, mixed_stream, samples
+    from cdccheck.samples import DEFAULT_SEED, samples
 
     chosen = DEFAULT_SEED if seed is None else seed
     showcase = [sample.entry for sample in samples(chosen, per_class=1, extra_healthy=0)]
-    mix = mixed_stream(max(events - len(showcase), 0), chosen, defect_rate=DEMO_DEFECT_RATE)
-    first_ms = int(showcase[0].id.split("-")[0])
-    for index, entry in enumerate(itertools.chain(showcase, mix)):
-        yield Entry(f"{first_ms + index}-0", entry.fields)
+    showcase = showcase[:events]
+    story = story_entries(STORY_SEED if seed is None else seed, events - len(showcase))
+    first_ms = int(STORY_START.timestamp() * 1000) + (DEPLOY_MINUTE + 3) * 60_000
+    spacing = (STORY_MINUTES - DEPLOY_MINUTE - 6) * 60_000 // max(len(showcase), 1)
+    # The story numbers the entries of a minute from 0 up, so a sequence number
+    # this high cannot collide with one of its ids.
+    placed = [
+        Entry(f"{first_ms + index * spacing}-{_SHOWCASE_SEQUENCE}", entry.fields)
+        for index, entry in enumerate(showcase)
+    ]
+    return sorted([*story, *placed], key=_id_order)
+
+
+def _id_order(entry: Entry) -> tuple[int, int]:
+    ms, _, sequence = entry.id.partition("-")
+    return int(ms), int(sequence)
+
+
+def story_entries(seed: int = STORY_SEED, events: int | None = None) -> list[Entry]:
+    """Six hours of comment events from 10:00 UTC with a drift story (the module docstring).
+
+    Healthy traffic waves a little through the day and drift is a share of
+    it. Without ``events``, about 15,000 entries (what the README's pictures
+    show, scripts/screenshots.py); with it, the same story scaled to exactly
+    that many entries.
+    """
+    from cdccheck.samples import (
+        GO_MSGPACK_BIN,
+        GO_NIL_AWARDS,
+        GO_RFC3339NANO,
+        PY_SPACE_DATETIME,
+        healthy_entries,
+    )
+
+    rng = random.Random(seed)
+    waves = [38 + 12 * math.sin(minute / 70) for minute in range(STORY_MINUTES)]
+    if events is None:
+        traffic = [int(wave) for wave in waves]
+    else:
+        # Spread ``events`` healthy entries in proportion to the waves; the
+        # drift comes on top, and thinning below trims the total to ``events``.
+        total = sum(waves)
+        cumulative = [
+            round(events * sum(waves[: minute + 1]) / total) for minute in range(len(waves))
+        ]
+        traffic = [b - a for a, b in zip([0, *cumulative], cumulative, strict=False)]
+    healthy = iter(healthy_entries(max(20_000, sum(traffic)), seed))
+    pools = {
+        name: _pool(name, seed + index)
+        for index, name in enumerate((GO_RFC3339NANO, GO_NIL_AWARDS, PY_SPACE_DATETIME))
+    }
+    undecodable = _pool(GO_MSGPACK_BIN, seed + 9)
+    start_ms = int(STORY_START.timestamp() * 1000)
+    entries: list[Entry] = []
+    for minute in range(STORY_MINUTES):
+        volume = waves[minute] if events is None else traffic[minute]
+        picks: list[Entry] = [next(healthy) for _ in range(traffic[minute])]
+        if minute >= DEPLOY_MINUTE:
+            share = 0.01 + 0.11 * (minute - DEPLOY_MINUTE) / (STORY_MINUTES - DEPLOY_MINUTE)
+            picks += [next(pools[GO_RFC3339NANO]) for _ in range(_draws(rng, int(volume) * share))]
+        if 150 <= minute < 180:
+            picks += [next(pools[GO_NIL_AWARDS]) for _ in range(_draws(rng, int(volume) * 0.06))]
+        picks += [next(pools[PY_SPACE_DATETIME]) for _ in range(_draws(rng, int(volume) * 0.005))]
+        if 240 <= minute < 250:
+            rate = 0.6 if events is None else 0.6 * traffic[minute] / 38
+            picks += [next(undecodable) for _ in range(_draws(rng, rate))]
+        rng.shuffle(picks)
+        offsets = sorted(rng.randrange(60_000) for _ in picks)
+        for sequence, (offset, entry) in enumerate(zip(offsets, picks, strict=True)):
+            entries.append(Entry(f"{start_ms + minute * 60_000 + offset}-{sequence}", entry.fields))
+    entries.sort(key=lambda entry: tuple(int(part) for part in entry.id.split("-")))
+    if events is not None and len(entries) > events:
+        # Thin the drift and the traffic alike, so the story keeps its shape.
+        kept = sorted(random.Random(seed + 1).sample(range(len(entries)), events))
+        entries = [entries[index] for index in kept]
+    return entries
+
+
+def _pool(name: str, seed: int, size: int = 400) -> Iterator[Entry]:
+    """Endless entries of one sample class (its templates cycle; ids are replaced later)."""
+    from cdccheck.samples import class_stream
+
+    while True:
+        yield from class_stream(size, [name], seed)
+
+
+def _draws(rng: random.Random, expected: float) -> int:
+    """A whole number of events with the given expectation (the fraction drawn at random)."""
+    whole = int(expected)
+    return whole + (rng.random() < expected - whole)
 
 
 class Demo:

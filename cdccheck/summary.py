@@ -17,7 +17,7 @@ import functools
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -34,6 +34,12 @@ from cdccheck.model import (
     short_repr,
 )
 from cdccheck.shapes import shape_of, shown_as_is
+
+if TYPE_CHECKING:
+    # cdccheck.timeline builds on this module's Counters, so it is imported
+    # where it is used, never at the top.
+    from cdccheck.model import Entry
+    from cdccheck.timeline import Timeline
 
 DEFAULT_SAMPLES = 5
 _INDEX = re.compile(r"/\d+(?=/|$)")
@@ -221,10 +227,54 @@ class Summary(msgspec.Struct):
     warnings: dict[GroupKey, Group] = msgspec.field(default_factory=dict)
     first_id: str = ""
     last_id: str = ""
+    timeline: Timeline | None = None
+    """The same events per bucket of stream-id time (cdccheck.timeline); None: not kept."""
 
     # ---------------------------------------------------------------- adding
 
     def add(self, verdict: EventVerdict) -> None:
+        """Count one event and file its findings and warnings (and count it in the timeline)."""
+        self._add(verdict)
+        if self.timeline is not None:
+            self.timeline.add(verdict, self._filed(verdict))
+
+    def add_batch(
+        self,
+        entries: list[Entry],
+        healthy: dict[tuple[str, bytes | None], int],
+        verdicts: list[EventVerdict],
+        writer_field: str = "writer",
+    ) -> None:
+        """Count a batch as ``Engine.check_batch`` returns it: healthy counts, other verdicts.
+
+        The timeline needs every entry's id (its time), which the healthy
+        counts do not carry: a Summary with a timeline is counted here.
+        ``writer_field`` is the engine's, to name the healthy events' writers.
+        """
+        if not entries:
+            return
+        self.add_healthy(healthy, entries[0].id, entries[-1].id)
+        for verdict in verdicts:
+            self._add(verdict)
+        if self.timeline is not None:
+            self.timeline.add_batch(entries, verdicts, writer_field, groups_of=self._filed)
+        self.span(entries[0].id, entries[-1].id)
+
+    def _filed(self, verdict: EventVerdict) -> list[GroupKey]:
+        """The finding groups of this summary that count ``verdict`` (for the timeline)."""
+        if not verdict.decodable:
+            keys = {(WIRE, UNDECODABLE, "")}
+        else:
+            keys = {
+                (schema, finding.kind, aggregate_path(finding.path))
+                for schema, findings in ((LEGACY, verdict.legacy), (NEW, verdict.new))
+                for finding in findings or ()
+            }
+        # A group the summary does not keep has no series either: the timeline
+        # stays within the summary's bounds.
+        return [key for key in keys if key in self.findings]
+
+    def _add(self, verdict: EventVerdict) -> None:
         """Count one event and file its findings and warnings."""
         self.span(verdict.id, verdict.id)
         self.totals.count(verdict)
@@ -248,7 +298,10 @@ class Summary(msgspec.Struct):
     def add_healthy(
         self, counts: dict[tuple[str, bytes | None], int], first_id: str, last_id: str
     ) -> None:
-        """Count healthy events in bulk: {(op, raw writer): events} read from first to last id."""
+        """Count healthy events in bulk: {(op, raw writer): events} read from first to last id.
+
+        Not in the timeline (the counts carry no ids): ``add_batch`` counts both.
+        """
         self.span(first_id, last_id)
         for (op, raw_writer), events in counts.items():
             writer = UNKNOWN if raw_writer is None else raw_writer.decode("utf-8", "replace")
@@ -321,7 +374,21 @@ class Summary(msgspec.Struct):
                 (i for i in (self.first_id, other.first_id) if i), key=id_order, default=""
             ),
             last_id=max((i for i in (self.last_id, other.last_id) if i), key=id_order, default=""),
-        )
+        ).with_timeline(self.timeline, other.timeline)
+
+    def with_timeline(self, *timelines: Timeline | None) -> Summary:
+        """This summary with the merge of ``timelines`` (None when any is None), in its bounds.
+
+        A timeline counts every event its summary counts, so a part without
+        one (an older report) leaves the merge without one.
+        """
+        from cdccheck.timeline import merge_timelines
+
+        merged = merge_timelines(timelines)
+        if merged is not None and not self.findings.keys() >= merged.groups.keys():
+            merged = merged.restrict(self.findings)
+        self.timeline = merged
+        return self
 
     # ---------------------------------------------------------------- reading
 
@@ -365,6 +432,10 @@ class Summary(msgspec.Struct):
                 table[(group.schema, group.kind, group.path)] = group
         summary.first_id = report["range"]["first_id"] or ""
         summary.last_id = report["range"]["last_id"] or ""
+        if report.get("timeline") is not None:
+            from cdccheck.timeline import Timeline
+
+            summary.timeline = Timeline.from_json(report["timeline"])
         summary.show_values = any(
             "value" in sample.value
             for group in (*summary.findings.values(), *summary.warnings.values())

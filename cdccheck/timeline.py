@@ -38,7 +38,7 @@ import collections
 import itertools
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,19 +49,24 @@ from cdccheck.model import LEGACY, NEW, UNDECODABLE, UNKNOWN, WIRE, Entry, Event
 from cdccheck.summary import COUNTER_COLUMNS, Counters, GroupKey, aggregate_path
 
 __all__ = [
+    "DEFAULT_HORIZON_S",
     "DEFAULT_MAX_BUCKETS",
+    "MAX_HORIZON_BUCKETS",
     "WIDTHS_S",
     "Timeline",
     "first_seen",
     "format_width",
     "horizon_cutoff",
+    "horizon_width",
     "merge_timelines",
+    "parse_duration",
     "parse_width",
     "rising_since",
     "share_series",
     "sparkline",
     "stream_ms",
     "trend_line",
+    "within_horizon",
     "writer_sparklines",
 ]
 
@@ -88,11 +93,17 @@ assert all(b % a == 0 for a, b in itertools.pairwise(WIDTHS_S))
 
 DEFAULT_MAX_BUCKETS = 200
 """An automatic timeline keeps its span within this many buckets."""
+DEFAULT_HORIZON_S = 7 * 86400
+"""The sidecar fleet's rolling horizon (``--timeline-horizon``): a week."""
+MAX_HORIZON_BUCKETS = 2048
+"""The most buckets a rolling horizon may hold (a week of 5-minute buckets fits)."""
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _BLOCKS = "▁▂▃▄▅▆▇█"
 _NO_EVENTS = " "
+GroupsOf = Callable[[EventVerdict], Iterable[GroupKey]]
+"""The finding-group keys an event counts in (a Summary's own, see ``Timeline.add``)."""
 FAILING = "failing"
 """Derived counter written to JSON next to the stored ones: ``events - ok``."""
 
@@ -137,6 +148,60 @@ def horizon_cutoff(now_ms: int, days: float) -> int:
     return now_ms - int(days * 86_400_000)
 
 
+def parse_duration(text: str, option: str = "--timeline-horizon") -> int:
+    """``"7d"`` -> 604800: a positive whole number of seconds, minutes, hours or days."""
+    match = _DURATION.match(text)
+    if match is None or int(match.group(1)) == 0:
+        raise ConfigError(
+            f"bad {option} {text!r}: expected a positive number and a unit, e.g. 12h or 7d"
+        )
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def horizon_width(horizon_s: int, width_s: int | None = None) -> int:
+    """The bucket width of a timeline kept over a rolling horizon (the sidecar fleet's).
+
+    ``width_s`` when given (``--bucket``), else the finest ladder width that
+    keeps the horizon within ``DEFAULT_MAX_BUCKETS`` buckets (1h for 7
+    days). Either way at most ``MAX_HORIZON_BUCKETS`` buckets, so the keys
+    stay bounded: ConfigError otherwise.
+    """
+    if horizon_s <= 0:
+        raise ConfigError(f"bad timeline horizon {horizon_s}s: it must be positive")
+    if width_s is None:
+        width_s = next(
+            (w for w in WIDTHS_S if math.ceil(horizon_s / w) <= DEFAULT_MAX_BUCKETS), WIDTHS_S[-1]
+        )
+    if width_s > horizon_s:
+        raise ConfigError(
+            f"the timeline horizon ({format_width(horizon_s)}) is shorter than one bucket "
+            f"({format_width(width_s)}): pass a longer --timeline-horizon or a finer --bucket"
+        )
+    if math.ceil(horizon_s / width_s) > MAX_HORIZON_BUCKETS:
+        raise ConfigError(
+            f"a {format_width(horizon_s)} timeline horizon in {format_width(width_s)} buckets "
+            f"would keep {math.ceil(horizon_s / width_s):,} buckets in Redis (at most "
+            f"{MAX_HORIZON_BUCKETS:,}): pass a coarser --bucket or a shorter --timeline-horizon"
+        )
+    return width_s
+
+
+def within_horizon(timeline: Timeline, horizon_s: int) -> Timeline:
+    """``timeline`` without the buckets that end ``horizon_s`` or more before its newest ends.
+
+    Stream-id time, not the clock: the horizon follows the newest event
+    counted, so the result does not depend on when (or on which machine)
+    it is computed.
+    """
+    if not timeline.buckets:
+        return timeline
+    newest_end = max(timeline.buckets) + timeline.width_ms
+    cutoff = newest_end - horizon_s * 1000
+    if min(timeline.buckets) + timeline.width_ms > cutoff:
+        return timeline
+    return timeline.trim(cutoff)
+
+
 def _utc(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
@@ -164,7 +229,7 @@ def _add_counters(table: dict[str, Counters], writer: str, counters: Counters) -
     """Add ``counters`` into ``table[writer]``; the table owns its Counters, so in place."""
     current = table.get(writer)
     if current is None:
-        table[writer] = counters.plus(Counters())
+        table[writer] = msgspec.structs.replace(counters)
         return
     current.events += counters.events
     current.ok += counters.ok
@@ -175,7 +240,7 @@ def _add_counters(table: dict[str, Counters], writer: str, counters: Counters) -
 
 
 def _copy_table(table: Mapping[str, Counters]) -> dict[str, Counters]:
-    return {writer: counters.plus(Counters()) for writer, counters in table.items()}
+    return {writer: msgspec.structs.replace(counters) for writer, counters in table.items()}
 
 
 def _writer_name(raw: bytes | None) -> str:
@@ -236,11 +301,17 @@ class Timeline(msgspec.Struct):
 
     # ---------------------------------------------------------------- adding
 
-    def add(self, verdict: EventVerdict) -> None:
-        """Count one event with its full verdict (and its finding groups)."""
+    def add(self, verdict: EventVerdict, groups: Iterable[GroupKey] | None = None) -> None:
+        """Count one event with its full verdict, in its finding groups.
+
+        ``groups``: the group keys to count it in, when the caller files
+        findings itself (a Summary passes the keys of its own groups); by
+        default those of the verdict's findings, as Summary files them.
+        """
         counters = Counters()
         counters.count(verdict)
-        self._count(verdict.id, verdict.writer, counters, _group_keys(verdict))
+        keys = _group_keys(verdict) if groups is None else groups
+        self._count(verdict.id, verdict.writer, counters, keys)
 
     def add_ok(self, event_id: str, writer: str, events: int = 1) -> None:
         """Count ``events`` healthy events of ``writer`` at the time of ``event_id``."""
@@ -253,6 +324,7 @@ class Timeline(msgspec.Struct):
         writer_field: str = "writer",
         *,
         ordered: bool = False,
+        groups_of: GroupsOf | None = None,
     ) -> None:
         """Count a batch checked by ``Engine.check_batch``.
 
@@ -264,12 +336,14 @@ class Timeline(msgspec.Struct):
         ``ordered``: the caller knows the ids ascend (a Redis read does), so
         a batch whose first and last ids fall in one bucket is counted with
         one pass over the writer fields and no id parsing.
+
+        ``groups_of(verdict)``: the group keys of each verdict (see ``add``).
         """
         if not entries:
             if verdicts:
                 raise ValueError(f"verdict for {verdicts[0].id} matches no entry of the batch")
             return
-        if ordered and self._add_one_bucket(entries, verdicts, writer_field):
+        if ordered and self._add_one_bucket(entries, verdicts, writer_field, groups_of):
             return
         pending = iter(verdicts)
         following = next(pending, None)
@@ -285,7 +359,7 @@ class Timeline(msgspec.Struct):
                 and following.id == entry.id
                 and following.writer == _writer_name(raw)
             ):
-                self.add(following)
+                self.add(following, None if groups_of is None else groups_of(following))
                 following = next(pending, None)
                 continue
             head, dash, tail = entry.id.partition("-")
@@ -303,7 +377,11 @@ class Timeline(msgspec.Struct):
         self._flush_healthy(named)
 
     def _add_one_bucket(
-        self, entries: list[Entry], verdicts: list[EventVerdict], writer_field: str
+        self,
+        entries: list[Entry],
+        verdicts: list[EventVerdict],
+        writer_field: str,
+        groups_of: GroupsOf | None,
     ) -> bool:
         first, last = stream_ms(entries[0].id), stream_ms(entries[-1].id)
         width_ms = self.width_ms
@@ -320,7 +398,7 @@ class Timeline(msgspec.Struct):
             name = _writer_name(raw)
             healthy[name] = healthy.get(name, 0) + events
         for verdict in verdicts:
-            self.add(verdict)
+            self.add(verdict, None if groups_of is None else groups_of(verdict))
             healthy[verdict.writer] = healthy.get(verdict.writer, 0) - 1
         if any(events < 0 for events in healthy.values()):
             raise ValueError("verdicts name writers that the batch's entries do not have")
@@ -414,21 +492,27 @@ class Timeline(msgspec.Struct):
         """A new Timeline counting both; exact, associative and commutative."""
         bounds = [bound for bound in (self.max_buckets, other.max_buckets) if bound is not None]
         width_s = max(self.width_s, other.width_s)
-        left, right = self.coarsen(width_s), other.coarsen(width_s)
+        width_ms = width_s * 1000
         merged = Timeline(width_s, min(bounds) if bounds else None)
-        for part in (left, right):
+        # The sidecar merges every batch into its own summary: both parts are
+        # added bucket by bucket at the merged width (_add_counters copies on
+        # first sight), never copied whole first.
+        for part in (self, other):
             for start, writers in part.buckets.items():
-                target = merged.buckets.setdefault(start, {})
+                target = merged.buckets.setdefault(start - start % width_ms, {})
                 for writer, counters in writers.items():
                     _add_counters(target, writer, counters)
             for key, series in part.groups.items():
                 into = merged.groups.setdefault(key, {})
                 for start, events in series.items():
-                    into[start] = into.get(start, 0) + events
+                    slot = start - start % width_ms
+                    into[slot] = into.get(slot, 0) + events
             for writer, counters in part.untimed.items():
                 _add_counters(merged.untimed, writer, counters)
             for writer, counters in part.before_horizon.items():
                 _add_counters(merged.before_horizon, writer, counters)
+        if _fits(merged.buckets, width_ms, merged.max_buckets):
+            return merged
         return merged.fitted()
 
     def restrict(self, keys: Iterable[GroupKey]) -> Timeline:

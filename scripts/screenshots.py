@@ -1,27 +1,28 @@
-"""Screenshots of the HTML report (and a text capture of the console timeline) for the README.
+"""Screenshots of the HTML report and of the console timeline, for the README.
 
     python scripts/screenshots.py [--out docs/images]
 
-Builds a seeded six-hour stream with a story (a Go deploy at 10:42 whose
-RFC3339Nano timestamps legacy readers refuse, at a rising share; a short
-spike of null award lists; steady Python space-separated datetimes), checks
-it with the bundled schemas, renders the report as HTML and photographs it
-with headless Debian chromium at desktop and phone width. Nothing here is
-drawn by hand: the tests in tests/ops/test_html_browser.py use the same
-functions.
+Takes the demo's seeded six-hour stream with a story
+(``cdccheck.demo.story_entries``: a Go deploy at 10:42 whose RFC3339Nano
+timestamps legacy readers refuse, at a rising share; a short spike of null
+award lists; steady Python space-separated datetimes), checks it with the
+bundled schemas through the same pipeline and Summary as `cdccheck replay`,
+renders the report as HTML and photographs it with headless Debian chromium
+at desktop and phone width; the console table's timeline part is rendered by
+the real console renderer, kept as text and photographed in colour too.
+Nothing here is drawn by hand: the tests in tests/ops/test_html_browser.py
+use the same functions.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import io
 import os
-import random
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,29 +32,16 @@ if str(ROOT) not in sys.path:  # run as a plain script from a clone
     sys.path.insert(0, str(ROOT))
 
 from cdccheck.check import Engine  # noqa: E402
+from cdccheck.demo import story_entries  # noqa: E402
 from cdccheck.model import Entry  # noqa: E402
+from cdccheck.pipeline import check_batch  # noqa: E402
+from cdccheck.report.console import render_table  # noqa: E402
 from cdccheck.report.html import render_html  # noqa: E402
 from cdccheck.report.json import build_report, schema_info  # noqa: E402
-from cdccheck.samples import (  # noqa: E402
-    GO_MSGPACK_BIN,
-    GO_NIL_AWARDS,
-    GO_RFC3339NANO,
-    PY_SPACE_DATETIME,
-    class_stream,
-    healthy_entries,
-)
 from cdccheck.schema import bundled_schema_path, load_schema  # noqa: E402
 from cdccheck.summary import Summary  # noqa: E402
-from cdccheck.timeline import (  # noqa: E402
-    Timeline,
-    format_width,
-    trend_line,
-    writer_sparklines,
-)
+from cdccheck.timeline import Timeline  # noqa: E402
 
-STORY_START = datetime(2026, 1, 28, 10, 0, tzinfo=UTC)
-STORY_MINUTES = 6 * 60
-DEPLOY_MINUTE = 42
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = (
     "--headless",
@@ -68,49 +56,7 @@ CHROMIUM_FLAGS = (
 )
 DESKTOP = (1280, 2400)
 PHONE = (390, 2400)
-
-
-def _pool(name: str, seed: int, size: int = 400) -> Iterator[Entry]:
-    """Endless entries of one sample class (its templates cycle; ids are replaced later)."""
-    while True:
-        yield from class_stream(size, [name], seed)
-
-
-def story_entries(seed: int = 20260128) -> list[Entry]:
-    """About 15,000 entries over six hours, with the drift story of the module docstring."""
-    rng = random.Random(seed)
-    healthy = iter(healthy_entries(20_000, seed))
-    pools = {
-        name: _pool(name, seed + index)
-        for index, name in enumerate((GO_RFC3339NANO, GO_NIL_AWARDS, PY_SPACE_DATETIME))
-    }
-    undecodable = _pool(GO_MSGPACK_BIN, seed + 9)
-    start_ms = int(STORY_START.timestamp() * 1000)
-    entries: list[Entry] = []
-    for minute in range(STORY_MINUTES):
-        # Traffic waves a little through the day; drift is a share of it.
-        traffic = int(38 + 12 * math.sin(minute / 70))
-        picks: list[Entry] = [next(healthy) for _ in range(traffic)]
-        if minute >= DEPLOY_MINUTE:
-            share = 0.01 + 0.11 * (minute - DEPLOY_MINUTE) / (STORY_MINUTES - DEPLOY_MINUTE)
-            picks += [next(pools[GO_RFC3339NANO]) for _ in range(_draws(rng, traffic * share))]
-        if 150 <= minute < 180:
-            picks += [next(pools[GO_NIL_AWARDS]) for _ in range(_draws(rng, traffic * 0.06))]
-        picks += [next(pools[PY_SPACE_DATETIME]) for _ in range(_draws(rng, traffic * 0.005))]
-        if 240 <= minute < 250:
-            picks += [next(undecodable) for _ in range(_draws(rng, 0.6))]
-        rng.shuffle(picks)
-        offsets = sorted(rng.randrange(60_000) for _ in picks)
-        for sequence, (offset, entry) in enumerate(zip(offsets, picks, strict=True)):
-            entries.append(Entry(f"{start_ms + minute * 60_000 + offset}-{sequence}", entry.fields))
-    entries.sort(key=lambda entry: tuple(int(part) for part in entry.id.split("-")))
-    return entries
-
-
-def _draws(rng: random.Random, expected: float) -> int:
-    """A whole number of events with the given expectation (the fraction drawn at random)."""
-    whole = int(expected)
-    return whole + (rng.random() < expected - whole)
+CONSOLE_WIDTH = 1010
 
 
 def story_report(entries: list[Entry] | None = None, batch: int = 500) -> dict[str, Any]:
@@ -119,14 +65,9 @@ def story_report(entries: list[Entry] | None = None, batch: int = 500) -> dict[s
     new = load_schema(bundled_schema_path("new"), name="new")
     engine = Engine(legacy, new)
     stream = story_entries() if entries is None else entries
-    summary, timeline = Summary(), Timeline()
+    summary = Summary(timeline=Timeline())
     for start in range(0, len(stream), batch):
-        part = stream[start : start + batch]
-        healthy, verdicts = engine.check_batch(part)
-        summary.add_healthy(healthy, part[0].id, part[-1].id)
-        for verdict in verdicts:
-            summary.add(verdict)
-        timeline.add_batch(part, verdicts, engine.writer_field)
+        check_batch(engine, stream[start : start + batch], summary)
     report = build_report(
         summary,
         source={"kind": "redis", "stream": "comments:cdc", "url": "redis://cdc-redis:6379/0"},
@@ -136,22 +77,33 @@ def story_report(entries: list[Entry] | None = None, batch: int = 500) -> dict[s
     )
     report["schemas"]["legacy"]["path"] = "schemas/comment/legacy.json"
     report["schemas"]["new"]["path"] = "schemas/comment/new.json"
-    report["timeline"] = timeline.restrict(summary.findings).to_json()
     return report
 
 
-def console_timeline(report: dict[str, Any], columns: int = 60) -> str:
-    """The per-writer failing-share sparklines and the top groups' trend lines, as text."""
-    timeline = Timeline.from_json(report["timeline"])
-    lines, top, width_s = writer_sparklines(timeline, columns)
-    name_width = max((len(writer) for writer in lines), default=0)
-    out = [
-        f"Failing share over time (one column per {format_width(width_s)}, full block = {top:.1%})"
-    ]
-    out += [f"  {writer:<{name_width}}  {line}" for writer, line in lines.items()]
-    out.append("")
-    out += [trend_line(group, timeline) for group in report["findings"][:4]]
-    return "\n".join(out) + "\n"
+def console_timeline(report: dict[str, Any], width: int = 100, *, color: bool = False) -> str:
+    """The console table's per-writer table and timeline, as `cdccheck replay` prints them."""
+    lines = render_table(report, color=color, width=width).splitlines()
+    start = next(i for i, line in enumerate(lines) if "By writer" in line)
+    findings = next(i for i, line in enumerate(lines) if "Findings" in line)
+    timeline = next(i for i, line in enumerate(lines) if "Over time" in line)
+    return "\n".join(lines[start:findings] + lines[timeline:]) + "\n"
+
+
+def console_page(report: dict[str, Any], width: int = 100) -> str:
+    """The coloured console timeline as an HTML page (rich's own export), for a screenshot."""
+    from rich.console import Console
+    from rich.terminal_theme import MONOKAI
+    from rich.text import Text
+
+    console = Console(
+        record=True,
+        file=io.StringIO(),  # recorded for the export only, not printed
+        width=width,
+        force_terminal=True,
+        color_system="truecolor",
+    )
+    console.print(Text.from_ansi(console_timeline(report, width, color=True)), end="")
+    return console.export_html(theme=MONOKAI, inline_styles=True)
 
 
 def chromium_command(user_data_dir: Path, *more: str) -> list[str]:
@@ -190,8 +142,16 @@ def main() -> int:
     screenshot(page, arguments.out / "html-report.png", DESKTOP)
     screenshot(page, arguments.out / "html-report-phone.png", PHONE)
     (arguments.out / "console-timeline.txt").write_text(console_timeline(report), encoding="utf-8")
+    page.write_text(console_page(report), encoding="utf-8")
+    lines = console_timeline(report).count("\n")
+    screenshot(page, arguments.out / "console-timeline.png", (CONSOLE_WIDTH, lines * 19 + 40))
     page.unlink()
-    for name in ("html-report.png", "html-report-phone.png", "console-timeline.txt"):
+    for name in (
+        "html-report.png",
+        "html-report-phone.png",
+        "console-timeline.txt",
+        "console-timeline.png",
+    ):
         print(arguments.out / name)
     return 0
 

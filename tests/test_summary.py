@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cdccheck.errors import ConfigError
-from cdccheck.model import ABSENT, EventVerdict, Finding
+from cdccheck.model import ABSENT, Entry, EventVerdict, Finding
 from cdccheck.report.json import build_report, load_report, merge_reports
 from cdccheck.summary import Summary, aggregate_path, describe_value, id_order, safe_message
+from cdccheck.timeline import Timeline, stream_ms
 from tests.helpers import validate_report
 
 SCHEMAS = {
@@ -281,6 +282,107 @@ def test_report_round_trip(verdicts: list[Any]) -> None:
     report = report_of(summary)
     validate_report(report)
     assert canonical(Summary.from_dict(report)) == canonical(summary)
+
+
+# ------------------------------------------------------------------ the timeline in the summary
+
+HOUR_MS = 3_600_000
+START_MS = 1_769_594_400_000  # 2026-01-28 10:00:00 UTC
+TIMED_VERDICTS = st.builds(
+    verdict,
+    st.one_of(
+        st.builds(
+            lambda ms, seq: f"{ms}-{seq}",
+            st.integers(START_MS, START_MS + 6 * HOUR_MS),
+            st.integers(0, 3),
+        ),
+        st.sampled_from(["corpus-line-1", "corpus-line-2"]),  # ids without a time
+    ),
+    op=st.sampled_from(["create", "delete", "?"]),
+    writer=st.sampled_from(["go", "py", "?"]),
+    legacy=st.lists(FINDINGS, max_size=2),
+    new=st.lists(FINDINGS, max_size=2),
+    decodable=st.booleans(),
+)
+TIMELINE_KINDS = st.sampled_from(["auto", "auto-5", "1m", "1h", None])
+
+
+def timed_summary(verdicts: list[EventVerdict], kind: str | None) -> Summary:
+    """A summary with a timeline of ``kind``: automatic, bounded to 5, a fixed width, or none."""
+    summary = Summary(samples=3)
+    if kind == "auto":
+        summary.timeline = Timeline()
+    elif kind == "auto-5":
+        summary.timeline = Timeline(max_buckets=5)
+    elif kind is not None:
+        summary.timeline = Timeline.with_width(kind)
+    for item in verdicts:
+        summary.add(item)
+    return summary
+
+
+def timeline_json(summary: Summary) -> Any:
+    return None if summary.timeline is None else json.dumps(summary.timeline.to_json())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(TIMED_VERDICTS, max_size=8),
+    st.lists(TIMED_VERDICTS, max_size=8),
+    st.lists(TIMED_VERDICTS, max_size=8),
+    st.tuples(TIMELINE_KINDS, TIMELINE_KINDS, TIMELINE_KINDS),
+)
+def test_timelines_merge_associatively_and_commutatively_in_the_summary(
+    a: list[Any], b: list[Any], c: list[Any], kinds: tuple[str | None, ...]
+) -> None:
+    sa, sb, sc = (timed_summary(part, kind) for part, kind in zip((a, b, c), kinds, strict=True))
+    assert timeline_json(sa.merge(sb)) == timeline_json(sb.merge(sa))
+    left, right = sa.merge(sb).merge(sc), sa.merge(sb.merge(sc))
+    assert timeline_json(left) == timeline_json(right)
+    assert canonical(left) == canonical(right)
+    if None in kinds:
+        assert left.timeline is None  # a part without a timeline (an older report)
+        return
+    assert left.timeline is not None
+    # Exact: the merged timeline counts what the merged summary counts, per writer and group.
+    assert {w: c.as_dict() for w, c in left.timeline.writer_totals().items()} == {
+        w: c.as_dict() for w, c in left.by_writer.items()
+    }
+    # Group series count timed events only: an id without a time has no bucket.
+    timed = timed_summary([v for v in a + b + c if stream_ms(v.id) is not None], None)
+    assert {k: sum(series.values()) for k, series in left.timeline.groups.items()} == {
+        k: g.events for k, g in timed.findings.items()
+    }
+    # And it is the timeline of one summary of everything, at the merge's width.
+    whole = timed_summary(a + b + c, "auto")
+    assert whole.timeline is not None
+    width_s = max(whole.timeline.width_s, left.timeline.width_s)
+    direct, merged = whole.timeline.coarsen(width_s), left.timeline.coarsen(width_s)
+    assert (direct.buckets, direct.groups) == (merged.buckets, merged.groups)
+    report = report_of(left)
+    validate_report(report)
+    assert Summary.from_dict(report).timeline == left.timeline.restrict(left.findings)
+
+
+def test_a_batch_counts_the_timeline_with_every_entry() -> None:
+    """add_batch: healthy events come without verdicts, yet each lands in its own bucket."""
+    summary = Summary(timeline=Timeline.with_width("1m"))
+    entries = [
+        Entry(f"{START_MS + minute * 60_000 + 5}-0", {"writer": writer.encode()})
+        for minute, writer in ((0, "go"), (0, "py"), (1, "go"), (3, "go"))
+    ]
+    broken = verdict(entries[2].id, writer="go", decodable=False)
+    healthy = {("create", b"go"): 2, ("create", b"py"): 1}
+    summary.add_batch(entries, healthy, [broken])
+    assert summary.timeline is not None
+    minute = 60_000
+    assert {
+        start - START_MS: {w: (c.events, c.ok) for w, c in writers.items()}
+        for start, writers in summary.timeline.buckets.items()
+    } == {0: {"go": (1, 1), "py": (1, 1)}, minute: {"go": (1, 0)}, 3 * minute: {"go": (1, 1)}}
+    assert summary.timeline.groups == {("wire", "undecodable", ""): {START_MS + minute: 1}}
+    assert (summary.first_id, summary.last_id) == (entries[0].id, entries[-1].id)
+    assert summary.totals.events == 4
 
 
 def test_merge_reports_refuses_different_schemas(tmp_path: Any) -> None:

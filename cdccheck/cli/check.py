@@ -12,6 +12,7 @@ from cdccheck.cli.app import app
 from cdccheck.cli.common import (
     EventOptions,
     Output,
+    bucket_width,
     build_engine,
     errors_to_exit_codes,
     note,
@@ -19,6 +20,7 @@ from cdccheck.cli.common import (
 )
 from cdccheck.cli.options import (
     BatchOption,
+    BucketOption,
     CountOption,
     EncodingOption,
     EndOption,
@@ -72,6 +74,7 @@ def check(
     fail_on: FailOnOption = FailOn.any,
     samples: SamplesOption = 5,
     show_values: ShowValuesOption = False,
+    bucket: BucketOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Check the events in corpus files under the legacy and the new schema.
@@ -81,12 +84,14 @@ def check(
     \b
         cdccheck check events.jsonl --legacy legacy.json --new new.json \\
             --format markdown
+        cdccheck check events.jsonl --format html > report.html
 
     Exit codes: 0 clean, 1 findings counted by --fail-on, 2 usage or schema
     error, 3 unreadable file.
     """
     from cdccheck.report.run import check_corpus
 
+    bucket_s = bucket_width(bucket)
     engine = build_engine(
         legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
     )
@@ -97,6 +102,7 @@ def check(
         samples=samples,
         show_values=show_values,
         events_out=events_out,
+        bucket_s=bucket_s,
     )
     output = Output(output_format, report, fail_on, quiet)
     raise typer.Exit(report_run(run, total=None, output=output))
@@ -135,6 +141,7 @@ def replay(
     fail_on: FailOnOption = FailOn.any,
     samples: SamplesOption = 5,
     show_values: ShowValuesOption = False,
+    bucket: BucketOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Replay a range of a Redis stream through both schemas and report.
@@ -155,6 +162,7 @@ def replay(
     """
     from cdccheck.report.run import check_run, range_source
 
+    bucket_s = bucket_width(bucket)
     engine = build_engine(
         legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
     )
@@ -167,6 +175,7 @@ def replay(
             samples=samples,
             show_values=show_values,
             events_out=events_out,
+            bucket_s=bucket_s,
         )
         output = Output(output_format, report, fail_on, quiet)
         code = report_run(run, total=source.total(), output=output)

@@ -10,6 +10,7 @@ A new command uses these and writes no plumbing of its own:
   run (``cdccheck.report.run``), then ``finish`` writes ``--report``, prints
   the report and returns the exit code;
 - ``render_for_stdout`` and ``print_or_write``: one report on stdout or in a file;
+- ``bucket_width``: ``--bucket`` as seconds (None: automatic), checked before any work;
 - ``note``: a line for the person at the terminal, on stderr.
 """
 
@@ -214,6 +215,8 @@ class Output:
     report: Path | None = None
     fail_on: FailOn = FailOn.any
     quiet: bool = False
+    html: Path | None = None
+    """Also write the report as one HTML page here, and say where (``demo``)."""
 
 
 def report_run(run: Callable[..., CheckRun], *, total: int | None, output: Output) -> int:
@@ -239,8 +242,14 @@ def finish(result: CheckRun, output: Output) -> int:
 
     if output.report is not None:
         write_atomic(output.report, render_json(result.report))
+    if output.html is not None:
+        from cdccheck.report.html import render_html
+
+        write_atomic(output.html, render_html(result.report))
     if not (output.quiet and output.report is not None):
         typer.echo(render_for_stdout(result.report, output.format), nl=False)
+    if output.html is not None:
+        note(f"HTML report: {output.html.resolve()} (open it in a browser)", quiet=output.quiet)
     return 1 if result.summary.counts_failures(output.fail_on.value) else 0
 
 
@@ -268,6 +277,13 @@ def print_or_write(report: dict[str, Any], output_format: ReportFormat, path: Pa
         typer.echo(render_for_stdout(report, output_format), nl=False)
     else:
         write_atomic(path, render(report, output_format.value, color=False))
+
+
+def bucket_width(bucket: str | None) -> int | None:
+    """``--bucket`` in seconds, None for the automatic width; ConfigError (exit 2) when bad."""
+    from cdccheck.timeline import parse_width
+
+    return None if bucket is None else parse_width(bucket)
 
 
 def note(message: str, *, quiet: bool = False) -> None:

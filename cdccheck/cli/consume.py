@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from cdccheck.cli.app import app
-from cdccheck.cli.common import EventOptions, build_engine, errors_to_exit_codes
+from cdccheck.cli.common import EventOptions, bucket_width, build_engine, errors_to_exit_codes
 from cdccheck.cli.options import (
+    BucketOption,
     EncodingOption,
     FailOn,
     FailOnOption,
@@ -108,8 +109,30 @@ def consume(
     ] = None,
     report_every: Annotated[
         float,
-        env_option("--report-every", min=0.01, help="Seconds between rewrites of --report."),
+        env_option(
+            "--report-every", min=0.01, help="Seconds between rewrites of --report and --html."
+        ),
     ] = 60.0,
+    html: Annotated[
+        Path | None,
+        env_option(
+            "--html",
+            metavar="PATH",
+            help="Keep this consumer's report as one HTML page too (rewritten atomically).",
+            show_default=False,
+        ),
+    ] = None,
+    bucket: BucketOption = None,
+    timeline_horizon: Annotated[
+        str,
+        env_option(
+            "--timeline-horizon",
+            metavar="DURATION",
+            help="How far back the fleet summary's timeline reaches before its newest event "
+            "(older buckets fold into per-writer totals). The fleet's bucket width is --bucket, "
+            "else the finest that keeps the horizon within 200 buckets.",
+        ),
+    ] = "7d",
     metrics_port: Annotated[
         int | None,
         env_option(
@@ -195,8 +218,12 @@ def consume(
     """
     from cdccheck.sidecar import ConsumeOptions, configure_logging
     from cdccheck.sidecar import consume as run_sidecar
+    from cdccheck.timeline import horizon_width, parse_duration
 
     configure_logging(log_format.value)
+    bucket_s = bucket_width(bucket)
+    horizon_s = parse_duration(timeline_horizon)
+    horizon_width(horizon_s, bucket_s)  # a usage error now, not after joining the group
     engine = build_engine(
         legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
     )
@@ -222,6 +249,9 @@ def consume(
         samples=samples,
         show_values=show_values,
         rescan_every_s=rescan_every,
+        bucket_s=bucket_s,
+        timeline_horizon_s=horizon_s,
+        html=html,
     )
     result = run_sidecar(engine, options)
     failing = result.summary.counts_failures(fail_on.value)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -38,6 +39,10 @@ def demo(
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Which findings make the exit code 1.")
     ] = FailOn.none,
+    html: Annotated[
+        Path,
+        typer.Option("--html", metavar="PATH", help="Where to write the HTML report."),
+    ] = Path("demo-report.html"),
     quiet: QuietOption = False,
     compare: Annotated[
         bool,
@@ -53,7 +58,8 @@ def demo(
     The stream holds every seeded defect class (Python datetimes with a
     space, NaN, Go RFC3339Nano timestamps, nil slices, omitempty, U+FFFD...)
     among healthy events, each entry tagged with its writer. Needs a
-    redis-server on PATH or `pip install 'cdccheck[demo]'`.
+    redis-server on PATH or `pip install 'cdccheck[demo]'`. The report is
+    printed and also written as one self-contained HTML page (--html).
 
     Example:
 
@@ -83,7 +89,7 @@ def demo(
     with Demo(events or DEMO_EVENTS, seed, keep=keep) as running:
         where = f"{running.stream!r} on {running.url}"
         note(f"wrote {running.written:,} events to {where}", quiet=quiet)
-        output = Output(output_format, report, fail_on, quiet)
+        output = Output(output_format, report, fail_on, quiet, html)
         code = report_run(running.replay, total=running.written, output=output)
     if keep:
         note(

@@ -34,13 +34,14 @@ class ReportFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     junit = "junit"
+    html = "html"
 
 
 class GateFormat(StrEnum):
     """Formats of a gate result (``cdccheck.gate.render.FORMATS``).
 
-    ``text`` is the plain gate summary; json, markdown and junit mean what
-    they mean for a check report.
+    ``text`` is the plain gate summary; json, markdown, junit and html mean
+    what they mean for a check report.
     """
 
     text = "text"
@@ -49,6 +50,7 @@ class GateFormat(StrEnum):
     junit = "junit"
     sarif = "sarif"
     github = "github"
+    html = "html"
 
 
 class Layout(StrEnum):
@@ -145,6 +147,16 @@ ShowValuesOption = Annotated[
     bool,
     env_option(
         "--show-values", help="Put offending values in samples (default: type and length only)."
+    ),
+]
+BucketOption = Annotated[
+    str | None,
+    env_option(
+        "--bucket",
+        metavar="DURATION",
+        help="Width of the report's timeline buckets: 1s 5s 10s 30s 1m 5m 10m 30m 1h 3h 6h "
+        "12h 1d (default: automatic, 40 to 200 buckets over the range).",
+        show_default=False,
     ),
 ]
 QuietOption = Annotated[

@@ -73,15 +73,23 @@ def report_render(
     output_format: FormatOption = ReportFormat.table,
     output: OutputOption = None,
 ) -> None:
-    """Render a JSON report (check, replay, consume or compare) as a table, Markdown or JUnit.
+    """Render a JSON report (check, replay, consume or compare) as a table, Markdown, JUnit or HTML.
+
+    --format html also draws a gate result (`cdccheck gate --format json`).
 
     Example:
 
     \b
         cdccheck report render report.json --format junit -o junit.xml
+        cdccheck report render report.json --format html -o report.html
     """
     from cdccheck.compare import is_compare_report
 
+    if output_format is ReportFormat.html:
+        from cdccheck.report.html import load_document
+
+        print_or_write(load_document(report_file), output_format, output)
+        return
     report = load_any_report(report_file)
     if is_compare_report(report):
         from cdccheck.cli.compare import print_or_write_compare

@@ -34,10 +34,7 @@ def check_batch(
     if not batch:
         return
     healthy, verdicts = engine.check_batch(batch)
-    summary.add_healthy(healthy, batch[0].id, batch[-1].id)
-    for verdict in verdicts:
-        summary.add(verdict)
-    summary.span(batch[0].id, batch[-1].id)
+    summary.add_batch(batch, healthy, verdicts, engine.writer_field)
 
 
 def run(

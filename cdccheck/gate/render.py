@@ -40,7 +40,7 @@ from cdccheck.gate.run import GateResult, SchemaResult
 from cdccheck.model import ABSENT
 from cdccheck.summary import aggregate_path
 
-FORMATS = ("text", "json", "markdown", "junit", "sarif", "github")
+FORMATS = ("text", "json", "markdown", "junit", "sarif", "github", "html")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LINE_WIDTH = 120
 """What one text line per change aims at (a CI log, a terminal)."""
@@ -59,11 +59,19 @@ def render(result: GateResult, fmt: str, *, verbose: bool = False) -> str:
         "junit": render_junit,
         "sarif": render_sarif,
         "github": render_github,
+        "html": render_html,
     }
     if fmt not in renderers:
         # The same error as cdccheck.report.render: a usage error, exit code 2.
         raise ConfigError(f"unknown gate format {fmt!r} (expected one of {', '.join(FORMATS)})")
     return renderers[fmt](result)
+
+
+def render_html(result: GateResult) -> str:
+    """One self-contained HTML page of the result (``cdccheck.report.html``)."""
+    from cdccheck.report.html import render_html as page
+
+    return page(json.loads(render_json(result)))
 
 
 def write_report(path: str | Path, text: str) -> None:

@@ -1,4 +1,4 @@
-"""Check reports: one Summary rendered as JSON, a console table, Markdown or JUnit XML.
+"""Check reports: one Summary rendered as JSON, a console table, Markdown, JUnit XML or HTML.
 
 ``build_report`` (in :mod:`cdccheck.report.json`) turns a Summary plus what
 the run knows about itself into the JSON report of docs/reports.md; every
@@ -16,7 +16,7 @@ from cdccheck.files import write_atomic
 
 __all__ = ["FORMATS", "render", "write_atomic"]
 
-FORMATS = ("table", "json", "markdown", "junit")
+FORMATS = ("table", "json", "markdown", "junit", "html")
 
 
 def render(
@@ -35,6 +35,10 @@ def render(
         from cdccheck.report.junit import render_junit
 
         return render_junit(report)
+    if format_name == "html":
+        from cdccheck.report.html import render_html
+
+        return render_html(report)
     if format_name == "table":
         from cdccheck.report.console import render_table
 

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cdccheck.report.describe import group_example, schema_label, source_label, writers_text
+from cdccheck.report.timeline_text import text_timeline
 from cdccheck.summary import COUNTER_COLUMNS
 
 _HEADINGS = ("events", "ok", "undecod.", "legacy ✗", "new ✗", "both ✗")
@@ -59,6 +60,7 @@ def render_table(
                 console.width,
             )
         )
+    console.print(Group(*_timeline(report, console.width)))
     console.print(_verdict_line(report))
     return buffer.getvalue()
 
@@ -164,6 +166,29 @@ def _detail(label: str, text: str, style: str | None, width: int) -> Text:
     line.append(label.ljust(_LABEL_WIDTH) + " ", style="dim")
     line.append(("\n" + indent).join(wrapped), style=style)
     return line
+
+
+_CLEAN = " ▁"
+"""Sparkline characters of buckets without failing events (or without events)."""
+
+
+def _timeline(report: dict[str, Any], width: int) -> list[Text]:
+    """Per writer a sparkline of the failing share, then the top groups' trends (or nothing)."""
+    shown = text_timeline(report, width)
+    if shown is None:
+        return []
+    lines = [Text("Over time", style="bold")]
+    lines += [Text(part, style="dim") for part in textwrap.wrap(shown.caption, width)]
+    for name, line in shown.rows:
+        failing = line.strip(_CLEAN) != ""
+        row = Text(f"  {name}  ")
+        row.append(line, style="red" if failing else "green")
+        lines.append(row)
+    for trend in shown.trends:
+        # Continuation lines indented, so each trend reads as one item.
+        wrapped = textwrap.wrap(trend, width, initial_indent="  ", subsequent_indent="      ")
+        lines += [Text(part) for part in wrapped]
+    return [*lines, Text("")]
 
 
 def _verdict_line(report: dict[str, Any]) -> Text:

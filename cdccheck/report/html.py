@@ -24,13 +24,14 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from cdccheck.errors import ConfigError
 from cdccheck.summary import Counters
 from cdccheck.timeline import Timeline, format_width, stream_ms, trend_line
 
-__all__ = ["render_html"]
+__all__ = ["load_document", "render_html"]
 
 CHART_COLUMNS = 200
 """A timeline is drawn with at most this many bars (merged exactly to fit)."""
@@ -161,6 +162,31 @@ def render_html(document: Mapping[str, Any], *, title: str | None = None) -> str
             "no network request, no external file.</p>",
             "</main></body></html>\n",
         ]
+    )
+
+
+def load_document(path: str | Path) -> dict[str, Any]:
+    """A JSON file ``render_html`` can draw: a check report, a gate result or a compare report.
+
+    ConfigError (one line, exit 2) when the file is none of them.
+    """
+    from cdccheck.report.json import load_report
+
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not a cdccheck report: invalid JSON ({exc})") from None
+    if isinstance(document, dict) and "cdccheck_report" in document:
+        return load_report(path)  # the same checks as every other format
+    if isinstance(document, dict) and (
+        document.get("cdccheck_compare_report") == 1
+        or ("compatible" in document and "changes" in document)
+    ):
+        return document
+    raise ConfigError(
+        f"{path} is not a cdccheck report, gate result (--format json) or compare report"
     )
 
 

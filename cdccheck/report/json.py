@@ -36,11 +36,13 @@ def build_report(
 
     ``facts`` (what the schemas declare at a path) sharpen the cause hints;
     without them hints use only what the groups themselves show.
+    ``timeline`` (docs/reports.md, "timeline") comes last, and only when the
+    summary keeps one.
     """
     body = summary.to_dict()
     events = summary.totals.events
     add_hints(body, facts)
-    return {
+    report: dict[str, Any] = {
         "cdccheck_report": REPORT_VERSION,
         "source": source,
         "range": body["range"],
@@ -56,6 +58,10 @@ def build_report(
             "events_per_s": round(events / elapsed_s, 1) if elapsed_s > 0 else 0.0,
         },
     }
+    if summary.timeline is not None:
+        # Series of the report's finding groups only: the report bounds the timeline.
+        report["timeline"] = summary.timeline.restrict(summary.findings).to_json()
+    return report
 
 
 def add_hints(report: dict[str, Any], facts: SchemaFacts | None) -> None:
@@ -103,7 +109,11 @@ def load_report(path: str | Path) -> dict[str, Any]:
 def merge_reports(
     reports: list[dict[str, Any]], *, samples: int = DEFAULT_SAMPLES
 ) -> dict[str, Any]:
-    """One report counting every event of ``reports``, which must share their schemas."""
+    """One report counting every event of ``reports``, which must share their schemas.
+
+    Timelines merge exactly (docs/reports.md, "timeline"); when one of the
+    reports has none (an older cdccheck), the merged report has none.
+    """
     if not reports:
         raise ConfigError("nothing to merge: pass at least one report")
     digests = {

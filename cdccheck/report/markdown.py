@@ -15,6 +15,7 @@ from cdccheck.report.describe import (
     source_label,
     writers_text,
 )
+from cdccheck.report.timeline_text import markdown_lines
 from cdccheck.summary import COUNTER_COLUMNS
 
 TOP_GROUPS = 25
@@ -56,6 +57,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += _groups(groups[:TOP_GROUPS])
         if len(groups) > TOP_GROUPS:
             lines.append(f"\n… and {len(groups) - TOP_GROUPS} more groups in the JSON report.")
+    lines += markdown_lines(report)
     return "\n".join(lines) + "\n"
 
 

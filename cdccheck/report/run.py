@@ -21,6 +21,7 @@ from cdccheck.model import Entry
 from cdccheck.pipeline import BatchCallback, EventsWriter, run
 from cdccheck.report.json import build_report, schema_info
 from cdccheck.summary import DEFAULT_SAMPLES, Summary
+from cdccheck.timeline import Timeline
 
 
 @dataclass
@@ -42,6 +43,7 @@ def check_run(
     show_values: bool = False,
     events_out: str | Path | None = None,
     on_batch: BatchCallback | None = None,
+    bucket_s: int | None = None,
 ) -> CheckRun:
     """Check every batch into a new Summary and build the report.
 
@@ -49,9 +51,12 @@ def check_run(
     ``range_source``). A SourceInterrupted ends the run with a report of what
     was checked and the error in ``interrupted``; any other error propagates.
     ``events_out`` also gets one JSON line per event, kept even when the run
-    stops early.
+    stops early. The report's timeline has buckets of ``bucket_s`` seconds
+    (``--bucket``), or an automatic width when None.
     """
-    summary = Summary(samples=samples, show_values=show_values)
+    summary = Summary(
+        samples=samples, show_values=show_values, timeline=Timeline.with_width(bucket_s)
+    )
     started_at, started = datetime.now(UTC), time.perf_counter()
     interrupted: SourceInterrupted | None = None
     try:
@@ -81,6 +86,7 @@ def check_corpus(
     show_values: bool = False,
     events_out: str | Path | None = None,
     on_batch: BatchCallback | None = None,
+    bucket_s: int | None = None,
 ) -> CheckRun:
     """``check_run`` over corpus files, one after the other (``check``, ``gate --corpus``)."""
     from cdccheck.sources.corpus import read_corpus
@@ -99,6 +105,7 @@ def check_corpus(
         show_values=show_values,
         events_out=events_out,
         on_batch=on_batch,
+        bucket_s=bucket_s,
     )
 
 

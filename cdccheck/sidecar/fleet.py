@@ -40,6 +40,14 @@ inside its first ``{...}`` when it has one, else S itself)::
     cdccheck:{T}:<S>:<G>:meta       hash   settings every sidecar must share (samples,
                                            show_values, schema digests), created_at
     cdccheck:{T}:<S>:<G>:consumers  hash   consumer -> token of its last commit
+    cdccheck:{T}:<S>:<G>:timeline   hash   the timeline's counts (cdccheck.timeline), fields:
+                                           ["t",start_ms,writer,counter] per bucket,
+                                           ["tg",start_ms,schema,kind,path] (events),
+                                           ["b",writer,counter] before the horizon,
+                                           ["u",writer,counter] ids without a time
+    cdccheck:{T}:<S>:<G>:timeline:index
+                                    zset   every "t"/"tg" field, scored by its bucket
+                                           start: what the rolling horizon drops
 
 (<S> and <G> are percent-encoded, so a ``:`` in a name cannot make two
 layouts collide.) Every key carries S's hash tag, so all of them live in
@@ -48,6 +56,14 @@ one step on Redis Cluster too, where a script or transaction must stay
 within one slot. Counts are HINCRBY, first/last ids min/max updates, and
 samples a bounded sorted set: all three merge exactly as ``Summary.merge``
 does, so the summary read back equals the merge of every committed batch.
+
+The timeline has one fixed bucket width for the whole fleet and keeps a
+rolling horizon (``--timeline-horizon``, a week by default) of buckets
+before the newest one counted; older buckets are folded into per-writer
+"before the horizon" counters by the same commit script, so the keys stay
+bounded and every event is still counted once. Width and horizon are fleet
+settings, recorded in ``meta`` by the first sidecar; a fleet created by a
+cdccheck without them keeps no timeline.
 """
 
 from __future__ import annotations
@@ -72,7 +88,8 @@ from cdccheck.sources._redis import (
     redis_errors,
     secret_of,
 )
-from cdccheck.summary import Counters, Group, Sample, Summary
+from cdccheck.summary import COUNTER_COLUMNS, Counters, Group, Sample, Summary
+from cdccheck.timeline import Timeline, within_horizon
 
 __all__ = [
     "FLEET_VERSION",
@@ -90,6 +107,7 @@ TRIMMED = ("sidecar", "trimmed")
 _SETTINGS = ("samples", "show_values", "legacy_sha256", "new_sha256")
 _BY_WRITER = {"findings_by_writer": "findings", "warnings_by_writer": "warnings"}
 """Counter kinds holding a group's events per writer -> the group's table."""
+_TIMELINE_SETTINGS = ("timeline_width_s", "timeline_horizon_s")
 
 
 def hash_tag(key: str) -> str:
@@ -149,6 +167,8 @@ class FleetKeys:
         self.spans = f"{self.prefix}:spans"
         self.meta = f"{self.prefix}:meta"
         self.consumers = f"{self.prefix}:consumers"
+        self.timeline = f"{self.prefix}:timeline"
+        self.timeline_index = f"{self.prefix}:timeline:index"
 
     def samples(self, group_field: str) -> str:
         """The sorted set of samples of one finding or warning group."""
@@ -194,6 +214,8 @@ class Fleet:
     def __init__(self, client: Any, stream: str, group: str, *, cluster: bool = False) -> None:
         self.client = client
         self.keys = FleetKeys(stream, group)
+        self.timeline: tuple[int, int] | None = None
+        """(bucket width, horizon) in seconds, once registered; None: no fleet timeline."""
         if cluster and not self.keys.colocated():
             raise ConfigError(
                 f"stream {stream!r} cannot share a cluster slot with its fleet summary (its "
@@ -203,13 +225,19 @@ class Fleet:
     # -- writing ------------------------------------------------------------
 
     def register(
-        self, *, samples: int, show_values: bool, schemas: dict[str, dict[str, str]]
+        self,
+        *,
+        samples: int,
+        show_values: bool,
+        schemas: dict[str, dict[str, str]],
+        timeline: tuple[int, int] | None = None,
     ) -> dict[str, str]:
         """Record this fleet's settings, or check ours against the recorded ones.
 
         Every sidecar of a group must count the same way: the same schemas
-        (by digest), samples per group and value redaction. Raises
-        ConfigError naming the difference.
+        (by digest), samples per group, value redaction and timeline
+        (``(bucket width, horizon)`` in seconds). Raises ConfigError naming
+        the difference. A fleet recorded without a timeline keeps none.
         """
         mine = {
             "version": FLEET_VERSION,
@@ -221,6 +249,8 @@ class Fleet:
             "new_path": schemas["new"]["path"],
             "created_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
         }
+        if timeline is not None:
+            mine["timeline_width_s"], mine["timeline_horizon_s"] = map(str, timeline)
         arguments = [item for pair in mine.items() for item in pair]
         recorded = {
             name: as_text(value)
@@ -231,7 +261,10 @@ class Fleet:
                 f"{self.keys.meta} holds a fleet summary of version {recorded.get('version')!r}, "
                 f"this cdccheck writes version {FLEET_VERSION}: use another --group"
             )
-        differences = [name for name in _SETTINGS if recorded.get(name) != mine[name]]
+        settings: tuple[str, ...] = _SETTINGS
+        if timeline is not None and "timeline_width_s" in recorded:
+            settings += _TIMELINE_SETTINGS
+        differences = [name for name in settings if recorded.get(name) != mine[name]]
         if differences:
             shown = ", ".join(
                 f"{name} {recorded.get(name)!r} there, {mine[name]!r} here" for name in differences
@@ -239,8 +272,10 @@ class Fleet:
             raise ConfigError(
                 f"the fleet summary of group {self.keys.group!r} on stream {self.keys.stream!r} "
                 f"counts differently ({shown}): run every sidecar of a group with the same "
-                "--legacy/--new/--samples/--show-values, or use another --group"
+                "--legacy/--new/--samples/--show-values/--bucket/--timeline-horizon, "
+                "or use another --group"
             )
+        self.timeline = _timeline_settings(recorded) if timeline is not None else None
         return recorded
 
     def commit(
@@ -310,10 +345,35 @@ class Fleet:
                     record.findings,
                 ]
                 arguments += [len(entry), *entry]
+        keys += [self.keys.timeline, self.keys.timeline_index]
+        arguments += self._timeline_arguments(summary)
         reply = COMMIT(self.client, keys, arguments)
         if int(reply[0]) == 1:
             return []
         return [as_text(lost) for lost in reply[1]]
+
+    def _timeline_arguments(self, summary: Summary | None) -> list[Any]:
+        """The commit script's timeline section: the batch's counts at the fleet's width."""
+        if self.timeline is None or summary is None or summary.timeline is None:
+            return [1, 1, 0, 0]
+        width_s, horizon_s = self.timeline
+        batch = summary.timeline.coarsen(width_s)
+        bucketed: list[Any] = []
+        for parts, amount in batch.increments():
+            bucketed += [field(*parts), parts[1], amount]
+        untimed: list[Any] = []
+        for writer, counters in batch.untimed.items():
+            for name, amount in counters.as_dict().items():
+                if amount:
+                    untimed += [field("u", writer, name), amount]
+        return [
+            width_s * 1000,
+            horizon_s * 1000,
+            len(bucketed) // 3,
+            *bucketed,
+            len(untimed) // 2,
+            *untimed,
+        ]
 
     def last_token(self, consumer: str) -> str | None:
         """The token of ``consumer``'s last commit (to settle a commit whose reply was lost)."""
@@ -339,9 +399,15 @@ class Fleet:
         counts; the counts among themselves are always consistent.
         """
         pipe = self.client.pipeline(transaction=False)
-        for key in (self.keys.counters, self.keys.spans, self.keys.meta, self.keys.consumers):
+        for key in (
+            self.keys.counters,
+            self.keys.spans,
+            self.keys.meta,
+            self.keys.consumers,
+            self.keys.timeline,
+        ):
             pipe.execute_command("HGETALL", key)
-        counters_raw, spans_raw, meta_raw, consumers_raw = pipe.execute()
+        counters_raw, spans_raw, meta_raw, consumers_raw, timeline_raw = pipe.execute()
         meta = {name: as_text(value) for name, value in as_dict(meta_raw).items()}
         if not meta:
             raise SourceError(
@@ -385,6 +451,9 @@ class Fleet:
                 group.by_writer[UNKNOWN] = group.by_writer.get(UNKNOWN, 0) + unnamed
         summary.first_id = spans.get(field("range", "first"), "")
         summary.last_id = spans.get(field("range", "last"), "")
+        settings = _timeline_settings(meta)
+        if settings is not None:
+            summary.timeline = _timeline_from(settings, as_dict(timeline_raw))
         if groups and summary.samples > 0:
             pipe = self.client.pipeline(transaction=False)
             for name, _, _ in groups:
@@ -398,6 +467,34 @@ class Fleet:
             counters.get(field(*QUARANTINED), 0),
             sorted(as_text(name) for name in as_dict(consumers_raw)),
         )
+
+
+def _timeline_settings(meta: dict[str, str]) -> tuple[int, int] | None:
+    """(bucket width, horizon) in seconds as the fleet's meta records them; None if not."""
+    if "timeline_width_s" not in meta:
+        return None
+    return int(meta["timeline_width_s"]), int(meta["timeline_horizon_s"])
+
+
+def _timeline_from(settings: tuple[int, int], raw: dict[Any, Any]) -> Timeline:
+    """The timeline hash read back (see the module docstring for its fields)."""
+    width_s, horizon_s = settings
+    items: list[tuple[tuple[str, ...], int]] = []
+    timeline = Timeline(width_s, None)
+    for name, value in raw.items():
+        parts = json.loads(as_text(name))
+        amount = int(value)
+        if parts[0] in ("t", "tg"):
+            items.append((tuple(parts), amount))
+            continue
+        table = timeline.before_horizon if parts[0] == "b" else timeline.untimed
+        if parts[2] in COUNTER_COLUMNS:
+            counters = table.setdefault(parts[1], Counters())
+            setattr(counters, parts[2], getattr(counters, parts[2]) + amount)
+    bucketed = Timeline.from_increments(width_s, items)
+    timeline.buckets, timeline.groups = bucketed.buckets, bucketed.groups
+    # The commit script already keeps the horizon; this only makes sure.
+    return within_horizon(timeline, horizon_s)
 
 
 def _update(

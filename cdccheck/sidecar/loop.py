@@ -66,6 +66,7 @@ from cdccheck.sources.redis_group import (
 )
 from cdccheck.sources.redis_range import redact_url
 from cdccheck.summary import Summary
+from cdccheck.timeline import DEFAULT_HORIZON_S, Timeline, horizon_width, within_horizon
 
 __all__ = [
     "QUARANTINE_TEMPLATE",
@@ -113,6 +114,12 @@ class ConsumeOptions:
     backoff_base_s: float = 0.1
     backoff_cap_s: float = 5.0
     password: str | None = None
+    bucket_s: int | None = None
+    """Timeline bucket width (``--bucket``); None: the fleet's from the horizon, own automatic."""
+    timeline_horizon_s: int = DEFAULT_HORIZON_S
+    """The fleet timeline's rolling horizon (``--timeline-horizon``)."""
+    html: Path | None = None
+    """Also keep this consumer's report as one HTML page here (``--html``)."""
 
     @property
     def drain(self) -> bool:
@@ -160,7 +167,17 @@ class Sidecar:
         self.engine = engine
         self.options = options
         self.schemas = {"legacy": schema_info(engine.legacy), "new": schema_info(engine.new)}
-        self.summary = Summary(samples=options.samples, show_values=options.show_values)
+        # The fleet keeps a fixed width over a rolling horizon (bounded keys); this
+        # consumer's own report is automatic (bounded buckets) unless --bucket says.
+        self.fleet_timeline = (
+            horizon_width(options.timeline_horizon_s, options.bucket_s),
+            options.timeline_horizon_s,
+        )
+        self.summary = Summary(
+            samples=options.samples,
+            show_values=options.show_values,
+            timeline=Timeline.with_width(options.bucket_s),
+        )
         self.source = RedisGroup(
             options.url,
             options.streams,
@@ -367,6 +384,7 @@ class Sidecar:
                 samples=self.options.samples,
                 show_values=self.options.show_values,
                 schemas=self.schemas,
+                timeline=self.fleet_timeline,
             )
 
     def _join_first(self) -> None:
@@ -458,7 +476,11 @@ class Sidecar:
         Without a quarantine the pipeline counts healthy events in bulk and
         no verdict is kept: every metric comes from the batch Summary.
         """
-        summary = Summary(samples=self.options.samples, show_values=self.options.show_values)
+        summary = Summary(
+            samples=self.options.samples,
+            show_values=self.options.show_values,
+            timeline=self._batch_timeline(),
+        )
         if self.options.quarantine_stream is None:
             check_batch(self.engine, entries, summary)
             return summary, []
@@ -470,6 +492,14 @@ class Sidecar:
 
         check_batch(self.engine, entries, summary, keep_failing)
         return summary, failing
+
+    def _batch_timeline(self) -> Timeline:
+        """A batch's timeline: fine enough for the fleet's width and for this consumer's."""
+        own = self.summary.timeline
+        width_s = self.fleet_timeline[0]
+        if own is not None:
+            width_s = min(width_s, own.width_s)
+        return Timeline(width_s, None)
 
     def _process(self, batch: GroupBatch) -> None:
         started = time.perf_counter()
@@ -572,6 +602,11 @@ class Sidecar:
         self, summary: Summary, trimmed: int, quarantined: int, started: float | None
     ) -> None:
         self.summary = self.summary.merge(summary)
+        if self.options.bucket_s is not None and self.summary.timeline is not None:
+            # A fixed width never coarsens: the horizon bounds it, as in the fleet.
+            self.summary.timeline = within_horizon(
+                self.summary.timeline, self.options.timeline_horizon_s
+            )
         self.trimmed += trimmed
         self.quarantined += quarantined
         if trimmed:
@@ -587,7 +622,8 @@ class Sidecar:
         now = time.monotonic()
         for stream in self.source.refresh_streams():
             self._register(stream)
-        if self.options.report is not None and now >= self._next_report:
+        keeps_report = self.options.report is not None or self.options.html is not None
+        if keeps_report and now >= self._next_report:
             self._next_report = now + self.options.report_every_s
             self._write_report()
         if self._http is not None and now >= self._next_metrics:
@@ -661,6 +697,10 @@ class Sidecar:
         report = self.build_report()
         if self.options.report is not None:
             write_atomic(self.options.report, render_json(report))
+        if self.options.html is not None:
+            from cdccheck.report.html import render_html
+
+            write_atomic(self.options.html, render_html(report))
         return report
 
     def _finish(self) -> dict[str, Any]:

@@ -418,14 +418,17 @@ class LuaScript:
 #
 # KEYS[1] the stream, KEYS[2] the fleet's counters hash, KEYS[3] its spans
 #         hash, KEYS[4] its consumers hash, KEYS[5..4+S] one samples zset per
-#         group with samples, KEYS[5+S] the quarantine stream (when quarantining)
+#         group with samples, KEYS[5+S] the quarantine stream (when quarantining),
+#         and last KEYS[#KEYS-1] the timeline hash, KEYS[#KEYS] its index zset
 # ARGV    read in order, each count followed by that many items:
 #         group, consumer, token, n, lowest id, highest id, id * n,
 #         increments m, (field, amount) * m  (every counter: totals, per op and
 #         writer, per group, per group and writer; all HINCRBY, so exact),
 #         spans p, (first field, last field, first id, last id) * p,
 #         samples limit, S, (members k, member * k) * S,
-#         quarantined q, [maxlen, (length l, field/value * l) * q]
+#         quarantined q, [maxlen, (length l, field/value * l) * q],
+#         bucket width ms, horizon ms, bucketed b, (field, bucket start ms, amount) * b,
+#         untimed u, (field, amount) * u
 # Returns {1, n} when committed, {0, {lost id, ...}} when some id is no
 # longer pending for this consumer (then nothing was written).
 COMMIT = LuaScript(
@@ -510,6 +513,58 @@ if quarantined > 0 then
     for i = 1, tonumber(take()) do entry[i] = take() end
     redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack(entry))
   end
+end
+
+-- The timeline (docs/sidecar.md, "timeline"): HINCRBY per bucket field, each
+-- field indexed by its bucket start so the rolling horizon can drop old
+-- buckets. The horizon follows the newest bucket counted (stream-id time, not
+-- a clock): whatever the commit order, a bucket ends up either counted or
+-- folded into the per-writer before-horizon counters, never both.
+local timeline, index = KEYS[#KEYS - 1], KEYS[#KEYS]
+local width, horizon = tonumber(take()), tonumber(take())
+local bucketed = tonumber(take())
+if bucketed > 0 then
+  local items, newest = {}, nil
+  local top = redis.call('ZREVRANGE', index, 0, 0, 'WITHSCORES')
+  if #top > 0 then newest = tonumber(top[2]) end
+  for i = 1, bucketed do
+    local name, start, amount = take(), tonumber(take()), take()
+    items[i] = {name, start, amount}
+    if not newest or start > newest then newest = start end
+  end
+  -- A bucket starting at or before `oldest` ends at or before the horizon.
+  local oldest = newest - horizon
+  local function fold(name, amount)
+    -- ["t","<start>",writer,counter] -> ["b",writer,counter]; group points go.
+    local rest = string.match(name, '^%["t","%d+",(.*)$')
+    if rest then redis.call('HINCRBY', timeline, '["b",' .. rest, amount) end
+  end
+  local members = {}
+  for _, item in ipairs(items) do
+    if item[2] <= oldest then
+      fold(item[1], item[3])
+    else
+      redis.call('HINCRBY', timeline, item[1], item[3])
+      members[#members + 1] = item[2]
+      members[#members + 1] = item[1]
+    end
+  end
+  for i = 1, #members, 1000 do
+    redis.call('ZADD', index, unpack(members, i, math.min(i + 999, #members)))
+  end
+  local dropped = redis.call('ZRANGEBYSCORE', index, '-inf', string.format('%.0f', oldest))
+  for _, name in ipairs(dropped) do
+    local amount = redis.call('HGET', timeline, name)
+    if amount then fold(name, amount) end
+    redis.call('HDEL', timeline, name)
+  end
+  if #dropped > 0 then
+    redis.call('ZREMRANGEBYSCORE', index, '-inf', string.format('%.0f', oldest))
+  end
+end
+for _ = 1, tonumber(take()) do
+  local name = take()
+  redis.call('HINCRBY', timeline, name, take())
 end
 
 redis.call('HSET', consumers, consumer, token)

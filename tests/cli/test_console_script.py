@@ -59,13 +59,19 @@ def test_consume_in_drain_mode(redis_url: str, seeded: int, tmp_path: Path) -> N
     assert written["totals"]["events"] == seeded
 
 
-def test_demo() -> None:
-    done = cdccheck("demo", "--events", "300", "--format", "json", "--seed", "7")
+def test_demo(tmp_path: Path) -> None:
+    page = tmp_path / "demo.html"
+    done = cdccheck(
+        "demo", "--events", "300", "--format", "json", "--seed", "7", "--html", str(page)
+    )
     assert done.returncode == 0, done.stderr  # the demo's --fail-on is none
     assert done.stderr.startswith("wrote 300 events to 'comments:cdc' on redis://127.0.0.1:")
+    assert f"HTML report: {page.resolve()}" in done.stderr
     report = json.loads(done.stdout)
     validate_report(report)
     assert report["totals"]["events"] == 300
+    assert "timeline" in report
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
 def test_report_render_and_merge(tmp_path: Path) -> None:

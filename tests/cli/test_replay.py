@@ -230,9 +230,11 @@ def _xrange_calls(client: Any) -> int:
     return int(stats.get("cmdstat_xrange", {}).get("calls", 0))
 
 
-def test_demo_command_runs_on_its_own_redis() -> None:
-    result = invoke("demo", "--events", "400", "--format", "json", "--quiet")
+def test_demo_command_runs_on_its_own_redis(tmp_path: Path) -> None:
+    page = tmp_path / "demo.html"
+    result = invoke("demo", "--events", "400", "--format", "json", "--quiet", "--html", str(page))
     assert result.exit_code == 0, result.output
+    assert page.exists()
     report = json.loads(result.output)
     validate_report(report)
     assert report["totals"]["events"] == 400
@@ -241,8 +243,11 @@ def test_demo_command_runs_on_its_own_redis() -> None:
         assert set(EXPECTED[sample_class].findings) <= groups, sample_class
 
 
-def test_demo_keep_leaves_the_server_running() -> None:
-    result = invoke("demo", "--events", "50", "--keep", "--quiet", "--format", "json")
+def test_demo_keep_leaves_the_server_running(tmp_path: Path) -> None:
+    page = str(tmp_path / "demo.html")
+    result = invoke(
+        "demo", "--events", "50", "--keep", "--quiet", "--format", "json", "--html", page
+    )
     assert result.exit_code == 0
     line = next(line for line in result.output.splitlines() if "keeps running" in line)
     url = line.split(" at ")[1].split(" ")[0]
@@ -313,3 +318,9 @@ def test_make_demo_on_a_fresh_clone(tmp_path: Path) -> None:
     assert "events need attention" in done.stdout
     assert "go-comments" in done.stdout
     assert "py-monolith" in done.stdout
+    # It ends with the timeline and an HTML page, and says where the page is.
+    assert "Over time" in done.stdout
+    assert "rising since" in done.stdout
+    page = clone / "demo-report.html"
+    assert f"HTML report: {page.resolve()}" in done.stderr
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

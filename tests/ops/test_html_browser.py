@@ -177,7 +177,9 @@ def test_the_readme_images_script_writes_its_files(chromium: str, tmp_path: Path
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-800:]
     assert (out / "html-report.png").read_bytes().startswith(PNG)
     assert (out / "html-report-phone.png").read_bytes().startswith(PNG)
+    assert (out / "console-timeline.png").read_bytes().startswith(PNG)
     console = (out / "console-timeline.txt").read_text(encoding="utf-8")
     assert "go-comments" in console
+    assert "Over time" in console  # the real console renderer's section
     assert "rising since 10:40" in console
     assert not (out / "html-report.html").exists()

@@ -56,6 +56,24 @@ def test_promtool_runs_the_rule_unit_tests(promtool: str) -> None:
     assert "SUCCESS" in done.stdout
 
 
+def test_every_runbook_line_points_at_a_section_of_the_operations_page() -> None:
+    import re
+
+    headings = {
+        line[3:].strip().lower()
+        for line in (ROOT / "docs" / "operations.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("## ")
+    }
+    pointed = {}
+    for rule in rules():
+        found = re.search(r"\(docs/operations\.md, ([^)]+)\)", rule["annotations"]["runbook"])
+        assert found, rule["alert"]
+        pointed[rule["alert"]] = found.group(1).lower()
+    assert set(pointed) == set(ALERTS)
+    missing = {alert: section for alert, section in pointed.items() if section not in headings}
+    assert not missing, f"docs/operations.md has no section for {missing}"
+
+
 def test_every_alert_has_a_runbook_line_and_a_severity() -> None:
     found = {rule["alert"]: rule for rule in rules()}
     assert sorted(found) == sorted(ALERTS)
