@@ -1074,10 +1074,17 @@ class _Deriver:
                 if origin.import_path == "?"
                 else f"package {origin.import_path}"
             )
-            self.warn(
-                spot,
-                f"{origin.text} comes from {where}, which cdccheck does not parse{_ANY_JSON}",
-            )
+            if origin != t:
+                self.warn(
+                    spot,
+                    f"embedded {origin.text} comes from {where}, which cdccheck does not parse: "
+                    f"its fields and methods are unknown{_ANY_JSON}",
+                )
+            else:
+                self.warn(
+                    spot,
+                    f"{origin.text} comes from {where}, which cdccheck does not parse{_ANY_JSON}",
+                )
             return True
         if isinstance(origin, _External):
             known = _WELL_KNOWN[(origin.import_path, origin.name)]
@@ -1441,12 +1448,13 @@ def derive_go(path: str, type_name: str, *, label: str | None = None) -> Derived
     root_key = deriver.def_key(root)
     deriver.defs[root_key] = True  # a recursive reference to the root is "#"
     marshaler = resolver.marshaler(target)
+    root_spot = f"{_relative(declaration.file)}:{declaration.line}: {type_name}"
     if marshaler is not None:
-        root_schema = deriver.marshaled(target, marshaler, type_name)
+        root_schema = deriver.marshaled(target, marshaler, root_spot)
     elif isinstance(target, _Named):
         root_schema = deriver.named_body(target)
     else:  # an alias: derive what it stands for
-        root_schema = deriver.value(target, owner=type_name, spot=type_name)
+        root_schema = deriver.value(target, owner=type_name, spot=root_spot)
     del deriver.defs[root_key]
     document: dict[str, Any] = {
         "$schema": DRAFT_2020_12_URI,

@@ -209,26 +209,20 @@ class _Writer:
             types.append("object")
             out.update(self.object(observed, where=where))
         if observed.nulls:
-            if "enum" in out:
-                out["enum"] = [*out["enum"], None]
             types.append("null")
-        if (
-            "enum" in out
-            and len(types) == 2
-            and "null" in types
-            or types == ["string"]
-            and "enum" in out
-        ):
-            pass  # the enum says it all
-        elif types:
-            out["type"] = types[0] if len(types) == 1 else types
-        if "enum" in out and any(t not in ("string", "null") for t in types):
-            # Strings are an enum, the other types stay open: say it as anyOf.
-            values = out.pop("enum")
-            out = {
-                "anyOf": [{"enum": values}, {**out, "type": [t for t in types if t != "string"]}]
-            }
-        return out
+        values = out.pop("enum", None)
+        if values is None:
+            if types:
+                out["type"] = types[0] if len(types) == 1 else types
+            return out
+        # Strings are an enum: other types seen stay as they are, beside it.
+        others = [t for t in types if t not in ("string", "null")]
+        if observed.nulls and not others:
+            values = [*values, None]
+        if not others:
+            return {**out, "enum": values}
+        rest = [*others, "null"] if observed.nulls else others
+        return {"anyOf": [{"enum": values}, {**out, "type": rest[0] if len(rest) == 1 else rest}]}
 
     def strings(self, observed: _Observed, out: dict[str, Any]) -> None:
         formats = [name for name, ok in observed.formats.items() if ok]
@@ -317,7 +311,8 @@ def _rendering_pattern(renderings: list[_Rendering]) -> str:
         offset = pieces[0] if len(pieces) == 1 else "(" + "|".join(pieces) + ")"
         if "none" in styles:
             offset = f"({offset})?"
-    return rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}{separator}[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}{fraction}{offset}$"
+    clock = "[0-9]{2}:[0-9]{2}:[0-9]{2}"
+    return f"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}{separator}{clock}{fraction}{offset}$"
 
 
 def _rendering_words(renderings: list[_Rendering]) -> str:
