@@ -257,7 +257,14 @@ def test_unsupported_kinds_cannot_be_written(tmp_path: Path) -> None:
     directory = _package(
         tmp_path,
         {
-            "u.go": 'package p\n\ntype U struct {\n\tC chan int `json:"c"`\n\tF func() `json:"-"`\n}\n'
+            "u.go": """\
+            package p
+
+            type U struct {
+                C chan int `json:"c"`
+                F func()   `json:"-"`
+            }
+            """
         },
     )
     derived = derive(f"go:{directory}:U")
