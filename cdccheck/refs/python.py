@@ -7,7 +7,9 @@ Enums, Literals and the standard scalar types, the decoder is
 follows what it accepts, as msgspec's own type inspection reports it:
 
 * ``int`` refuses ``5.0``, ``true`` and ``"5"`` and has no bounds; ``float``
-  accepts integers; ``msgspec.Meta`` constraints become the matching keywords;
+  accepts integers; ``msgspec.Meta`` constraints become the matching keywords.
+  JSON Schema cannot tell ``5.0`` from ``5`` (both are integers to it): the
+  check engine's ``integral_float`` warning is what reports that case;
 * ``datetime`` accepts RFC 3339 with ``T``, ``t`` or a space, any number of
   fraction digits, ``Z``/``z``, ``+hh:mm`` or ``+hhmm``, and no offset at all
   (a naive datetime) unless ``Meta(tz=True)``; only real calendar dates. The
