@@ -348,7 +348,8 @@ def test_a_callable_is_a_real_reader_with_paths_from_exceptions() -> None:
     assert derived.reader(b'{"id": "a", "score": 1, "when": "2026-01-28T12:00:00"}') == []
     [unknown] = derived.reader(b'{"id": "a", "score": 1, "when": "x", "other": 1}')
     assert unknown.path == ""
-    assert unknown.message.startswith("TypeError: ") and "'other'" in unknown.message
+    assert unknown.message.startswith("TypeError: ")
+    assert "'other'" in unknown.message
     [bad_time] = derived.reader(b'{"id": "a", "score": 1, "when": "nope"}')
     assert bad_time.message == "ValueError: Invalid isoformat string: 'nope'"
     [typed] = msgspec_reader(pytypes.Reading)(b'{"sensorId": 5}')
@@ -356,17 +357,33 @@ def test_a_callable_is_a_real_reader_with_paths_from_exceptions() -> None:
     assert typed.message == "ValidationError: Expected `uuid`, got `int` - at `$.sensorId`"
 
 
-@pytest.mark.parametrize(
-    ("ref", "message"),
-    [
-        ("py:no_such_module_x:Thing", r"^cannot import py:no_such_module_x:Thing: ModuleNotFoundError: No module named 'no_such_module_x'$"),
-        ("py:tests.refs.pytypes:Nope", r"^cannot derive py:tests.refs.pytypes:Nope: module tests.refs.pytypes has no 'Nope'$"),
-        ("py:tests.refs.pytypes", r"^bad reference 'py:tests.refs.pytypes': expected py:module.path:Name$"),
-        ("py:tests.refs.pytypes:Legacy?unknown=maybe", r"^bad reference .*: unknown option 'unknown=maybe' \(known: unknown=forbid\|ignore\)$"),
-        ("py:tests.refs.pytypes:Item.__doc__", r"^cannot derive .*: str is neither a type cdccheck can read nor a callable$"),
-        ("missing-schema.json", r"^cannot read schema missing-schema.json: no such file$"),
-    ],
-)  # fmt: skip
+BAD_REFERENCES = [
+    (
+        "py:no_such_module_x:Thing",
+        r"^cannot import py:no_such_module_x:Thing: "
+        r"ModuleNotFoundError: No module named 'no_such_module_x'$",
+    ),
+    (
+        "py:tests.refs.pytypes:Nope",
+        r"^cannot derive py:tests.refs.pytypes:Nope: module tests.refs.pytypes has no 'Nope'$",
+    ),
+    (
+        "py:tests.refs.pytypes",
+        r"^bad reference 'py:tests.refs.pytypes': expected py:module.path:Name$",
+    ),
+    (
+        "py:tests.refs.pytypes:Legacy?unknown=maybe",
+        r"^bad reference .*: unknown option 'unknown=maybe' \(known: unknown=forbid\|ignore\)$",
+    ),
+    (
+        "py:tests.refs.pytypes:Item.__doc__",
+        r"^cannot derive .*: str is neither a type cdccheck can read nor a callable$",
+    ),
+    ("missing-schema.json", r"^cannot read schema missing-schema.json: no such file$"),
+]
+
+
+@pytest.mark.parametrize(("ref", "message"), BAD_REFERENCES)
 def test_bad_references_are_one_line_config_errors(ref: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as caught:
         derive(ref)
