@@ -684,15 +684,18 @@ class _Resolver:
             return self.convert(declaration.type_node, ctx)
         return _Named(package, str(package.directory), name, args)
 
-    def underlying(self, named: _Named) -> Any:
+    def underlying(self, named: _Named, seen: frozenset[_Named] = frozenset()) -> Any:
         """The type a named type is defined as, type arguments substituted."""
+        if named in seen:
+            # `type A B; type B A`: Go refuses it ("invalid recursive type").
+            raise ConfigError(f"cannot derive {self.label}: invalid recursive type {named.name}")
         declaration = named.package.types[named.name]
         bindings = tuple(zip(declaration.params, named.args, strict=False))
         ctx = _Ctx(named.package, declaration.imports, declaration.file, bindings)
         t = self.convert(declaration.type_node, ctx)
         # `type A B`: A's underlying type is B's, without B's methods.
         if isinstance(t, _Named):
-            return self.underlying(t) if t != named else _Interface("invalid recursive type")
+            return self.underlying(t, seen | {named})
         if isinstance(t, _External):
             return _Stripped(t)
         return t

@@ -293,6 +293,11 @@ def test_unsupported_kinds_cannot_be_written(tmp_path: Path) -> None:
             r"^cannot derive go:.*:Page: Page is generic; name a non-generic type that uses it$",
         ),
         (
+            {"x.go": "package p\n\ntype Event A\n\ntype A B\n\ntype B A\n"},
+            ":Event",
+            r"^cannot derive go:.*:Event: invalid recursive type A$",
+        ),
+        (
             {"x.go": "package p\n", "y.go": "package q\n"},
             ":Event",
             r"^cannot parse go:.* mixes packages p and q$",

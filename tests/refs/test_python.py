@@ -298,7 +298,7 @@ def _accepts(target: Any, payload: bytes) -> bool:
 
 
 @pytest.mark.parametrize("name", TYPES)
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_schema_accepts_exactly_what_msgspec_decodes(name: str, data: Any) -> None:
     target = getattr(pytypes, name)
