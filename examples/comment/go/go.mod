@@ -1,0 +1,3 @@
+module example.com/comment-svc
+
+go 1.19

@@ -1,0 +1,3 @@
+module cdccheck.test/gocorpus
+
+go 1.19
