@@ -1,6 +1,7 @@
 """`gate --corpus`: the evidence for a change counts the right events (issue 11, defect 1).
 
-The demo corpus (`cdccheck demo`'s 20,000 seeded events) is checked by the
+The demo corpus (`cdccheck demo`'s 20,000 seeded events, plus defects in
+counts that differ per finding kind at one path) is checked by the
 engine directly, and the gate's evidence for each change must be exactly the
 finding groups of the kinds that change can cause, at its place, under the
 schema it breaks. Before the fix the gate printed the largest group at the
@@ -26,7 +27,6 @@ from cdccheck.summary import aggregate_path
 @cache
 def _demo_report(legacy_path: str, new_path: str) -> Mapping[str, Any]:
     from cdccheck.check import Engine
-    from cdccheck.demo import demo_entries
     from cdccheck.pipeline import check_batch
     from cdccheck.report.json import build_report, schema_info
     from cdccheck.schema import load_schema
@@ -35,7 +35,7 @@ def _demo_report(legacy_path: str, new_path: str) -> Mapping[str, Any]:
     legacy = load_schema(legacy_path, name="legacy")
     new = load_schema(new_path, name="new")
     summary = Summary()
-    check_batch(Engine(legacy, new), list(demo_entries()), summary)
+    check_batch(Engine(legacy, new), _corpus_entries(), summary)
     return build_report(
         summary,
         source={"kind": "file", "files": ["demo"]},
@@ -43,6 +43,24 @@ def _demo_report(legacy_path: str, new_path: str) -> Mapping[str, Any]:
         started_at=datetime.now(UTC),
         elapsed_s=0.0,
     )
+
+
+# Defects added to the demo stream in counts that differ per finding kind at
+# /comment/score, so a count taken from the wrong group cannot pass.
+_ADDED = {"go.omitempty_score": 53, "py.bool_score": 63, "py.big_score": 62}
+
+
+def _corpus_entries() -> list[Any]:
+    """The demo stream plus the ``_ADDED`` defects, with ids that cannot collide."""
+    from cdccheck.demo import demo_entries
+    from cdccheck.model import Entry
+    from cdccheck.samples import class_stream
+
+    entries = list(demo_entries())
+    for offset, (name, count) in enumerate(_ADDED.items(), start=1):
+        for index, entry in enumerate(class_stream(count, [name], seed=offset)):
+            entries.append(Entry(f"{offset}-{index}", entry.fields))
+    return entries
 
 
 def _engine(files: Sequence[str], legacy: Schema, new: Schema) -> Mapping[str, Any]:
@@ -66,7 +84,7 @@ def _group(report: Mapping[str, Any], schema: str, kind: str, path: str) -> int:
 def test_evidence_is_the_matching_finding_groups() -> None:
     result = _gate()
     assert result.corpus is not None
-    assert result.corpus["totals"]["events"] == 20_000
+    assert result.corpus["totals"]["events"] == 20_000 + sum(_ADDED.values())
     checked = 0
     for change in result.breaking:
         evidence = result.evidence(change)
@@ -90,15 +108,21 @@ def test_evidence_is_the_matching_finding_groups() -> None:
 
 
 def test_the_demo_numbers() -> None:
-    """The numbers the issue names: 53 missing_required, 62 constraint, never 63 type_mismatch."""
+    """Each change counts its own kind: missing_required, constraint, never type_mismatch."""
     result = _gate()
+    report = result.corpus or {}
     by_kind = {c.kind: result.evidence(c) for c in result.breaking}
+    missing = _group(report, "legacy", "missing_required", "/comment/score")
+    mismatched = _group(report, "legacy", "type_mismatch", "/comment/score")
+    constrained = _group(report, "new", "constraint", "/comment/score")
+    assert len({missing, mismatched, constrained}) == 3  # the counts tell the groups apart
+    assert missing >= _ADDED["go.omitempty_score"]
     [removed] = by_kind["REQUIRED_ATTRIBUTE_REMOVED"] or []
     assert (removed.schema, removed.kind, removed.path, removed.events) == (
         "legacy",
         "missing_required",
         "/comment/score",
-        53,
+        missing,
     )
     for kind in ("MAXIMUM_ADDED", "MINIMUM_ADDED"):
         [bound] = by_kind[kind] or []
@@ -106,21 +130,25 @@ def test_the_demo_numbers() -> None:
             "new",
             "constraint",
             "/comment/score",
-            62,
+            constrained,
         )
-    assert _group(result.corpus or {}, "legacy", "type_mismatch", "/comment/score") == 63
 
 
 def test_the_text_output_shows_the_right_counts() -> None:
     """The counts as a reader sees them: next to each change, in text and Markdown."""
     result = _gate()
+    report = result.corpus or {}
+    missing = _group(report, "legacy", "missing_required", "/comment/score")
+    mismatched = _group(report, "legacy", "type_mismatch", "/comment/score")
+    constrained = _group(report, "new", "constraint", "/comment/score")
     for fmt in ("text", "markdown"):
         output = render(result, fmt)
         blocks = _blocks_mentioning(output, "REQUIRED_ATTRIBUTE_REMOVED")
-        assert any("53 missing_required under legacy" in b for b in blocks), output
-        assert not any("63" in b.split("corpus:", 1)[-1] for b in blocks if "corpus:" in b)
+        assert any(f"{missing} missing_required under legacy" in b for b in blocks), output
+        corpus_parts = [b.split("corpus:", 1)[-1] for b in blocks if "corpus:" in b]
+        assert not any(f" {mismatched} " in part for part in corpus_parts)
         blocks = _blocks_mentioning(output, "MAXIMUM_ADDED")
-        assert any("62 constraint under new" in b for b in blocks), output
+        assert any(f"{constrained} constraint under new" in b for b in blocks), output
 
 
 def _blocks_mentioning(output: str, kind: str) -> list[str]:
@@ -144,7 +172,8 @@ def test_json_carries_the_evidence() -> None:
     result = _gate()
     document = json.loads(render(result, "json"))
     by_kind = {c["kind"]: c for c in document["changes"]}
+    missing = _group(result.corpus or {}, "legacy", "missing_required", "/comment/score")
     assert by_kind["REQUIRED_ATTRIBUTE_REMOVED"]["evidence"] == [
-        {"schema": "legacy", "kind": "missing_required", "path": "/comment/score", "events": 53}
+        {"schema": "legacy", "kind": "missing_required", "path": "/comment/score", "events": missing}
     ]
     assert "evidence" not in by_kind["DESCRIPTION_CHANGED"]  # harmless: nothing to show
