@@ -174,6 +174,11 @@ def test_json_carries_the_evidence() -> None:
     by_kind = {c["kind"]: c for c in document["changes"]}
     missing = _group(result.corpus or {}, "legacy", "missing_required", "/comment/score")
     assert by_kind["REQUIRED_ATTRIBUTE_REMOVED"]["evidence"] == [
-        {"schema": "legacy", "kind": "missing_required", "path": "/comment/score", "events": missing}
+        {
+            "schema": "legacy",
+            "kind": "missing_required",
+            "path": "/comment/score",
+            "events": missing,
+        }
     ]
     assert "evidence" not in by_kind["DESCRIPTION_CHANGED"]  # harmless: nothing to show
