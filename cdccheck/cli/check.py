@@ -14,6 +14,7 @@ from cdccheck.cli.common import (
     Output,
     build_engine,
     errors_to_exit_codes,
+    given,
     note,
     report_run,
 )
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 @app.command()
 @errors_to_exit_codes
 def check(
+    context: typer.Context,
     files: Annotated[
         list[Path],
         typer.Argument(
@@ -98,8 +100,12 @@ def check(
         show_values=show_values,
         events_out=events_out,
     )
-    output = Output(output_format, report, fail_on, quiet)
-    raise typer.Exit(report_run(run, total=None, output=output))
+    output = Output(output_format, report, fail_on, quiet, given(context, "output_format"))
+    shown = ", ".join(str(file) for file in files)
+    code = report_run(
+        run, total=None, output=output, empty=lambda: f"no entry in corpus {shown}: nothing checked"
+    )
+    raise typer.Exit(code)
 
 
 def open_range(
@@ -116,6 +122,7 @@ def open_range(
 @app.command()
 @errors_to_exit_codes
 def replay(
+    context: typer.Context,
     redis_url: RedisUrlOption = "redis://localhost:6379/0",
     stream: StreamOption = ...,  # type: ignore[assignment]
     start: StartOption = None,
@@ -168,8 +175,8 @@ def replay(
             show_values=show_values,
             events_out=events_out,
         )
-        output = Output(output_format, report, fail_on, quiet)
-        code = report_run(run, total=source.total(), output=output)
+        output = Output(output_format, report, fail_on, quiet, given(context, "output_format"))
+        code = report_run(run, total=source.total(), output=output, empty=source.empty_message)
     raise typer.Exit(code)
 
 
@@ -186,7 +193,9 @@ def export(
     end: EndOption = None,
     count: CountOption = None,
     batch_size: BatchOption = 1000,
-    quiet: QuietOption = False,
+    quiet: Annotated[
+        bool, env_option("--quiet", "-q", help="Do not print the 'exported N entries' line.")
+    ] = False,
 ) -> None:
     """Export a stream range to a corpus file, raw bytes kept exactly.
 
@@ -203,4 +212,8 @@ def export(
 
     with open_range(redis_url, stream, start, end, count, batch_size) as source:
         written = write_corpus(out, source)
+        empty = source.empty_message() if written == 0 else None
     note(f"exported {written:,} entries of {source.stream!r} to {out}", quiet=quiet)
+    if empty is not None:
+        # export has no --fail-on: `check` of this corpus exits 5; say why here already.
+        typer.echo(f"cdccheck: warning: {empty}", err=True)

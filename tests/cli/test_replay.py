@@ -22,14 +22,15 @@ from cdccheck.embedded import EmbeddedRedis
 from cdccheck.model import Entry
 from cdccheck.samples import CLASSES, EXPECTED, mixed_stream, samples
 from cdccheck.sources.corpus import read_corpus
-from tests.helpers import ROOT, validate_report
+from tests.helpers import ROOT, SCHEMA_ENV, validate_report
 
 runner = CliRunner()
 STREAM = "comments:cdc"
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
-    return runner.invoke(app, list(args), env=env, catch_exceptions=False)
+    """Run cdccheck with the bundled schemas given by the environment (``env`` may unset them)."""
+    return runner.invoke(app, list(args), env={**SCHEMA_ENV, **(env or {})}, catch_exceptions=False)
 
 
 def replay_report(url: str, *extra: str) -> dict[str, Any]:
