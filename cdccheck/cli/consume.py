@@ -54,7 +54,9 @@ def consume(
     consumer: Annotated[
         str | None,
         env_option(
-            "--consumer", help="Consumer name in the group (default: host-pid).", show_default=False
+            "--consumer",
+            help="Consumer name in the group (default: the pod or host name, $HOSTNAME).",
+            show_default=False,
         ),
     ] = None,
     start_id: Annotated[

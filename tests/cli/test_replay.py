@@ -22,7 +22,7 @@ from cdccheck.embedded import EmbeddedRedis
 from cdccheck.model import Entry
 from cdccheck.samples import CLASSES, EXPECTED, mixed_stream, samples
 from cdccheck.sources.corpus import read_corpus
-from tests.helpers import ROOT, SCHEMA_ENV, validate_report
+from tests.helpers import ROOT, SCHEMA_ARGS, SCHEMA_ENV, validate_report
 
 runner = CliRunner()
 STREAM = "comments:cdc"
@@ -207,6 +207,7 @@ def test_replay_stops_at_a_dead_server_with_resume_point(
             "--report",
             str(report),
             "--quiet",
+            *SCHEMA_ARGS,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
