@@ -54,13 +54,25 @@ if TYPE_CHECKING:
 def check(
     context: typer.Context,
     files: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
-            metavar="FILE",
-            help="Corpus files (JSON Lines, as `cdccheck export` writes them).",
+            metavar="[FILE]...",
+            help="Corpus files (JSON Lines, as `cdccheck export` writes them; "
+            "gzip or zstd compressed too).",
             show_default=False,
         ),
-    ],
+    ] = None,
+    payloads: Annotated[
+        list[Path] | None,
+        env_option(
+            "--payloads",
+            metavar="PATH",
+            help="Bare payloads: a file with one JSON payload per line (MessagePack objects "
+            "one after the other when named *.msgpack), or a directory of golden files, "
+            "one payload per file. Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
     legacy: LegacyOption = None,
     new: NewOption = None,
     payload_field: PayloadFieldOption = "payload",
@@ -76,34 +88,48 @@ def check(
     show_values: ShowValuesOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Check the events in corpus files under the legacy and the new schema.
+    """Check the events in corpus files, or bare payloads, under the legacy and the new schema.
+
+    Bare payloads (--payloads) are what a service's tests write: each one is
+    checked as if it were an entry of the stream, with an id 0-N; the report
+    names the file each sample came from.
 
     Example:
 
     \b
         cdccheck check events.jsonl --legacy legacy.json --new new.json \\
             --format markdown
+        cdccheck check --payloads testdata/ --legacy legacy.json --new new.json
 
     Exit codes: 0 clean, 1 findings counted by --fail-on, 2 usage or schema
-    error, 3 unreadable file.
+    error, 3 unreadable file, 5 no entry at all (unless --fail-on none).
     """
+    from cdccheck.errors import ConfigError
     from cdccheck.report.run import check_corpus
 
+    corpora, bare = list(files or []), list(payloads or [])
+    if not corpora and not bare:
+        raise ConfigError("nothing to check: pass corpus FILEs or --payloads PATH")
     engine = build_engine(
         legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
     )
     run = functools.partial(
         check_corpus,
-        files,
+        corpora,
         engine,
+        payloads=bare,
         samples=samples,
         show_values=show_values,
         events_out=events_out,
     )
     output = Output(output_format, report, fail_on, quiet, given(context, "output_format"))
-    shown = ", ".join(str(file) for file in files)
+    inputs = [f"corpus {', '.join(map(str, corpora))}"] if corpora else []
+    inputs += [f"payloads {', '.join(map(str, bare))}"] if bare else []
     code = report_run(
-        run, total=None, output=output, empty=lambda: f"no entry in corpus {shown}: nothing checked"
+        run,
+        total=None,
+        output=output,
+        empty=lambda: f"no entry in {' or '.join(inputs)}: nothing checked",
     )
     raise typer.Exit(code)
 
@@ -187,7 +213,12 @@ def export(
     stream: StreamOption = ...,  # type: ignore[assignment]
     out: Annotated[
         Path,
-        env_option("--out", "-o", help="Corpus file to write (atomically).", show_default=False),
+        env_option(
+            "--out",
+            "-o",
+            help="Corpus file to write (atomically); .gz or .zst compresses it.",
+            show_default=False,
+        ),
     ] = ...,  # type: ignore[assignment]
     start: StartOption = None,
     end: EndOption = None,
@@ -201,6 +232,7 @@ def export(
 
     The corpus (JSON Lines, one entry per line) is what `cdccheck check` and
     `cdccheck gate --corpus` read; malformed payloads survive byte for byte.
+    A name ending in .gz or .zst writes it gzip or zstd compressed.
 
     Example:
 
