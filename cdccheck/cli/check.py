@@ -181,10 +181,12 @@ def replay(
 
     \b
         cdccheck replay --redis-url redis://localhost:6379/0 --stream comments:cdc \\
+            --legacy legacy.json --new new.json \\
             --start 2026-01-28T00:00:00Z --count 100000 --report report.json
 
     Exit codes: 0 clean, 1 findings counted by --fail-on, 2 usage or schema
-    error, 3 Redis unreachable or stream missing.
+    error (--start after --end too), 3 Redis unreachable or stream missing,
+    5 no entry in the range (unless --fail-on none).
     """
     from cdccheck.report.run import check_run, range_source
 

