@@ -45,6 +45,7 @@ def test_gzip_output_is_reproducible(tmp_path: Path) -> None:
     second.parent.mkdir()
     write_corpus(first, _entries())
     write_corpus(second, _entries())
+    assert first.read_bytes()[:2] == b"\x1f\x8b"
     assert first.read_bytes() == second.read_bytes()  # no time stamp, no file name inside
 
 
