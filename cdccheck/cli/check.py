@@ -15,6 +15,7 @@ from cdccheck.cli.common import (
     bucket_width,
     build_engine,
     errors_to_exit_codes,
+    given,
     note,
     report_run,
 )
@@ -53,14 +54,27 @@ if TYPE_CHECKING:
 @app.command()
 @errors_to_exit_codes
 def check(
+    context: typer.Context,
     files: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
-            metavar="FILE",
-            help="Corpus files (JSON Lines, as `cdccheck export` writes them).",
+            metavar="[FILE]...",
+            help="Corpus files (JSON Lines, as `cdccheck export` writes them; "
+            "gzip or zstd compressed too).",
             show_default=False,
         ),
-    ],
+    ] = None,
+    payloads: Annotated[
+        list[Path] | None,
+        env_option(
+            "--payloads",
+            metavar="PATH",
+            help="Bare payloads: a file with one JSON payload per line (MessagePack objects "
+            "one after the other when named *.msgpack), or a directory of golden files, "
+            "one payload per file. Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
     legacy: LegacyOption = None,
     new: NewOption = None,
     payload_field: PayloadFieldOption = "payload",
@@ -77,7 +91,11 @@ def check(
     bucket: BucketOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Check the events in corpus files under the legacy and the new schema.
+    """Check the events in corpus files, or bare payloads, under the legacy and the new schema.
+
+    Bare payloads (--payloads) are what a service's tests write: each one is
+    checked as if it were an entry of the stream, with an id 0-N; the report
+    names the file each sample came from.
 
     Example:
 
@@ -85,27 +103,41 @@ def check(
         cdccheck check events.jsonl --legacy legacy.json --new new.json \\
             --format markdown
         cdccheck check events.jsonl --format html > report.html
+        cdccheck check --payloads testdata/ --legacy legacy.json --new new.json
 
     Exit codes: 0 clean, 1 findings counted by --fail-on, 2 usage or schema
-    error, 3 unreadable file.
+    error, 3 unreadable file, 5 no entry at all (unless --fail-on none).
     """
+    from cdccheck.errors import ConfigError
     from cdccheck.report.run import check_corpus
 
+    corpora, bare = list(files or []), list(payloads or [])
+    if not corpora and not bare:
+        raise ConfigError("nothing to check: pass corpus FILEs or --payloads PATH")
     bucket_s = bucket_width(bucket)
     engine = build_engine(
         legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
     )
     run = functools.partial(
         check_corpus,
-        files,
+        corpora,
         engine,
+        payloads=bare,
         samples=samples,
         show_values=show_values,
         events_out=events_out,
         bucket_s=bucket_s,
     )
-    output = Output(output_format, report, fail_on, quiet)
-    raise typer.Exit(report_run(run, total=None, output=output))
+    output = Output(output_format, report, fail_on, quiet, given(context, "output_format"))
+    inputs = [f"corpus {', '.join(map(str, corpora))}"] if corpora else []
+    inputs += [f"payloads {', '.join(map(str, bare))}"] if bare else []
+    code = report_run(
+        run,
+        total=None,
+        output=output,
+        empty=lambda: f"no entry in {' or '.join(inputs)}: nothing checked",
+    )
+    raise typer.Exit(code)
 
 
 def open_range(
@@ -122,6 +154,7 @@ def open_range(
 @app.command()
 @errors_to_exit_codes
 def replay(
+    context: typer.Context,
     redis_url: RedisUrlOption = "redis://localhost:6379/0",
     stream: StreamOption = ...,  # type: ignore[assignment]
     start: StartOption = None,
@@ -155,10 +188,12 @@ def replay(
 
     \b
         cdccheck replay --redis-url redis://localhost:6379/0 --stream comments:cdc \\
+            --legacy legacy.json --new new.json \\
             --start 2026-01-28T00:00:00Z --count 100000 --report report.json
 
     Exit codes: 0 clean, 1 findings counted by --fail-on, 2 usage or schema
-    error, 3 Redis unreachable or stream missing.
+    error (--start after --end too), 3 Redis unreachable or stream missing,
+    5 no entry in the range (unless --fail-on none).
     """
     from cdccheck.report.run import check_run, range_source
 
@@ -177,8 +212,8 @@ def replay(
             events_out=events_out,
             bucket_s=bucket_s,
         )
-        output = Output(output_format, report, fail_on, quiet)
-        code = report_run(run, total=source.total(), output=output)
+        output = Output(output_format, report, fail_on, quiet, given(context, "output_format"))
+        code = report_run(run, total=source.total(), output=output, empty=source.empty_message)
     raise typer.Exit(code)
 
 
@@ -189,18 +224,26 @@ def export(
     stream: StreamOption = ...,  # type: ignore[assignment]
     out: Annotated[
         Path,
-        env_option("--out", "-o", help="Corpus file to write (atomically).", show_default=False),
+        env_option(
+            "--out",
+            "-o",
+            help="Corpus file to write (atomically); .gz or .zst compresses it.",
+            show_default=False,
+        ),
     ] = ...,  # type: ignore[assignment]
     start: StartOption = None,
     end: EndOption = None,
     count: CountOption = None,
     batch_size: BatchOption = 1000,
-    quiet: QuietOption = False,
+    quiet: Annotated[
+        bool, env_option("--quiet", "-q", help="Do not print the 'exported N entries' line.")
+    ] = False,
 ) -> None:
     """Export a stream range to a corpus file, raw bytes kept exactly.
 
     The corpus (JSON Lines, one entry per line) is what `cdccheck check` and
     `cdccheck gate --corpus` read; malformed payloads survive byte for byte.
+    A name ending in .gz or .zst writes it gzip or zstd compressed.
 
     Example:
 
@@ -212,4 +255,8 @@ def export(
 
     with open_range(redis_url, stream, start, end, count, batch_size) as source:
         written = write_corpus(out, source)
+        empty = source.empty_message() if written == 0 else None
     note(f"exported {written:,} entries of {source.stream!r} to {out}", quiet=quiet)
+    if empty is not None:
+        # export has no --fail-on: `check` of this corpus exits 5; say why here already.
+        typer.echo(f"cdccheck: warning: {empty}", err=True)

@@ -116,15 +116,49 @@ class EventOptions:
     encoding: Encoding | None = None
 
 
-def build_engine(legacy: Path | None, new: Path | None, events: EventOptions) -> Engine:
-    """Load both schemas (the bundled ones by default) and build the engine."""
-    from cdccheck.schema import bundled_schema_path, load_schema
+NO_SCHEMA_HINT = (
+    "or set CDCCHECK_LEGACY and CDCCHECK_NEW, or legacy = PATH and new = PATH under "
+    "[tool.cdccheck] in pyproject.toml or in cdccheck.toml; to make them, see "
+    "`cdccheck schema derive` (from code) and `cdccheck schema infer` (from events)"
+)
 
-    chosen = events.encoding.value if events.encoding else None
-    legacy_schema = load_schema(
-        legacy or bundled_schema_path("legacy"), name="legacy", encoding=chosen
+
+def resolve_schemas(legacy: Path | None, new: Path | None) -> tuple[Path, Path]:
+    """The two schema paths: the flags (or CDCCHECK_LEGACY/NEW), else the configuration.
+
+    The configuration is ``legacy``/``new`` under ``[tool.cdccheck]`` in
+    ``pyproject.toml``, or in ``cdccheck.toml``, in the current directory (the
+    gate's file, docs/gate.md); it is read only when a flag is missing. There
+    is no default: the bundled comment schemas on someone else's stream only
+    give meaningless findings, so a missing schema is ConfigError (exit 2)
+    saying how to give one. Only ``demo`` uses the bundled schemas.
+    """
+    if legacy is not None and new is not None:
+        return legacy, new
+    from cdccheck.errors import ConfigError
+    from cdccheck.gate.config import load_config
+
+    configured = load_config().default_pair
+    if configured is not None:
+        return legacy or Path(configured[0]), new or Path(configured[1])
+    if legacy is None and new is None:
+        raise ConfigError(f"no schemas given: pass --legacy PATH --new PATH ({NO_SCHEMA_HINT})")
+    missing = "new" if new is None else "legacy"
+    raise ConfigError(
+        f"no {missing} schema given: pass --{missing} PATH too ("
+        + NO_SCHEMA_HINT.replace("CDCCHECK_LEGACY and CDCCHECK_NEW", f"CDCCHECK_{missing.upper()}")
+        + ")"
     )
-    new_schema = load_schema(new or bundled_schema_path("new"), name="new", encoding=chosen)
+
+
+def build_engine(legacy: Path | None, new: Path | None, events: EventOptions) -> Engine:
+    """Load both schemas (``resolve_schemas``: flags, environment or configuration)."""
+    from cdccheck.schema import load_schema
+
+    legacy_path, new_path = resolve_schemas(legacy, new)
+    chosen = events.encoding.value if events.encoding else None
+    legacy_schema = load_schema(legacy_path, name="legacy", encoding=chosen)
+    new_schema = load_schema(new_path, name="new", encoding=chosen)
     return engine_for(legacy_schema, new_schema, events)
 
 
@@ -215,28 +249,65 @@ class Output:
     report: Path | None = None
     fail_on: FailOn = FailOn.any
     quiet: bool = False
+    format_asked: bool = False
+    """-f/--format (or CDCCHECK_FORMAT) was given: its output goes to stdout even with -q."""
+
     html: Path | None = None
     """Also write the report as one HTML page here, and say where (``demo``)."""
 
+    @property
+    def prints(self) -> bool:
+        """Whether the report goes to stdout.
 
-def report_run(run: Callable[..., CheckRun], *, total: int | None, output: Output) -> int:
+        ``-q`` silences what is for a person watching (progress, notes); the
+        output asked for with ``-f`` is never silenced. Only the default table
+        is left out when ``-q --report`` says the file is the output.
+        """
+        return not (self.quiet and self.report is not None and not self.format_asked)
+
+
+def report_run(
+    run: Callable[..., CheckRun],
+    *,
+    total: int | None,
+    output: Output,
+    empty: Callable[[], str] | None = None,
+) -> int:
     """Call ``run(on_batch=...)`` under the progress display, then ``finish``; the exit code.
 
     ``run`` is one library run, e.g. ``functools.partial(check_run, batches,
     engine, source=...)`` or ``Demo.replay``. When its source went away part
     way, the report of what was checked is still written and shown, then the
-    SourceInterrupted is raised (exit 3, with the id to resume from).
+    SourceInterrupted is raised (exit 3, with the id to resume from). When
+    the run checked no event, ``empty()`` says what the source held instead
+    (``nothing_checked``).
     """
     with Progress(total=total, quiet=output.quiet) as progress:
         result = run(on_batch=progress.update)
     code = finish(result, output)
     if result.interrupted is not None:
         raise result.interrupted
+    if empty is not None and result.summary.totals.events == 0:
+        return nothing_checked(empty(), output.fail_on)
     return code
 
 
+def nothing_checked(message: str, fail_on: FailOn) -> int:
+    """A run that checked no event: exit 5 (NothingToCheck), or a warning and 0 with --fail-on none.
+
+    An empty range or corpus is not clean: a nightly job pointed at the wrong
+    range must not stay green (docs/cli.md, exit codes).
+    """
+    from cdccheck.errors import NothingToCheck
+
+    if fail_on is FailOn.none:
+        typer.echo(f"cdccheck: warning: {message}", err=True)
+        return 0
+    raise NothingToCheck(message)
+
+
 def finish(result: CheckRun, output: Output) -> int:
-    """Write ``--report``, print the report (unless --quiet with --report); the exit code."""
+    """Write ``--report``, print the report (see ``Output.prints``); the exit code."""
     from cdccheck.files import write_atomic
     from cdccheck.report.json import render_json
 
@@ -246,7 +317,7 @@ def finish(result: CheckRun, output: Output) -> int:
         from cdccheck.report.html import render_html
 
         write_atomic(output.html, render_html(result.report))
-    if not (output.quiet and output.report is not None):
+    if output.prints:
         typer.echo(render_for_stdout(result.report, output.format), nl=False)
     if output.html is not None:
         note(f"HTML report: {output.html.resolve()} (open it in a browser)", quiet=output.quiet)
@@ -284,6 +355,12 @@ def bucket_width(bucket: str | None) -> int | None:
     from cdccheck.timeline import parse_width
 
     return None if bucket is None else parse_width(bucket)
+
+
+def given(context: typer.Context, parameter: str) -> bool:
+    """Whether the user gave ``parameter`` (on the command line or in the environment)."""
+    source = context.get_parameter_source(parameter)
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
 
 
 def note(message: str, *, quiet: bool = False) -> None:

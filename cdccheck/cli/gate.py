@@ -88,7 +88,8 @@ def gate_command(
         env_option(
             "--corpus",
             metavar="FILE",
-            help="Corpus file to replay through the check engine (repeatable).",
+            help="Corpus file to replay through the check engine (repeatable; "
+            "gzip or zstd compressed too).",
         ),
     ] = None,
     payload_field: PayloadFieldOption = "payload",

@@ -82,13 +82,21 @@ def env_option(flag: str, *names: str, **settings: Any) -> Any:
 LegacyOption = Annotated[
     Path | None,
     env_option(
-        "--legacy", help="Legacy schema (default: the bundled comment schema).", show_default=False
+        "--legacy",
+        metavar="PATH",
+        help="Schema of the legacy readers (required: this flag, CDCCHECK_LEGACY, "
+        "or legacy = PATH under [tool.cdccheck]).",
+        show_default=False,
     ),
 ]
 NewOption = Annotated[
     Path | None,
     env_option(
-        "--new", help="New schema (default: the bundled comment schema).", show_default=False
+        "--new",
+        metavar="PATH",
+        help="Schema of the new readers (required: this flag, CDCCHECK_NEW, "
+        "or new = PATH under [tool.cdccheck]).",
+        show_default=False,
     ),
 ]
 PayloadFieldOption = Annotated[
@@ -161,7 +169,12 @@ BucketOption = Annotated[
 ]
 QuietOption = Annotated[
     bool,
-    env_option("--quiet", "-q", help="No progress display and no table when writing --report."),
+    env_option(
+        "--quiet",
+        "-q",
+        help="No progress line and no notes on stderr; with --report, nothing on stdout "
+        "either unless -f/--format asks for it.",
+    ),
 ]
 
 # ---------------------------------------------------------------- Redis

@@ -3,7 +3,7 @@
 Gate settings go under ``gate``; what they mean is in docs/gate.md::
 
     [tool.cdccheck]
-    legacy = "schemas/comment/legacy.json"   # the default pair, shared with `check`
+    legacy = "schemas/comment/legacy.json"   # the default pair, also for check/replay/consume
     new = "schemas/comment/new.json"
 
     [tool.cdccheck.gate]
@@ -67,6 +67,8 @@ class GateConfig:
     ignores: tuple[Ignore, ...] = ()
     pairs: tuple[tuple[str, str], ...] = ()
     schemas: tuple[str, ...] = ()
+    default_pair: tuple[str, str] | None = None
+    """The top-level ``legacy``/``new``: the schemas of ``check``, ``replay`` and ``consume``."""
 
 
 def load_config(directory: Path | None = None) -> GateConfig:
@@ -128,12 +130,16 @@ def _parse_config(table: Any, where: str, base: Path) -> GateConfig:
         if not isinstance(pair, dict) or set(pair) != {"legacy", "new"}:
             raise ConfigError(f"{where}: gate pair {i} must be {{legacy = PATH, new = PATH}}")
         pairs.append((relative(text("legacy", pair["legacy"])), relative(text("new", pair["new"]))))
-    if not pairs and ("legacy" in table or "new" in table):
+    default_pair = None
+    if "legacy" in table or "new" in table:
         if "legacy" not in table or "new" not in table:
             raise ConfigError(f"{where}: set both `legacy` and `new` (or neither)")
-        pairs.append(
-            (relative(text("legacy", table["legacy"])), relative(text("new", table["new"])))
+        default_pair = (
+            relative(text("legacy", table["legacy"])),
+            relative(text("new", table["new"])),
         )
+    if not pairs and default_pair is not None:
+        pairs.append(default_pair)
     schemas = gate.get("schemas", [])
     if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
         raise ConfigError(f"{where}: gate `schemas` must be a list of paths")
@@ -174,4 +180,5 @@ def _parse_config(table: Any, where: str, base: Path) -> GateConfig:
         ignores=tuple(ignores),
         pairs=tuple(pairs),
         schemas=tuple(relative(s) for s in schemas),
+        default_pair=default_pair,
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdccheck.check import Engine
 from cdccheck.errors import SourceInterrupted
@@ -22,6 +22,9 @@ from cdccheck.pipeline import BatchCallback, EventsWriter, run
 from cdccheck.report.json import build_report, schema_info
 from cdccheck.summary import DEFAULT_SAMPLES, Summary
 from cdccheck.timeline import Timeline
+
+if TYPE_CHECKING:
+    from cdccheck.sources.payloads import PayloadFiles
 
 
 @dataclass
@@ -82,22 +85,37 @@ def check_corpus(
     files: Iterable[str | Path],
     engine: Engine,
     *,
+    payloads: Iterable[str | Path] = (),
     samples: int = DEFAULT_SAMPLES,
     show_values: bool = False,
     events_out: str | Path | None = None,
     on_batch: BatchCallback | None = None,
     bucket_s: int | None = None,
 ) -> CheckRun:
-    """``check_run`` over corpus files, one after the other (``check``, ``gate --corpus``)."""
+    """``check_run`` over corpus files, one after the other (``check``, ``gate --corpus``).
+
+    ``payloads``: bare payload files or directories of golden files
+    (:mod:`cdccheck.sources.payloads`), checked after the corpus files. Their
+    entries get ids ``0-N``; the report's ``source.payloads`` lists which ids
+    each file got, and each of their samples names its ``file``.
+    """
     from cdccheck.sources.corpus import read_corpus
+    from cdccheck.sources.payloads import PayloadFiles
 
     paths = list(files)
+    bare = PayloadFiles(
+        list(payloads),
+        payload_field=engine.payload_field,
+        # The debezium layout reads an entry of exactly one field: add none.
+        encoding_field=None if engine.layout == "debezium" else engine.encoding_field,
+    )
 
     def batches() -> Iterator[list[Entry]]:
         for path in paths:
             yield from read_corpus(path)
+        yield from bare.batches()
 
-    return check_run(
+    result = check_run(
         batches(),
         engine,
         source=corpus_source(paths),
@@ -107,6 +125,19 @@ def check_corpus(
         on_batch=on_batch,
         bucket_s=bucket_s,
     )
+    if bare.paths:
+        result.report["source"]["payloads"] = bare.spans()
+        _name_payload_samples(result.report, bare)
+    return result
+
+
+def _name_payload_samples(report: dict[str, Any], bare: PayloadFiles) -> None:
+    """Give each sample of a bare payload the file (``file:line``) it came from."""
+    for group in (*report["findings"], *report["warnings"]):
+        for sample in group["samples"]:
+            origin = bare.origin(sample["id"])
+            if origin is not None:
+                sample["file"] = origin
 
 
 def corpus_source(files: Iterable[str | Path]) -> dict[str, Any]:

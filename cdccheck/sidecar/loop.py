@@ -61,6 +61,7 @@ from cdccheck.sources.redis_group import (
     GroupMissing,
     RedisGroup,
     key_slot,
+    lineage_prefixes,
     redis_errors,
     secret_of,
 )
@@ -635,6 +636,11 @@ class Sidecar:
         if now >= self._next_stale_check:
             self._next_stale_check = now + _STALE_CHECK_EVERY_S
             forgotten = self.source.forget_stale_consumers()
+            # Earlier sidecars of this one's lineage (replaced pods) go sooner: idle
+            # as long as a dead consumer's entries, nothing pending (docs/sidecar.md).
+            forgotten += self.source.forget_stale_consumers(
+                self.options.claim_idle_ms, lineage_prefixes(self.consumer)
+            )
             if forgotten:
                 for fleet in self.fleets.values():
                     with self._errors("forgetting stale consumers"):

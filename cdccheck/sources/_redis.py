@@ -591,16 +591,24 @@ return redis.call('HGETALL', KEYS[1])
 #
 # KEYS[1] the stream
 # ARGV[1] the group, ARGV[2] the calling consumer (never removed),
-# ARGV[3] the idle time in milliseconds a consumer must exceed
+# ARGV[3] the idle time in milliseconds a consumer must exceed,
+# ARGV[4...] (optional) name prefixes: only consumers whose name starts with one go
 # Returns the names removed.
 FORGET_STALE = LuaScript(
     """
+local function named(name)
+  if #ARGV < 4 then return true end
+  for i = 4, #ARGV do
+    if string.sub(name, 1, #ARGV[i]) == ARGV[i] then return true end
+  end
+  return false
+end
 local removed = {}
 for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
   local info = {}
   for i = 1, #consumer, 2 do info[consumer[i]] = consumer[i + 1] end
   if info['name'] ~= ARGV[2] and tonumber(info['pending']) == 0
-      and tonumber(info['idle']) > tonumber(ARGV[3]) then
+      and tonumber(info['idle']) > tonumber(ARGV[3]) and named(info['name']) then
     redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
     removed[#removed + 1] = info['name']
   end

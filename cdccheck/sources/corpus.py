@@ -10,7 +10,9 @@ malformed payloads included: a corpus exists to replay the bad events.
 
 Both directions stream, so memory stays flat however large the file is.
 Writing goes to a temporary file next to the target and is renamed over it
-only when complete, so a reader never sees half a corpus.
+only when complete, so a reader never sees half a corpus. A corpus may be
+compressed (:mod:`cdccheck.sources.compressed`): written as gzip or zstd when
+its name ends in ``.gz`` or ``.zst``, read as gzip or zstd whatever its name.
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ import msgspec
 from cdccheck.errors import SourceError
 from cdccheck.files import write_atomic
 from cdccheck.model import Entry
+from cdccheck.sources.compressed import (
+    CompressedDataError,
+    compressing,
+    compression_of_name,
+    decompression_errors,
+    open_read,
+)
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -111,15 +120,17 @@ def write_corpus(path: str | Path, entries: Iterable[Entry]) -> int:
     """Write ``entries`` to the corpus file ``path`` atomically; return how many.
 
     The file appears only once every entry is written and synced, readable
-    by its owner only (:mod:`cdccheck.files`). Raises ConfigError when the
-    location cannot be written (a bad output path).
+    by its owner only (:mod:`cdccheck.files`); a name ending in ``.gz`` or
+    ``.zst`` compresses it. Raises ConfigError when the location cannot be
+    written (a bad output path).
     """
 
     def write(out: IO[bytes]) -> int:
         count = 0
-        for entry in entries:
-            out.write(encode_entry(entry))
-            count += 1
+        with compressing(out, compression_of_name(path)) as stream:
+            for entry in entries:
+                stream.write(encode_entry(entry))
+                count += 1
         return count
 
     return write_atomic(path, write, what="corpus", buffering=1 << 20, create_parents=False)
@@ -146,25 +157,31 @@ def read_corpus(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> It
 
 def _batches(file: Path, shown: str, batch_size: int) -> Iterator[list[Entry]]:
     try:
-        handle = file.open("rb")
+        handle = open_read(file)
     except OSError as exc:
         raise SourceError(f"cannot read corpus {shown}: {exc.strerror or exc}") from None
     with handle:
         batch: list[Entry] = []
         line_number = 0
         try:
-            for line_number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    batch.append(decode_entry(line))
-                except ValueError as exc:
-                    raise SourceError(
-                        f"{shown}:{line_number}: not a corpus entry: {exc} ({_LINE_SHAPE})"
-                    ) from None
-                if len(batch) >= batch_size:
-                    yield batch
-                    batch = []
+            with decompression_errors():
+                for line_number, line in enumerate(handle, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        batch.append(decode_entry(line))
+                    except ValueError as exc:
+                        raise SourceError(
+                            f"{shown}:{line_number}: not a corpus entry: {exc} ({_LINE_SHAPE})"
+                        ) from None
+                    if len(batch) >= batch_size:
+                        yield batch
+                        batch = []
+        except CompressedDataError as exc:
+            raise SourceError(
+                f"cannot read corpus {shown} after line {line_number}: "
+                f"damaged compressed data: {exc}"
+            ) from None
         except OSError as exc:
             raise SourceError(
                 f"cannot read corpus {shown} after line {line_number}: {exc.strerror or exc}"

@@ -81,6 +81,7 @@ __all__ = [
     "connect_any",
     "default_consumer",
     "key_slot",
+    "lineage_prefixes",
     "redis_errors",
     "secret_of",
 ]
@@ -100,8 +101,30 @@ log = logging.getLogger("cdccheck.sidecar")
 
 
 def default_consumer() -> str:
-    """``host-pid``: unique per process, so a restarted pod never reuses a dead one's name."""
-    return f"{socket.gethostname()}-{os.getpid()}"
+    """The pod or host name (``HOSTNAME``, else the system's): stable across restarts.
+
+    A restarted sidecar takes its own name back, with its pending entries,
+    instead of leaving one more stale consumer in the group. Two sidecars on
+    one host need ``--consumer`` to tell them apart (sharing a name keeps the
+    counts exact, docs/sidecar.md, but both may check the same entries).
+    """
+    return os.environ.get("HOSTNAME") or socket.gethostname() or "cdccheck"
+
+
+def lineage_prefixes(consumer: str) -> tuple[str, ...]:
+    """Name prefixes of the consumers that earlier sidecars of ``consumer``'s lineage left.
+
+    A Kubernetes pod ``comments-7d4b9c8f6-x2x9z`` is replaced by another pod of
+    its ReplicaSet, ``comments-7d4b9c8f6-q8w7e``: their common prefix is the
+    name up to its last dash. Older versions named a consumer ``HOST-PID``, so
+    ``consumer + "-"`` covers those. Only idle consumers without pending entries
+    of the lineage are removed (``forget_stale_consumers``).
+    """
+    prefixes = [consumer + "-"]
+    head, dash, _ = consumer.rpartition("-")
+    if dash and head:
+        prefixes.append(head + "-")
+    return tuple(prefixes)
 
 
 class GroupBatch(NamedTuple):
@@ -486,16 +509,20 @@ class RedisGroup:
                     }
         return stats
 
-    def forget_stale_consumers(self, idle_ms: int = STALE_CONSUMER_MS) -> list[str]:
+    def forget_stale_consumers(
+        self, idle_ms: int = STALE_CONSUMER_MS, prefixes: Sequence[str] = ()
+    ) -> list[str]:
         """Remove consumers that hold nothing and have not read for ``idle_ms``.
 
-        With host-pid names every restarted pod leaves a name behind; only
-        names with an empty pending list go, so no entry is ever dropped.
+        A replaced pod leaves its name behind; only names with an empty pending
+        list go, so no entry is ever dropped. ``prefixes``: only consumers whose
+        name starts with one of them (``lineage_prefixes``). Never this consumer.
         """
         forgotten: list[str] = []
+        arguments = [self.group, self.consumer, idle_ms, *prefixes]
         for stream in self._streams:
             with self._errors(f"removing stale consumers of {self.where}"):
-                removed = FORGET_STALE(self._client, [stream], [self.group, self.consumer, idle_ms])
+                removed = FORGET_STALE(self._client, [stream], arguments)
             forgotten += [as_text(name) for name in removed or ()]
         return forgotten
 

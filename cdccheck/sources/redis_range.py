@@ -43,6 +43,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
+from typing import Any
 
 from cdccheck.errors import ConfigError, SourceError, SourceInterrupted
 from cdccheck.model import Entry
@@ -61,6 +62,7 @@ __all__ = [
     "PASSWORD_ENV",
     "RedisRange",
     "connect",
+    "id_time",
     "next_id",
     "parse_bound",
     "redact_url",
@@ -111,6 +113,28 @@ def _previous_id(stream_id: StreamId) -> StreamId | None:
     if ms > 0:
         return ms - 1, _MAX_PART
     return None
+
+
+def id_time(stream_id: str) -> str:
+    """The time in a stream id, ISO-8601 UTC to the millisecond: ``2026-01-28T12:00:00.036Z``."""
+    milliseconds = _parse_id(stream_id)[0]
+    try:
+        moment = _EPOCH + milliseconds * _ONE_MS
+    except OverflowError:
+        return f"{milliseconds} ms after 1970"
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _id_of(reply_entry: Any) -> str:
+    """The id of one XRANGE/XREVRANGE reply entry (an Entry, or raw ``[id, fields]``)."""
+    stream_id = reply_entry[0]
+    return stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
+
+
+def _shown(stream_id: StreamId) -> str:
+    """``2026-01-28T12:00:00.036Z, id 1769601600036-0``: a bound as a person reads it."""
+    text = _format_id(stream_id)
+    return f"{id_time(text)}, id {text}"
 
 
 def _bound_error(option: str, value: object, why: str) -> ConfigError:
@@ -244,6 +268,11 @@ class RedisRange:
         first = _resolve_bound(start, end=False, option="--start")
         self._start: StreamId = (0, 0) if first is None else first  # None only for ends
         self._end = _resolve_bound(end, end=True, option="--end")
+        if self._end is not None and self._start > self._end:
+            raise ConfigError(
+                f"bad range: --start {start} ({_shown(self._start)}) is after "
+                f"--end {end} ({_shown(self._end)}); did you swap them?"
+            )
         self._open_end = self._end is None
         self._secret = secret_of(url, password)
         self._connections = 0
@@ -388,6 +417,38 @@ class RedisRange:
             if following is None:
                 return
             cursor = _parse_id(following)
+
+    def coverage(self) -> str:
+        """What the stream holds, for a message: ``20,000 entries from TIME (id ID) to ...``.
+
+        Asked when a range turned out empty, so that the message can say which
+        range would have held entries. Raises SourceError like ``open()``.
+        """
+        import redis
+
+        try:
+            pipe = self._client.pipeline(transaction=True)
+            pipe.execute_command("XRANGE", self.stream, "-", "+", "COUNT", 1)
+            pipe.execute_command("XREVRANGE", self.stream, "+", "-", "COUNT", 1)
+            pipe.execute_command("XLEN", self.stream)
+            oldest, newest, length = pipe.execute()
+        except redis.RedisError as error:
+            raise SourceError(
+                f"cannot read {self.where}: {one_line(error, self._secret)}"
+            ) from None
+        if not oldest or not newest:
+            return "the stream is empty"
+        first, last = _parse_id(_id_of(oldest[0])), _parse_id(_id_of(newest[0]))
+        entries = "1 entry" if int(length) == 1 else f"{int(length):,} entries"
+        return f"the stream holds {entries}, from {_shown(first)} to {_shown(last)}"
+
+    def empty_message(self) -> str:
+        """One line for a range that held no entry: the range asked for, what the stream holds."""
+        end = self._end if self._end is not None else (_MAX_PART, _MAX_PART)
+        return (
+            f"no entry in {self.where} from {_shown(self._start)} to {_shown(end)}; "
+            f"{self.coverage()}"
+        )
 
     def _interrupted(self, reason: str) -> SourceInterrupted:
         if self.last_id is None:

@@ -15,13 +15,14 @@ from typer.testing import CliRunner
 from cdccheck.cli import app
 from cdccheck.samples import CLASSES, EXPECTED, SAMPLE_CORPUS, generate, healthy_entries
 from cdccheck.sources.corpus import write_corpus
-from tests.helpers import ROOT, validate_report
+from tests.helpers import ROOT, SCHEMA_ARGS, SCHEMA_ENV, validate_report
 
 runner = CliRunner()
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
-    return runner.invoke(app, list(args), env=env, catch_exceptions=False)
+    """Run cdccheck with the bundled schemas given by the environment (``env`` may unset them)."""
+    return runner.invoke(app, list(args), env={**SCHEMA_ENV, **(env or {})}, catch_exceptions=False)
 
 
 @pytest.fixture
@@ -250,7 +251,16 @@ def test_installed_script_end_to_end(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("cdccheck")
     report = tmp_path / "r.json"
     done = subprocess.run(
-        [str(script), "check", str(SAMPLE_CORPUS), "--format", "json", "--report", str(report)],
+        [
+            str(script),
+            "check",
+            str(SAMPLE_CORPUS),
+            *SCHEMA_ARGS,
+            "-f",
+            "json",
+            "--report",
+            str(report),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -260,7 +270,10 @@ def test_installed_script_end_to_end(tmp_path: Path) -> None:
     assert done.stderr == ""
     assert json.loads(done.stdout)["totals"] == json.loads(report.read_text())["totals"]
     bad = subprocess.run(
-        [str(script), "check", "missing.jsonl"], capture_output=True, text=True, check=False
+        [str(script), "check", "missing.jsonl", *SCHEMA_ARGS],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode == 3
     assert bad.stderr == "cdccheck: error: cannot read corpus missing.jsonl: no such file\n"

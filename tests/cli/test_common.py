@@ -16,6 +16,7 @@ from cdccheck.cli import app
 from cdccheck.cli.common import errors_to_exit_codes
 from cdccheck.errors import ConfigError, SourceError
 from cdccheck.samples import SAMPLE_CORPUS
+from tests.helpers import SCHEMA_ARGS
 
 
 def _callbacks(application: typer.Typer, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -112,7 +113,7 @@ def test_a_closed_stdout_ends_quietly_with_141(tmp_path: Path) -> None:
     """`cdccheck check ... | head` when head has gone: no traceback, no 'internal error'."""
     script = Path(sys.executable).with_name("cdccheck")
     process = subprocess.Popen(
-        [str(script), "check", str(SAMPLE_CORPUS), "--format", "json"],
+        [str(script), "check", str(SAMPLE_CORPUS), *SCHEMA_ARGS, "--format", "json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -18,7 +18,7 @@ import pytest
 from cdccheck.demo import seed_stream
 from cdccheck.samples import SAMPLE_CORPUS, samples
 from cdccheck.sources.corpus import read_corpus
-from tests.helpers import validate_report
+from tests.helpers import SCHEMA_ARGS, validate_report
 
 STREAM = "comments:cdc"
 SCRIPT = Path(sys.executable).with_name("cdccheck")
@@ -52,6 +52,7 @@ def test_consume_in_drain_mode(redis_url: str, seeded: int, tmp_path: Path) -> N
     done = cdccheck(
         *("consume", "--redis-url", redis_url, "--stream", STREAM, "--start-id", "0"),
         *("--until-idle", "0.5", "--report", str(report), "--log-format", "text"),
+        *SCHEMA_ARGS,
     )
     assert done.returncode == 1, done.stderr  # the seeded defects count under --fail-on any
     written = json.loads(report.read_text())
@@ -76,7 +77,8 @@ def test_demo(tmp_path: Path) -> None:
 
 def test_report_render_and_merge(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    assert cdccheck("check", str(SAMPLE_CORPUS), "--report", str(report), "-q").returncode == 1
+    checked = cdccheck("check", str(SAMPLE_CORPUS), *SCHEMA_ARGS, "--report", str(report), "-q")
+    assert checked.returncode == 1
     rendered = cdccheck("report", "render", str(report), "--format", "markdown")
     assert rendered.returncode == 0, rendered.stderr
     assert rendered.stdout.startswith("## cdccheck: ❌")

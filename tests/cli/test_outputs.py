@@ -18,13 +18,13 @@ from cdccheck.demo import seed_stream
 from cdccheck.samples import SAMPLE_CORPUS, samples
 from cdccheck.sources.corpus import read_corpus
 from tests.gate.support import GATE_DATA
-from tests.helpers import validate_report
+from tests.helpers import SCHEMA_ENV, validate_report
 
 STREAM = "comments:cdc"
 
 
 def invoke(*args: str) -> Any:
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+    return CliRunner().invoke(app, list(args), env=SCHEMA_ENV, catch_exceptions=False)
 
 
 def mode_of(path: Path) -> int:

@@ -22,20 +22,21 @@ from cdccheck.embedded import EmbeddedRedis
 from cdccheck.model import Entry
 from cdccheck.samples import CLASSES, EXPECTED, mixed_stream, samples
 from cdccheck.sources.corpus import read_corpus
-from tests.helpers import ROOT, validate_report
+from tests.helpers import ROOT, SCHEMA_ARGS, SCHEMA_ENV, validate_report
 
 runner = CliRunner()
 STREAM = "comments:cdc"
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
-    return runner.invoke(app, list(args), env=env, catch_exceptions=False)
+    """Run cdccheck with the bundled schemas given by the environment (``env`` may unset them)."""
+    return runner.invoke(app, list(args), env={**SCHEMA_ENV, **(env or {})}, catch_exceptions=False)
 
 
 def replay_report(url: str, *extra: str) -> dict[str, Any]:
     result = invoke("replay", "--redis-url", url, "--stream", STREAM, "--format", "json", *extra)
     assert result.exit_code in (0, 1), result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     validate_report(report)
     return report
 
@@ -92,7 +93,8 @@ def test_ranges_by_id_timestamp_and_count(redis_url: str, sample_stream: list[En
 def test_empty_range_and_trimmed_entries(
     redis_url: str, redis_client: Any, sample_stream: list[Entry]
 ) -> None:
-    empty = replay_report(redis_url, "--start", "1-0", "--end", "2-0")
+    # An empty range still reports (nothing), but does not pass as clean: exit 5.
+    empty = replay_report(redis_url, "--start", "1-0", "--end", "2-0", "--fail-on", "none")
     assert empty["totals"]["events"] == 0
     assert empty["range"] == {"first_id": None, "last_id": None}
     deleted = [entry.id for entry in sample_stream[5:15]]
@@ -206,6 +208,7 @@ def test_replay_stops_at_a_dead_server_with_resume_point(
             "--report",
             str(report),
             "--quiet",
+            *SCHEMA_ARGS,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -22,6 +22,7 @@ from cdccheck.samples import mixed_stream
 from cdccheck.schema import bundled_schema_path, load_schema
 from cdccheck.sources.redis_range import RedisRange
 from cdccheck.summary import Summary
+from tests.helpers import SCHEMA_ARGS
 
 GROUP = "cdccheck"
 
@@ -81,7 +82,7 @@ def consumer(
     environment = {**os.environ, **(env or {})}
     with log.open("ab") as handle:
         return subprocess.Popen(
-            [sys.executable, "-m", "cdccheck", "consume", "--redis-url", url, *args],
+            [sys.executable, "-m", "cdccheck", "consume", "--redis-url", url, *SCHEMA_ARGS, *args],
             stdout=subprocess.DEVNULL,
             stderr=handle,
             env=environment,

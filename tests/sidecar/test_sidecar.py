@@ -24,7 +24,7 @@ from cdccheck.pipeline import check_batch
 from cdccheck.report.json import load_report, merge_reports
 from cdccheck.sidecar.loop import ConsumeOptions, Sidecar, _InDoubt
 from cdccheck.summary import Summary
-from tests.helpers import validate_report
+from tests.helpers import SCHEMA_ENV, validate_report
 from tests.sidecar.support import (
     GROUP,
     comparable,
@@ -541,7 +541,7 @@ def test_two_consumers_split_the_load_and_the_fleet_is_their_merge(
 
 
 def invoke(*args: str) -> Any:
-    return runner.invoke(app, list(args), catch_exceptions=False)
+    return runner.invoke(app, list(args), env=SCHEMA_ENV, catch_exceptions=False)
 
 
 def test_fail_on_counts_only_in_drain_mode(redis_client: redis.Redis, redis_url: str) -> None:

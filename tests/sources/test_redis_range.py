@@ -20,6 +20,7 @@ from cdccheck.sources.redis_range import (
     DEFAULT_BATCH_SIZE,
     PASSWORD_ENV,
     RedisRange,
+    id_time,
     next_id,
     parse_bound,
     redact_url,
@@ -251,12 +252,60 @@ def test_empty_ranges(redis_client: redis.Redis, redis_url: str) -> None:
     add(redis_client, ["10-0", "20-0"])
     assert read_all(RedisRange(redis_url, "events", start="11", end="19")) == []
     assert read_all(RedisRange(redis_url, "events", start="30")) == []
-    assert read_all(RedisRange(redis_url, "events", start="20-0", end="10-0")) == []
     # A stream whose entries were all deleted still exists, and is empty.
     redis_client.xdel("events", "10-0", "20-0")
     with RedisRange(redis_url, "events") as source:
         assert source.total() == 0
         assert list(source.batches()) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "shown"),
+    [
+        ("20-0", "10-0", "--start 20-0 (1970-01-01T00:00:00.020Z, id 20-0) is after --end 10-0"),
+        (
+            "2026-01-29",
+            "2026-01-28",
+            "--start 2026-01-29 (2026-01-29T00:00:00.000Z, id 1769644800000-0) is after "
+            "--end 2026-01-28 (2026-01-28T00:00:00.000Z, id 1769558400000-18446744073709551615)",
+        ),
+        ("(10-0", "10-0", "--start (10-0 (1970-01-01T00:00:00.010Z, id 10-1) is after"),
+    ],
+)
+def test_a_start_after_the_end_is_a_config_error(start: str, end: str, shown: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        RedisRange("redis://localhost:6379/0", "events", start=start, end=end)
+    assert str(caught.value) == f"bad range: {shown}" + str(caught.value).split(shown, 1)[1]
+    assert str(caught.value).endswith("; did you swap them?")
+
+
+def test_the_same_millisecond_as_start_and_end_is_a_range() -> None:
+    source = RedisRange("redis://localhost:6379/0", "events", start="10", end="10")
+    assert (source.start_id, source.end_id) == ("10-0", "10-18446744073709551615")
+
+
+def test_id_time() -> None:
+    assert id_time("1769601600036-0") == "2026-01-28T12:00:00.036Z"
+    assert id_time("0-0") == "1970-01-01T00:00:00.000Z"
+    assert id_time(f"{2**64 - 1}-0") == f"{2**64 - 1} ms after 1970"
+
+
+def test_an_empty_range_says_what_the_stream_holds(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    add(redis_client, ["1769601600036-0", "1769601600036-1", "1769605200000-5"])
+    with RedisRange(redis_url, "events", start="2026-01-29", end="2026-01-30") as source:
+        assert read_all(source) == []
+        assert source.empty_message() == (
+            f"no entry in {source.where} from 2026-01-29T00:00:00.000Z, id 1769644800000-0 "
+            "to 2026-01-30T00:00:00.000Z, id 1769731200000-18446744073709551615; "
+            "the stream holds 3 entries, from 2026-01-28T12:00:00.036Z, id 1769601600036-0 "
+            "to 2026-01-28T13:00:00.000Z, id 1769605200000-5"
+        )
+    redis_client.xdel("events", "1769601600036-0", "1769601600036-1", "1769605200000-5")
+    with RedisRange(redis_url, "events") as source:
+        assert read_all(source) == []
+        assert source.empty_message().endswith("; the stream is empty")
 
 
 def test_deleted_and_trimmed_entries_are_skipped(redis_client: redis.Redis, redis_url: str) -> None:
