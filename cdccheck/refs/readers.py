@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import re
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -150,13 +151,22 @@ def _worker(connection: Any, reference: str, python_path: tuple[str, ...]) -> No
         connection.send([tuple(finding) for finding in findings])
 
 
+def _kill(process: Any, connection: Any) -> None:
+    if process.is_alive():
+        process.kill()
+    process.join()
+    connection.close()
+
+
 class GuardedReader:
     """Runs a reader reference in a worker process with a per-event time limit.
 
     ``check(payload)`` returns the reader's findings; a payload that makes
     the reader exceed ``time_limit`` seconds, or kills the worker (a crash in
     native code, ``os._exit``), gives one finding saying so, and the next
-    payload gets a fresh worker. Close it (or use ``with``) to stop the worker.
+    payload gets a fresh worker. Close it (or use ``with``) to stop the worker;
+    one that is garbage collected stops its worker too. It pickles as its
+    reference (a copy starts its own worker).
     """
 
     def __init__(
@@ -168,7 +178,20 @@ class GuardedReader:
         self._context = multiprocessing.get_context("spawn")
         self._process: Any = None
         self._connection: Any = None
+        self._finalizer: Any = None
         self.restarts = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "python_path": self.python_path,
+            "time_limit": self.time_limit,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(  # type: ignore[misc]
+            state["reference"], python_path=state["python_path"], time_limit=state["time_limit"]
+        )
 
     def __enter__(self) -> GuardedReader:
         self._start()
@@ -205,14 +228,14 @@ class GuardedReader:
             process.join()
             raise ConfigError(str(detail))
         self._process, self._connection = process, parent
+        self._finalizer = weakref.finalize(self, _kill, process, parent)
 
     def _stop(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer.detach()
         if self._process is not None:
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join()
-            self._connection.close()
-        self._process = self._connection = None
+            _kill(self._process, self._connection)
+        self._process = self._connection = self._finalizer = None
 
     def close(self) -> None:
         """Stop the worker process."""
