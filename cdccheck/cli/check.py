@@ -12,6 +12,7 @@ from cdccheck.cli.app import app
 from cdccheck.cli.common import (
     EventOptions,
     Output,
+    SchemaOptions,
     bucket_width,
     build_engine,
     errors_to_exit_codes,
@@ -34,7 +35,9 @@ from cdccheck.cli.options import (
     NewOption,
     OpFieldOption,
     PayloadFieldOption,
+    PythonPathOption,
     QuietOption,
+    ReaderTimeoutOption,
     RedisUrlOption,
     ReportFormat,
     ReportOption,
@@ -63,6 +66,8 @@ def check(
     ],
     legacy: LegacyOption = None,
     new: NewOption = None,
+    python_path: PythonPathOption = None,
+    reader_timeout: ReaderTimeoutOption = 5.0,
     payload_field: PayloadFieldOption = "payload",
     op_field: OpFieldOption = "op",
     writer_field: WriterFieldOption = "writer",
@@ -93,7 +98,10 @@ def check(
 
     bucket_s = bucket_width(bucket)
     engine = build_engine(
-        legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
+        legacy,
+        new,
+        EventOptions(payload_field, op_field, writer_field, layout, encoding),
+        SchemaOptions(tuple(python_path or ()), reader_timeout, quiet),
     )
     run = functools.partial(
         check_corpus,
@@ -130,6 +138,8 @@ def replay(
     batch_size: BatchOption = 1000,
     legacy: LegacyOption = None,
     new: NewOption = None,
+    python_path: PythonPathOption = None,
+    reader_timeout: ReaderTimeoutOption = 5.0,
     payload_field: PayloadFieldOption = "payload",
     op_field: OpFieldOption = "op",
     writer_field: WriterFieldOption = "writer",
@@ -164,7 +174,10 @@ def replay(
 
     bucket_s = bucket_width(bucket)
     engine = build_engine(
-        legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
+        legacy,
+        new,
+        EventOptions(payload_field, op_field, writer_field, layout, encoding),
+        SchemaOptions(tuple(python_path or ()), reader_timeout, quiet),
     )
     with open_range(redis_url, stream, start, end, count, batch_size) as source:
         run = functools.partial(

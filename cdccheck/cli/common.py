@@ -4,8 +4,11 @@ A new command uses these and writes no plumbing of its own:
 
 - ``errors_to_exit_codes``: wraps EVERY command (docs/cli.md, exit codes);
   ``fail(message, code)`` for a one-line error a command detects itself;
-- ``EventOptions`` with ``build_engine`` (schema paths) or ``engine_for``
-  (loaded schemas): the event options (payload field, layout, ...) into an Engine;
+- ``EventOptions`` with ``build_engine`` (schema paths or references) or
+  ``engine_for`` (loaded schemas): the event options (payload field, layout,
+  ...) into an Engine; ``SchemaOptions`` with ``load_schemas`` for a command
+  that loads schemas without an engine (``--python-path``, ``--reader-timeout``,
+  warnings about derived schemas printed once);
 - ``Output`` with ``report_run``: the progress display around one library
   run (``cdccheck.report.run``), then ``finish`` writes ``--report``, prints
   the report and returns the exit code;
@@ -116,15 +119,75 @@ class EventOptions:
     encoding: Encoding | None = None
 
 
-def build_engine(legacy: Path | None, new: Path | None, events: EventOptions) -> Engine:
+@dataclass(frozen=True)
+class SchemaOptions:
+    """How schema references (``go:...``, ``py:...``) are loaded: docs/schemas-from-code.md."""
+
+    python_path: tuple[Path, ...] = ()
+    """Import roots for ``py:`` references; the current directory always is one."""
+    reader_timeout: float = 5.0
+    """Seconds a real reader may take on one event before it is stopped (a finding)."""
+    quiet: bool = False
+    """No warnings about where a derived schema is wider than the code."""
+
+
+def load_schemas(
+    sides: list[tuple[str, str | Path]],
+    options: SchemaOptions,
+    *,
+    encoding: str | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> list[Schema]:
+    """Load each ``(name, path or reference)``; each derivation warning is said once.
+
+    Warnings go to ``warn`` (default: a line on stderr unless quiet).
+    """
+    from cdccheck.schema import load_schema
+
+    loaded = [
+        load_schema(
+            path,
+            name=name,
+            encoding=encoding,
+            python_path=options.python_path,
+            reader_timeout=options.reader_timeout,
+        )
+        for name, path in sides
+    ]
+    said: set[str] = set()
+    for schema in loaded:
+        for warning in schema.warnings:
+            if warning in said:
+                continue
+            said.add(warning)
+            if warn is not None:
+                warn(warning)
+            else:
+                note(f"cdccheck: warning: {warning}", quiet=options.quiet)
+    return loaded
+
+
+def build_engine(
+    legacy: str | Path | None,
+    new: str | Path | None,
+    events: EventOptions,
+    schemas: SchemaOptions | None = None,
+    *,
+    warn: Callable[[str], None] | None = None,
+) -> Engine:
     """Load both schemas (the bundled ones by default) and build the engine."""
-    from cdccheck.schema import bundled_schema_path, load_schema
+    from cdccheck.schema import bundled_schema_path
 
     chosen = events.encoding.value if events.encoding else None
-    legacy_schema = load_schema(
-        legacy or bundled_schema_path("legacy"), name="legacy", encoding=chosen
+    legacy_schema, new_schema = load_schemas(
+        [
+            ("legacy", legacy or bundled_schema_path("legacy")),
+            ("new", new or bundled_schema_path("new")),
+        ],
+        schemas or SchemaOptions(),
+        encoding=chosen,
+        warn=warn,
     )
-    new_schema = load_schema(new or bundled_schema_path("new"), name="new", encoding=chosen)
     return engine_for(legacy_schema, new_schema, events)
 
 

@@ -80,15 +80,43 @@ def env_option(flag: str, *names: str, **settings: Any) -> Any:
 # ---------------------------------------------------------------- schemas and events
 
 LegacyOption = Annotated[
-    Path | None,
+    str | None,
     env_option(
-        "--legacy", help="Legacy schema (default: the bundled comment schema).", show_default=False
+        "--legacy",
+        metavar="SCHEMA",
+        help="Legacy schema: a JSON Schema file, or go:PATH:Type / py:module:Name "
+        "(default: the bundled comment schema).",
+        show_default=False,
     ),
 ]
 NewOption = Annotated[
-    Path | None,
+    str | None,
     env_option(
-        "--new", help="New schema (default: the bundled comment schema).", show_default=False
+        "--new",
+        metavar="SCHEMA",
+        help="New schema: a JSON Schema file, or go:PATH:Type / py:module:Name "
+        "(default: the bundled comment schema).",
+        show_default=False,
+    ),
+]
+PythonPathOption = Annotated[
+    list[Path] | None,
+    env_option(
+        "--python-path",
+        metavar="DIR",
+        help="Import root for py: schema references (repeatable; the current directory "
+        "always is one).",
+        show_default=False,
+    ),
+]
+ReaderTimeoutOption = Annotated[
+    float,
+    env_option(
+        "--reader-timeout",
+        min=0.001,
+        metavar="SECONDS",
+        help="Time a real reader (py:module:function, a pydantic model) may take on one "
+        "event; past it the event gets a reader_rejected finding.",
     ),
 ]
 PayloadFieldOption = Annotated[
