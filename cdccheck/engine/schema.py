@@ -200,8 +200,7 @@ def load_reference(
         if derived.document is not None
         else {"description": f"{ref} is a real reader: it alone decides what is valid."}
     )
-    raw = json.dumps(document, indent=2, ensure_ascii=False).encode() + b"\n"
-    schema = load_schema_bytes(raw, name=name, origin=ref, encoding=encoding)
+    schema = load_schema_bytes(document_bytes(document), name=name, origin=ref, encoding=encoding)
     reader = None
     if derived.reader is not None:
         reader = GuardedReader(
@@ -213,6 +212,11 @@ def load_reference(
         warnings=tuple(derived.warnings),
         reader_only=derived.document is None,
     )
+
+
+def document_bytes(document: Any) -> bytes:
+    """A derived document as ``cdccheck schema derive`` writes it (its sha256 is the schema's)."""
+    return json.dumps(document, indent=2, ensure_ascii=False).encode() + b"\n"
 
 
 def load_schema_bytes(
