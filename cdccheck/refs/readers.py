@@ -15,11 +15,13 @@ takes the next one. See docs/schemas-from-code.md.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import re
+import sys
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cdccheck.refs.derived import READER_REJECTED, Reader, ReaderFinding
@@ -151,6 +153,31 @@ def _worker(connection: Any, reference: str, python_path: tuple[str, ...]) -> No
         connection.send([tuple(finding) for finding in findings])
 
 
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start a spawned worker without re-running the parent's main module in it.
+
+    A spawned child imports the parent's ``__main__`` from its file first: a
+    script without an ``if __name__ == "__main__"`` guard would run again (and
+    fail), the ``cdccheck`` console script or pytest would be imported for
+    nothing. The worker needs neither: its target lives in this module.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = (getattr(main, "__spec__", None), getattr(main, "__file__", None))
+    main.__spec__ = None
+    if saved[1] is not None:
+        del main.__file__
+    try:
+        yield
+    finally:
+        main.__spec__ = saved[0]
+        if saved[1] is not None:
+            main.__file__ = saved[1]
+
+
 def _kill(process: Any, connection: Any) -> None:
     if process.is_alive():
         process.kill()
@@ -210,7 +237,8 @@ class GuardedReader:
             name="cdccheck-reader",
             daemon=True,
         )
-        process.start()
+        with _main_module_hidden():
+            process.start()
         child.close()
         # Importing the consumer's module may be slow; give it its own budget.
         if not parent.poll(max(30.0, self.time_limit)):
