@@ -24,7 +24,7 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -132,7 +132,7 @@ class SchemaOptions:
 
 
 def load_schemas(
-    sides: list[tuple[str, str | Path]],
+    sides: Sequence[tuple[str, str | Path]],
     options: SchemaOptions,
     *,
     encoding: str | None = None,

@@ -11,8 +11,25 @@ from typing import Annotated
 import typer
 
 from cdccheck.cli.app import app
-from cdccheck.cli.common import Output, errors_to_exit_codes, note, report_run
-from cdccheck.cli.options import FailOn, FormatOption, QuietOption, ReportFormat, ReportOption
+from cdccheck.cli.common import (
+    Output,
+    SchemaOptions,
+    errors_to_exit_codes,
+    load_schemas,
+    note,
+    report_run,
+)
+from cdccheck.cli.options import (
+    FailOn,
+    FormatOption,
+    LegacyOption,
+    NewOption,
+    PythonPathOption,
+    QuietOption,
+    ReaderTimeoutOption,
+    ReportFormat,
+    ReportOption,
+)
 from cdccheck.errors import ConfigError
 
 
@@ -44,6 +61,10 @@ def demo(
         typer.Option("--html", metavar="PATH", help="Where to write the HTML report."),
     ] = Path("demo-report.html"),
     quiet: QuietOption = False,
+    legacy: LegacyOption = None,
+    new: NewOption = None,
+    python_path: PythonPathOption = None,
+    reader_timeout: ReaderTimeoutOption = 5.0,
     compare: Annotated[
         bool,
         typer.Option(
@@ -65,6 +86,8 @@ def demo(
 
     \b
         cdccheck demo --events 50000 --keep
+        cdccheck demo --legacy 'py:legacy_consumer:CommentEvent?unknown=forbid' \\
+            --python-path examples/comment/python
         cdccheck demo --compare
     """
     if compare:
@@ -84,13 +107,21 @@ def demo(
             quiet=quiet,
         )
         raise typer.Exit(code)
+    import functools
+
     from cdccheck.demo import DEMO_EVENTS, Demo
 
+    sides = [(name, ref) for name, ref in (("legacy", legacy), ("new", new)) if ref is not None]
+    options = SchemaOptions(tuple(python_path or ()), reader_timeout, quiet)
+    chosen = {schema.name: schema for schema in load_schemas(sides, options)}
     with Demo(events or DEMO_EVENTS, seed, keep=keep) as running:
         where = f"{running.stream!r} on {running.url}"
         note(f"wrote {running.written:,} events to {where}", quiet=quiet)
         output = Output(output_format, report, fail_on, quiet, html)
-        code = report_run(running.replay, total=running.written, output=output)
+        replay = functools.partial(
+            running.replay, legacy=chosen.get("legacy"), new=chosen.get("new")
+        )
+        code = report_run(replay, total=running.written, output=output)
     if keep:
         note(
             f"Redis keeps running at {running.url} (pid {running.pid}); try:\n"
