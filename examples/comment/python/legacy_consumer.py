@@ -28,6 +28,7 @@ included; name it as a real reader with ``py:legacy_consumer:read_event``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
@@ -93,12 +94,22 @@ class CommentEvent:
 _REASONS = frozenset(("deleted_by_user", "removed_by_moderator", "spam"))
 
 
-def _fromisoformat_310(text: str) -> datetime:
-    """``datetime.fromisoformat`` as Python 3.10 has it (this may run on a later one)."""
-    import re
+class Rejected(ValueError):
+    """The consumers' error for a value they cannot use; ``path`` says where (JSON Pointer).
 
-    if not re.match(PY310_ISOFORMAT, text):
-        raise ValueError(f"Invalid isoformat string: {text!r}")
+    cdccheck reads ``path`` off a real reader's exception to place its
+    finding; without it the finding is about the payload as a whole.
+    """
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _fromisoformat_310(text: str, path: str) -> datetime:
+    """``datetime.fromisoformat`` as Python 3.10 has it (this may run on a later one)."""
+    if not isinstance(text, str) or not re.match(PY310_ISOFORMAT, text):
+        raise Rejected(path, f"Invalid isoformat string: {text!r}")
     return datetime.fromisoformat(text)
 
 
@@ -106,16 +117,20 @@ def read_event(payload: bytes) -> CommentEvent:
     """The consumers' decode step: raises where they would fail."""
     raw = json.loads(payload)
     event = CommentEvent(**raw)
-    if str(UUID(event.event_id)) != event.event_id:
-        raise ValueError(f"event_id {event.event_id!r} is not a canonical hyphenated UUID")
-    _fromisoformat_310(event.emitted_at)
+    try:
+        canonical = str(UUID(event.event_id)) == event.event_id
+    except (TypeError, ValueError, AttributeError):
+        canonical = False
+    if not canonical:
+        raise Rejected("/event_id", "event_id is not a canonical hyphenated UUID")
+    _fromisoformat_310(event.emitted_at, "/emitted_at")
     if not isinstance(event.reason, UnsetType) and event.reason not in _REASONS:
-        raise KeyError(event.reason)  # no moderation log entry for it
+        raise Rejected("/reason", f"no moderation log entry for reason {event.reason!r}")
     if isinstance(raw.get("comment"), dict):
         comment = Comment(**raw["comment"])
-        _fromisoformat_310(comment.created_at)
+        _fromisoformat_310(comment.created_at, "/comment/created_at")
         if comment.edited_at is not None:
-            _fromisoformat_310(comment.edited_at)
+            _fromisoformat_310(comment.edited_at, "/comment/edited_at")
         comment.awards = [Award(**award) for award in raw["comment"]["awards"]]
         event.comment = comment
     return event
