@@ -161,7 +161,8 @@ def test_unknown_forbid_and_the_real_reader() -> None:
     healthy = samples.generate(samples.PY_HEALTHY, 10)
     assert all(reader(s.entry.fields["payload"]) == [] for s in healthy)
     [finding] = reader(samples.generate(samples.GO_RFC3339NANO, 1)[0].entry.fields["payload"])
-    assert finding.message.startswith("ValueError: Invalid isoformat string: '2026-")
+    assert finding.message.startswith("Rejected: Invalid isoformat string: '2026-")
+    assert finding.path == "/emitted_at"  # the consumers' error says where
     [finding] = reader(samples.generate(samples.GO_NEW_FIELD, 1)[0].entry.fields["payload"])
     assert "unexpected keyword argument 'collapsed_reason_code'" in finding.message
 
