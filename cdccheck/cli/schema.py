@@ -40,6 +40,11 @@ app.add_typer(
     schema_app,
     name="schema",
     help="Derive a JSON Schema from Go or Python code, or infer one from a stream's events.",
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  cdccheck schema derive go:./comment-svc/events:Event -o schemas/new.json\n"
+        "  cdccheck schema infer --stream comments:cdc --writer py-monolith -o inferred.json"
+    ),
 )
 
 OutputOption = Annotated[
@@ -60,10 +65,9 @@ class Bounds(StrEnum):
 _DERIVE_EXAMPLES = """\
 Examples:
 
+\b
   cdccheck schema derive go:./comment-svc/events:Event -o schemas/new.json
-
   cdccheck schema derive 'py:consumers.events:CommentEvent?unknown=forbid' --python-path src
-
   cdccheck schema derive schemas/comment/legacy.json
 """
 
@@ -122,13 +126,16 @@ def derive(
 _INFER_EXAMPLES = """\
 Examples:
 
+\b
   cdccheck schema infer --redis-url redis://localhost:6379/0 --stream comments:cdc \\
       --writer py-monolith --count 100000 -o schemas/legacy-inferred.json
 
+\b
   cdccheck schema infer corpus.jsonl --enum-threshold 5 --bounds type
 
 Then see where the Go writer drifts from what the legacy writer always wrote:
 
+\b
   cdccheck replay --stream comments:cdc --legacy schemas/legacy-inferred.json \\
       --new go:./comment-svc/events:Event
 """
