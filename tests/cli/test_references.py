@@ -351,3 +351,62 @@ def test_a_hanging_and_a_crashing_reader_are_findings(tmp_path: Path) -> None:
     assert crash["message"] == "ReaderCrashed: the reader's process died (exit code 7)"
     [missing] = verdicts["4-0"]["findings"]
     assert missing["message"] == "KeyError: 'id'"
+
+
+def test_a_pydantic_model_decides_its_side_with_its_own_validation(tmp_path: Path) -> None:
+    """Lax coercions pass, validators and extra keys refuse; the widened schema finds nothing."""
+    refs_tests = str(ROOT / "tests" / "refs")
+    corpus = tmp_path / "orders.jsonl"
+    order = {"id": "0d9a4c4e-3c51-4f1b-9a57-5f0e5a1c2b3d", "at": "2026-01-28T12:00:00Z"}
+    payloads = [
+        {**order, "lines": [{"n": "5"}]},  # "5" for an int: lax mode takes it
+        {**order, "lines": [{"n": 1}] * 4},  # the field validator refuses
+        {**order, "lines": [{"n": "x"}]},
+        {**order, "lines": [], "coupon": "X"},  # extra="forbid"
+    ]
+    write_corpus(
+        corpus,
+        [
+            Entry(f"{i}-0", {"payload": json.dumps(p).encode(), "writer": b"w"})
+            for i, p in enumerate(payloads, 1)
+        ],
+    )
+    result = invoke(
+        "check",
+        str(corpus),
+        "--legacy",
+        "py:pydantic_types:Order",
+        "--new",
+        "py:pydantic_types:Order",
+        "--python-path",
+        refs_tests,
+        "--format",
+        "json",
+        "--events-out",
+        str(tmp_path / "events.jsonl"),
+        "--quiet",
+    )
+    _json(result)
+    lines = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    found = {
+        line["id"]: [(f["kind"], f["path"]) for f in line["legacy"]["findings"]] for line in lines
+    }
+    assert found == {
+        "1-0": [],
+        "2-0": [("reader_rejected", "/lines")],
+        "3-0": [("reader_rejected", "/lines/0/n")],
+        "4-0": [("reader_rejected", "/coupon")],
+    }
+    assert all(line["new"] == line["legacy"] for line in lines)
+
+
+def test_the_gate_compares_a_pydantic_models_widened_schema_and_says_where() -> None:
+    refs_tests = str(ROOT / "tests" / "refs")
+    ref = "py:pydantic_types:Order"
+    result = invoke("gate", "--legacy", ref, "--new", ref, "--python-path", refs_tests)
+    assert result.exit_code == 0, result.output
+    warnings = result.stderr.splitlines()
+    assert warnings
+    assert all(line.startswith("cdccheck: warning: Order") for line in warnings)
+    assert any("widened" in line for line in warnings)
+    assert any("not_too_many" in line for line in warnings)
