@@ -410,3 +410,16 @@ def test_the_gate_compares_a_pydantic_models_widened_schema_and_says_where() -> 
     assert all(line.startswith("cdccheck: warning: Order") for line in warnings)
     assert any("widened" in line for line in warnings)
     assert any("not_too_many" in line for line in warnings)
+
+
+def test_hints_read_a_reference_again_when_the_code_is_unchanged() -> None:
+    from cdccheck.hints import SchemaFacts
+    from cdccheck.schema import load_schema
+
+    digest = load_schema(GO_REF, name="new").sha256
+    facts = SchemaFacts.from_report({"new": {"path": GO_REF, "sha256": digest}})
+    assert facts is not None
+    declared = facts.declared("new", "/comment/created_at")
+    assert declared is not None
+    assert declared.formats == {"date-time"}
+    assert SchemaFacts.from_report({"new": {"path": GO_REF, "sha256": "0" * 64}}) is None
