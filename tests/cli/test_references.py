@@ -423,3 +423,47 @@ def test_hints_read_a_reference_again_when_the_code_is_unchanged() -> None:
     assert declared is not None
     assert declared.formats == {"date-time"}
     assert SchemaFacts.from_report({"new": {"path": GO_REF, "sha256": "0" * 64}}) is None
+
+
+def test_consume_runs_the_real_reader_and_logs_what_is_widened(
+    redis_url: str, sample_stream: Counter[str], tmp_path: Path
+) -> None:
+    package = tmp_path / "svc"
+    package.mkdir()
+    (package / "events.go").write_text(
+        'package svc\n\nimport "encoding/json"\n\n'
+        'type Event struct {\n\tOp string `json:"op"`\n\tRest json.RawMessage `json:"comment"`\n}\n'
+    )
+    report = tmp_path / "report.json"
+    result = invoke(
+        "consume",
+        "--redis-url",
+        redis_url,
+        "--stream",
+        STREAM,
+        "--start-id",
+        "0",
+        "--block-ms",
+        "50",
+        "--until-idle",
+        "0.5",
+        "--log-format",
+        "json",
+        "--legacy",
+        READER_REF,
+        "--new",
+        f"go:{package}:Event",
+        "--python-path",
+        PY_PATH,
+        "--report",
+        str(report),
+    )
+    assert result.exit_code == 1, result.output
+    logged = [json.loads(line) for line in result.stderr.splitlines()]
+    [widened] = [line for line in logged if line["msg"].startswith("schema derived from code")]
+    assert widened["level"] == "warning"
+    assert "Event.Rest" in widened["where"]
+    written = json.loads(report.read_text())
+    assert written["schemas"]["legacy"]["path"] == READER_REF
+    groups = _groups(written, "legacy")
+    assert groups[("reader_rejected", "/emitted_at")] == sample_stream[GO_RFC3339NANO]
