@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from cdccheck.embedded import EmbeddedRedis
     from cdccheck.pipeline import BatchCallback
     from cdccheck.report.run import CheckRun
+    from cdccheck.schema import Schema
 
 DEMO_STREAM = "comments:cdc"
 DEMO_EVENTS = 20_000
@@ -217,19 +218,29 @@ class Demo:
         """
         return seed_stream(client, self.stream, demo_entries(self.events, self.seed))
 
-    def replay(self, *, on_batch: BatchCallback | None = None) -> CheckRun:
-        """Replay the whole stream under the bundled comment schemas, as `cdccheck replay` does."""
+    def replay(
+        self,
+        *,
+        on_batch: BatchCallback | None = None,
+        legacy: Schema | None = None,
+        new: Schema | None = None,
+    ) -> CheckRun:
+        """Replay the whole stream, as `cdccheck replay` does.
+
+        Under the bundled comment schemas, or ``legacy``/``new`` when given
+        (`cdccheck demo --legacy py:...` derives one from code).
+        """
         from cdccheck.check import Engine
         from cdccheck.report.run import check_run, range_source
         from cdccheck.schema import bundled_schema_path, load_schema
         from cdccheck.sources.redis_range import RedisRange
 
         engine = Engine(
-            load_schema(bundled_schema_path("legacy"), name="legacy"),
-            load_schema(bundled_schema_path("new"), name="new"),
+            legacy or load_schema(bundled_schema_path("legacy"), name="legacy"),
+            new or load_schema(bundled_schema_path("new"), name="new"),
         )
         source = RedisRange(self.url, self.stream, batch_size=1000)
-        with source:
+        with source, engine:
             source.open()
             return check_run(
                 source.batches(), engine, source=range_source(source), on_batch=on_batch

@@ -36,6 +36,7 @@ from cdccheck.model import (
     INTEGRAL_FLOAT,
     MISSING_REQUIRED,
     NULL_NOT_ALLOWED,
+    READER_REJECTED,
     TYPE_MISMATCH,
     UNDECODABLE,
     UNSAFE_STRING,
@@ -245,9 +246,14 @@ def _go_omitempty(evidence: Evidence) -> str | None:
     )
 
 
+# A real reader refusing a timestamp (docs/schemas-from-code.md) is the same pitfall
+# as a schema's format or pattern refusing it.
+_TIMESTAMP_KINDS = (FORMAT, CONSTRAINT, READER_REJECTED)
+
+
 def _go_time(evidence: Evidence) -> str | None:
     writers = evidence.writers_in(GO)
-    if evidence.kind not in (FORMAT, CONSTRAINT) or not writers:
+    if evidence.kind not in _TIMESTAMP_KINDS or not writers:
         return None
     marks = set()
     for match in _timestamps(evidence):
@@ -269,7 +275,7 @@ def _go_time(evidence: Evidence) -> str | None:
 
 
 def _python_naive_datetime(evidence: Evidence) -> str | None:
-    if evidence.kind not in (FORMAT, CONSTRAINT):
+    if evidence.kind not in _TIMESTAMP_KINDS:
         return None
     naive = [m.group(0) for m in _timestamps(evidence) if not m.group("zone") and "T" in m.group(0)]
     if not naive:
@@ -278,7 +284,7 @@ def _python_naive_datetime(evidence: Evidence) -> str | None:
 
 
 def _python_str_datetime(evidence: Evidence) -> str | None:
-    if evidence.kind not in (FORMAT, CONSTRAINT):
+    if evidence.kind not in _TIMESTAMP_KINDS:
         return None
     spaced = [m.group(0) for m in _timestamps(evidence) if " " in m.group(0)]
     if not spaced:
@@ -503,12 +509,21 @@ class SchemaFacts:
         """Facts from the schema files a report names, when they are still there, unchanged."""
         import hashlib
 
+        from cdccheck.refs import is_reference
         from cdccheck.schema import load_schema
 
         loaded: dict[str, Schema] = {}
         for role, info in schemas.items():
-            path = Path(info.get("path", ""))
+            text = str(info.get("path", ""))
             try:
+                if is_reference(text):
+                    # Derived again from the code (docs/schemas-from-code.md): its digest says
+                    # whether the code still says what it said when the report was made.
+                    schema = load_schema(text, name=role)
+                    if schema.sha256 == info.get("sha256") and not schema.reader_only:
+                        loaded[role] = schema
+                    continue
+                path = Path(text)
                 if hashlib.sha256(path.read_bytes()).hexdigest() != info.get("sha256"):
                     continue
                 loaded[role] = load_schema(path, name=role)

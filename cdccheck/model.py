@@ -20,6 +20,8 @@ ENUM_VALUE = "enum_value"
 FORMAT = "format"
 CONSTRAINT = "constraint"
 UNDECODABLE = "undecodable"
+READER_REJECTED = "reader_rejected"
+"""A real reader (the consumer's own decode step, docs/schemas-from-code.md) refused the event."""
 FINDING_KINDS = (
     MISSING_REQUIRED,
     UNKNOWN_FIELD,
@@ -29,6 +31,7 @@ FINDING_KINDS = (
     FORMAT,
     CONSTRAINT,
     UNDECODABLE,
+    READER_REJECTED,
 )
 
 # Portability warning kinds (DESIGN.md rule 6). They never change a verdict.

@@ -521,7 +521,31 @@ def safe_message(message: str, value: Any, show_values: bool, *, closed_set: boo
                 if not isinstance(value, str):
                     pattern = rf"(?<![\w.]){pattern}(?![\w.])"
                 message = re.sub(pattern, lambda _: placeholder, message)
+        if isinstance(value, dict | list):
+            message = _redact_leaves(message, value)
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
+
+
+def _redact_leaves(message: str, value: Any, limit: int = 500) -> str:
+    """Replace the quoted strings of a container that a message repeats by their shapes.
+
+    A real reader's exception names the value it refused without saying where
+    (``ValueError: Invalid isoformat string: '...'`` at path ``""``), so the
+    finding's value is the whole payload: its strings are what might leak.
+    """
+    pending, seen = [value], 0
+    while pending and seen < limit:
+        node = pending.pop()
+        seen += 1
+        if isinstance(node, dict):
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, str) and node:
+            for quoted in (repr(node), f'"{node}"'):
+                if quoted in message:
+                    message = message.replace(quoted, shape_of(node))
+    return message
 
 
 def _renderings(value: Any) -> list[str]:

@@ -22,10 +22,22 @@ from cdccheck.cli import demo
 from cdccheck.cli import consume
 from cdccheck.cli import gate
 from cdccheck.cli import report  # report, report render, report merge
+from cdccheck.cli import schema  # schema derive, schema infer
 from cdccheck.cli import show
 # isort: on
 
-__all__ = ["app", "check", "compare", "consume", "demo", "gate", "main", "report", "show"]
+__all__ = [
+    "app",
+    "check",
+    "compare",
+    "consume",
+    "demo",
+    "gate",
+    "main",
+    "report",
+    "schema",
+    "show",
+]
 
 
 def main() -> None:

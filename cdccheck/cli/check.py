@@ -12,6 +12,7 @@ from cdccheck.cli.app import app
 from cdccheck.cli.common import (
     EventOptions,
     Output,
+    SchemaOptions,
     bucket_width,
     build_engine,
     errors_to_exit_codes,
@@ -35,7 +36,9 @@ from cdccheck.cli.options import (
     NewOption,
     OpFieldOption,
     PayloadFieldOption,
+    PythonPathOption,
     QuietOption,
+    ReaderTimeoutOption,
     RedisUrlOption,
     ReportFormat,
     ReportOption,
@@ -77,6 +80,8 @@ def check(
     ] = None,
     legacy: LegacyOption = None,
     new: NewOption = None,
+    python_path: PythonPathOption = None,
+    reader_timeout: ReaderTimeoutOption = 5.0,
     payload_field: PayloadFieldOption = "payload",
     op_field: OpFieldOption = "op",
     writer_field: WriterFieldOption = "writer",
@@ -116,7 +121,10 @@ def check(
         raise ConfigError("nothing to check: pass corpus FILEs or --payloads PATH")
     bucket_s = bucket_width(bucket)
     engine = build_engine(
-        legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
+        legacy,
+        new,
+        EventOptions(payload_field, op_field, writer_field, layout, encoding),
+        SchemaOptions(tuple(python_path or ()), reader_timeout, quiet),
     )
     run = functools.partial(
         check_corpus,
@@ -163,6 +171,8 @@ def replay(
     batch_size: BatchOption = 1000,
     legacy: LegacyOption = None,
     new: NewOption = None,
+    python_path: PythonPathOption = None,
+    reader_timeout: ReaderTimeoutOption = 5.0,
     payload_field: PayloadFieldOption = "payload",
     op_field: OpFieldOption = "op",
     writer_field: WriterFieldOption = "writer",
@@ -199,7 +209,10 @@ def replay(
 
     bucket_s = bucket_width(bucket)
     engine = build_engine(
-        legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
+        legacy,
+        new,
+        EventOptions(payload_field, op_field, writer_field, layout, encoding),
+        SchemaOptions(tuple(python_path or ()), reader_timeout, quiet),
     )
     with open_range(redis_url, stream, start, end, count, batch_size) as source:
         run = functools.partial(

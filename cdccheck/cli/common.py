@@ -4,8 +4,11 @@ A new command uses these and writes no plumbing of its own:
 
 - ``errors_to_exit_codes``: wraps EVERY command (docs/cli.md, exit codes);
   ``fail(message, code)`` for a one-line error a command detects itself;
-- ``EventOptions`` with ``build_engine`` (schema paths) or ``engine_for``
-  (loaded schemas): the event options (payload field, layout, ...) into an Engine;
+- ``EventOptions`` with ``build_engine`` (schema paths or references) or
+  ``engine_for`` (loaded schemas): the event options (payload field, layout,
+  ...) into an Engine; ``SchemaOptions`` with ``load_schemas`` for a command
+  that loads schemas without an engine (``--python-path``, ``--reader-timeout``,
+  warnings about derived schemas printed once);
 - ``Output`` with ``report_run``: the progress display around one library
   run (``cdccheck.report.run``), then ``finish`` writes ``--report``, prints
   the report and returns the exit code;
@@ -21,7 +24,7 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -123,7 +126,9 @@ NO_SCHEMA_HINT = (
 )
 
 
-def resolve_schemas(legacy: Path | None, new: Path | None) -> tuple[Path, Path]:
+def resolve_schemas(
+    legacy: str | Path | None, new: str | Path | None
+) -> tuple[str | Path, str | Path]:
     """The two schema paths: the flags (or CDCCHECK_LEGACY/NEW), else the configuration.
 
     The configuration is ``legacy``/``new`` under ``[tool.cdccheck]`` in
@@ -140,7 +145,7 @@ def resolve_schemas(legacy: Path | None, new: Path | None) -> tuple[Path, Path]:
 
     configured = load_config().default_pair
     if configured is not None:
-        return legacy or Path(configured[0]), new or Path(configured[1])
+        return legacy or configured[0], new or configured[1]
     if legacy is None and new is None:
         raise ConfigError(f"no schemas given: pass --legacy PATH --new PATH ({NO_SCHEMA_HINT})")
     missing = "new" if new is None else "legacy"
@@ -151,14 +156,71 @@ def resolve_schemas(legacy: Path | None, new: Path | None) -> tuple[Path, Path]:
     )
 
 
-def build_engine(legacy: Path | None, new: Path | None, events: EventOptions) -> Engine:
-    """Load both schemas (``resolve_schemas``: flags, environment or configuration)."""
+@dataclass(frozen=True)
+class SchemaOptions:
+    """How schema references (``go:...``, ``py:...``) are loaded: docs/schemas-from-code.md."""
+
+    python_path: tuple[Path, ...] = ()
+    """Import roots for ``py:`` references; the current directory always is one."""
+    reader_timeout: float = 5.0
+    """Seconds a real reader may take on one event before it is stopped (a finding)."""
+    quiet: bool = False
+    """No warnings about where a derived schema is wider than the code."""
+
+
+def load_schemas(
+    sides: Sequence[tuple[str, str | Path]],
+    options: SchemaOptions,
+    *,
+    encoding: str | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> list[Schema]:
+    """Load each ``(name, path or reference)``; each derivation warning is said once.
+
+    Warnings go to ``warn`` (default: a line on stderr unless quiet).
+    """
     from cdccheck.schema import load_schema
 
+    loaded = [
+        load_schema(
+            path,
+            name=name,
+            encoding=encoding,
+            python_path=options.python_path,
+            reader_timeout=options.reader_timeout,
+        )
+        for name, path in sides
+    ]
+    said: set[str] = set()
+    for schema in loaded:
+        for warning in schema.warnings:
+            if warning in said:
+                continue
+            said.add(warning)
+            if warn is not None:
+                warn(warning)
+            else:
+                note(f"cdccheck: warning: {warning}", quiet=options.quiet)
+    return loaded
+
+
+def build_engine(
+    legacy: str | Path | None,
+    new: str | Path | None,
+    events: EventOptions,
+    schemas: SchemaOptions | None = None,
+    *,
+    warn: Callable[[str], None] | None = None,
+) -> Engine:
+    """Load both schemas (``resolve_schemas``: flags, environment or configuration)."""
     legacy_path, new_path = resolve_schemas(legacy, new)
     chosen = events.encoding.value if events.encoding else None
-    legacy_schema = load_schema(legacy_path, name="legacy", encoding=chosen)
-    new_schema = load_schema(new_path, name="new", encoding=chosen)
+    legacy_schema, new_schema = load_schemas(
+        [("legacy", legacy_path), ("new", new_path)],
+        schemas or SchemaOptions(),
+        encoding=chosen,
+        warn=warn,
+    )
     return engine_for(legacy_schema, new_schema, events)
 
 

@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 
 from cdccheck.cli.app import app
-from cdccheck.cli.common import EventOptions, bucket_width, build_engine, errors_to_exit_codes
+from cdccheck.cli.common import (
+    EventOptions,
+    SchemaOptions,
+    bucket_width,
+    build_engine,
+    errors_to_exit_codes,
+)
 from cdccheck.cli.options import (
     BucketOption,
     EncodingOption,
@@ -22,6 +28,8 @@ from cdccheck.cli.options import (
     NewOption,
     OpFieldOption,
     PayloadFieldOption,
+    PythonPathOption,
+    ReaderTimeoutOption,
     RedisUrlOption,
     SamplesOption,
     ShowValuesOption,
@@ -186,6 +194,8 @@ def consume(
     ] = 30.0,
     legacy: LegacyOption = None,
     new: NewOption = None,
+    python_path: PythonPathOption = None,
+    reader_timeout: ReaderTimeoutOption = 5.0,
     payload_field: PayloadFieldOption = "payload",
     op_field: OpFieldOption = "op",
     writer_field: WriterFieldOption = "writer",
@@ -221,6 +231,7 @@ def consume(
     """
     from cdccheck.sidecar import ConsumeOptions, configure_logging
     from cdccheck.sidecar import consume as run_sidecar
+    from cdccheck.sidecar.logs import warning as log_warning
     from cdccheck.timeline import horizon_width, parse_duration
 
     configure_logging(log_format.value)
@@ -228,7 +239,11 @@ def consume(
     horizon_s = parse_duration(timeline_horizon)
     horizon_width(horizon_s, bucket_s)  # a usage error now, not after joining the group
     engine = build_engine(
-        legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
+        legacy,
+        new,
+        EventOptions(payload_field, op_field, writer_field, layout, encoding),
+        SchemaOptions(tuple(python_path or ()), reader_timeout),
+        warn=lambda text: log_warning("schema derived from code is wider there", where=text),
     )
     options = ConsumeOptions(
         url=redis_url,

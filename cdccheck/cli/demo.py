@@ -11,8 +11,26 @@ from typing import Annotated
 import typer
 
 from cdccheck.cli.app import app
-from cdccheck.cli.common import Output, errors_to_exit_codes, given, note, report_run
-from cdccheck.cli.options import FailOn, FormatOption, QuietOption, ReportFormat, ReportOption
+from cdccheck.cli.common import (
+    Output,
+    SchemaOptions,
+    errors_to_exit_codes,
+    given,
+    load_schemas,
+    note,
+    report_run,
+)
+from cdccheck.cli.options import (
+    FailOn,
+    FormatOption,
+    LegacyOption,
+    NewOption,
+    PythonPathOption,
+    QuietOption,
+    ReaderTimeoutOption,
+    ReportFormat,
+    ReportOption,
+)
 from cdccheck.errors import ConfigError
 
 
@@ -45,6 +63,10 @@ def demo(
         typer.Option("--html", metavar="PATH", help="Where to write the HTML report."),
     ] = Path("demo-report.html"),
     quiet: QuietOption = False,
+    legacy: LegacyOption = None,
+    new: NewOption = None,
+    python_path: PythonPathOption = None,
+    reader_timeout: ReaderTimeoutOption = 5.0,
     compare: Annotated[
         bool,
         typer.Option(
@@ -70,6 +92,8 @@ def demo(
 
     \b
         cdccheck demo --events 50000 --keep
+        cdccheck demo --legacy 'py:legacy_consumer:CommentEvent?unknown=forbid' \\
+            --python-path examples/comment/python
         cdccheck demo --compare
     """
     if compare:
@@ -89,23 +113,33 @@ def demo(
             quiet=quiet,
         )
         raise typer.Exit(code)
+    import functools
+
     from cdccheck.demo import DEMO_EVENTS, Demo
 
+    sides = [(name, ref) for name, ref in (("legacy", legacy), ("new", new)) if ref is not None]
+    options = SchemaOptions(tuple(python_path or ()), reader_timeout, quiet)
+    chosen = {schema.name: schema for schema in load_schemas(sides, options)}
     with Demo(events or DEMO_EVENTS, seed, keep=keep) as running:
         where = f"{running.stream!r} on {running.url}"
         note(f"wrote {running.written:,} events to {where}", quiet=quiet)
         output = Output(
             output_format, report, fail_on, quiet, given(context, "output_format"), html
         )
-        code = report_run(running.replay, total=running.written, output=output)
+        replay = functools.partial(
+            running.replay, legacy=chosen.get("legacy"), new=chosen.get("new")
+        )
+        code = report_run(replay, total=running.written, output=output)
     if keep:
         from cdccheck.schema import bundled_schema_path
 
-        # replay has no default schemas: name the bundled ones the demo used.
+        # replay has no default schemas: name the ones the demo used.
+        used = {name: legacy if name == "legacy" else new for name in ("legacy", "new")}
+        shown = {name: ref or bundled_schema_path(name) for name, ref in used.items()}
         note(
             f"Redis keeps running at {running.url} (pid {running.pid}); try:\n"
             f"  cdccheck replay --redis-url {running.url} --stream {running.stream} \\\n"
-            f"    --legacy {bundled_schema_path('legacy')} --new {bundled_schema_path('new')}\n"
+            f"    --legacy '{shown['legacy']}' --new '{shown['new']}'\n"
             f"stop it with: kill {running.pid}"
         )
     raise typer.Exit(code)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cdccheck.cli.app import app
-from cdccheck.cli.common import EventOptions, engine_for, errors_to_exit_codes
+from cdccheck.cli.common import EventOptions, engine_for, errors_to_exit_codes, note
 from cdccheck.cli.options import (
     EncodingOption,
     FailOn,
@@ -19,6 +19,7 @@ from cdccheck.cli.options import (
     LayoutOption,
     OpFieldOption,
     PayloadFieldOption,
+    PythonPathOption,
     WriterFieldOption,
     env_option,
 )
@@ -33,6 +34,8 @@ _GATE_EXAMPLES = """\
 Examples:
 
   cdccheck gate --legacy schemas/comment/legacy.json --new schemas/comment/new.json
+
+  cdccheck gate --legacy py:consumers.events:CommentEvent --new go:./comment-svc/events:Event
 
   cdccheck gate --against origin/main --format github
 """
@@ -61,12 +64,23 @@ def gate_command(
     ] = None,
     legacy: Annotated[
         str | None,
-        env_option("--legacy", metavar="PATH", help="Legacy schema file."),
+        env_option(
+            "--legacy",
+            metavar="SCHEMA",
+            help="Legacy schema: a JSON Schema file, or a type in code (go:PATH:Type, "
+            "py:module:Name).",
+        ),
     ] = None,
     new: Annotated[
         str | None,
-        env_option("--new", metavar="PATH", help="New schema file."),
+        env_option(
+            "--new",
+            metavar="SCHEMA",
+            help="New schema: a JSON Schema file, or a type in code (go:PATH:Type, "
+            "py:module:Name).",
+        ),
     ] = None,
+    python_path: PythonPathOption = None,
     mode: Annotated[
         GateMode | None,
         env_option(
@@ -126,7 +140,11 @@ def gate_command(
 
     Compares the legacy and new JSON Schemas in both directions (backward: new
     reads legacy data; forward: legacy reads new data) and shows, for each
-    break, an instance one schema accepts and the other rejects. Exit 0
+    break, an instance one schema accepts and the other rejects. A schema may
+    be derived from code: go:PATH:Type (what the Go writer marshals),
+    py:module:Name (what the Python reader decodes); a pydantic model is
+    compared through its widened schema (warnings say where), a reader
+    function is refused (it has no schema). Exit 0
     compatible and clean, 1 breaking change or corpus findings, 2 usage or
     configuration error, 3 corpus file unreadable, 4 internal error.
     The event options (--payload-field ... --encoding) say how to read the
@@ -148,9 +166,11 @@ def gate_command(
         mode=mode.value if mode else None,
         corpus=corpus or (),
         fail_on=fail_on.value if fail_on else None,
+        python_path=[str(p) for p in python_path or ()],
     )
     events = EventOptions(payload_field, op_field, writer_field, layout, encoding)
     result = run_gate(request, corpus_check=corpus_check(events))
+    _say_widened(result)
     output = render(result, fmt.value, verbose=verbose)
     if report is not None:
         write_atomic(report, output)
@@ -171,6 +191,17 @@ def corpus_check(events: EventOptions) -> CorpusCheck:
         return check_corpus(paths, engine_for(legacy, new, events)).report
 
     return check
+
+
+def _say_widened(result: Any) -> None:
+    """Where a schema derived from code is wider than the code: once each, on stderr."""
+    said: set[str] = set()
+    for compared in result.schemas:
+        for schema in (compared.legacy_schema, compared.new_schema):
+            for warning in schema.warnings if schema is not None else ():
+                if warning not in said:
+                    said.add(warning)
+                    note(f"cdccheck: warning: {warning}")
 
 
 def _append_step_summary(result: Any, path: str) -> None:

@@ -80,23 +80,43 @@ def env_option(flag: str, *names: str, **settings: Any) -> Any:
 # ---------------------------------------------------------------- schemas and events
 
 LegacyOption = Annotated[
-    Path | None,
+    str | None,
     env_option(
         "--legacy",
-        metavar="PATH",
-        help="Schema of the legacy readers (required: this flag, CDCCHECK_LEGACY, "
-        "or legacy = PATH under [tool.cdccheck]).",
+        metavar="SCHEMA",
+        help="Legacy schema: a JSON Schema file, or go:PATH:Type / py:module:Name "
+        "(required: this flag, CDCCHECK_LEGACY, or legacy = ... under [tool.cdccheck]).",
         show_default=False,
     ),
 ]
 NewOption = Annotated[
-    Path | None,
+    str | None,
     env_option(
         "--new",
-        metavar="PATH",
-        help="Schema of the new readers (required: this flag, CDCCHECK_NEW, "
-        "or new = PATH under [tool.cdccheck]).",
+        metavar="SCHEMA",
+        help="New schema: a JSON Schema file, or go:PATH:Type / py:module:Name "
+        "(required: this flag, CDCCHECK_NEW, or new = ... under [tool.cdccheck]).",
         show_default=False,
+    ),
+]
+PythonPathOption = Annotated[
+    list[Path] | None,
+    env_option(
+        "--python-path",
+        metavar="DIR",
+        help="Import root for py: schema references (repeatable; the current directory "
+        "always is one).",
+        show_default=False,
+    ),
+]
+ReaderTimeoutOption = Annotated[
+    float,
+    env_option(
+        "--reader-timeout",
+        min=0.001,
+        metavar="SECONDS",
+        help="Time a real reader (py:module:function, a pydantic model) may take on one "
+        "event; past it the event gets a reader_rejected finding.",
     ),
 ]
 PayloadFieldOption = Annotated[

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cdccheck.cli.app import app
-from cdccheck.cli.common import EventOptions, build_engine, errors_to_exit_codes
+from cdccheck.cli.common import EventOptions, SchemaOptions, build_engine, errors_to_exit_codes
 from cdccheck.cli.options import (
     EncodingOption,
     FailOn,
@@ -19,6 +19,8 @@ from cdccheck.cli.options import (
     NewOption,
     OpFieldOption,
     PayloadFieldOption,
+    PythonPathOption,
+    ReaderTimeoutOption,
     RedisUrlOption,
     StreamOption,
     WriterFieldOption,
@@ -46,6 +48,8 @@ def show(
     stream: StreamOption = ...,  # type: ignore[assignment]
     legacy: LegacyOption = None,
     new: NewOption = None,
+    python_path: PythonPathOption = None,
+    reader_timeout: ReaderTimeoutOption = 5.0,
     payload_field: PayloadFieldOption = "payload",
     op_field: OpFieldOption = "op",
     writer_field: WriterFieldOption = "writer",
@@ -83,7 +87,10 @@ def show(
     from cdccheck.summary import Summary
 
     engine = build_engine(
-        legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
+        legacy,
+        new,
+        EventOptions(payload_field, op_field, writer_field, layout, encoding),
+        SchemaOptions(tuple(python_path or ()), reader_timeout, False),
     )
     entry = read_entry(redis_url, stream, entry_id)
     explained = explain_entry(entry, engine, show_values=show_values)

@@ -16,6 +16,12 @@ exact):
    (:mod:`cdccheck.engine.wire`);
 4. python-jsonschema itself (:mod:`cdccheck.engine.reference`), for schema
    objects the compiled schemas do not compile.
+
+A schema with a real reader (a ``py:`` reference naming the consumer's own
+decode function, or a pydantic model) is decided by that reader alone: it
+runs on the payload bytes of every decodable event, and what it refuses
+becomes ``reader_rejected`` findings (docs/schemas-from-code.md). The fast
+tier, which can only vouch for JSON Schema validity, is then off.
 """
 
 from __future__ import annotations
@@ -32,9 +38,11 @@ from cdccheck.engine.schema import Schema
 from cdccheck.engine.warnings import IntegralFloats
 from cdccheck.errors import ConfigError
 from cdccheck.model import (
+    ABSENT,
     BIG_INTEGER,
     LEGACY,
     NEW,
+    READER_REJECTED,
     UNKNOWN,
     WIRE,
     Entry,
@@ -79,7 +87,25 @@ class Engine:
         self.layout = layout
         self._compiled = {LEGACY: CompiledSchema(legacy), NEW: CompiledSchema(new)}
         self._integral_floats = IntegralFloats(legacy, new)
+        self._readers = {
+            role: schema.reader
+            for role, schema in ((LEGACY, legacy), (NEW, new))
+            if schema.reader is not None
+        }
+        if self._readers:
+            fast_path = False  # it vouches for the schemas, not for what a reader accepts
         self.fast_path = FastAcceptor.build(legacy, new, op_field=op_field) if fast_path else None
+
+    def close(self) -> None:
+        """Stop the real readers' worker processes (a later event starts them again)."""
+        for reader in self._readers.values():
+            reader.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------ one entry
 
@@ -180,10 +206,27 @@ class Engine:
         if isinstance(decoded, wire.Undecodable):
             return _undecodable(event_id, writer, decoded.message)
         proven = said.proven if said is not None else ()
+        if self._readers:
+            proven = (*proven, *self._readers)  # the readers decide those sides, below
         verdict = self.check_value(event_id, writer, decoded, proven_valid=proven)
         if said is not None and self.fast_path is not None:
             self.fast_path.learn(verdict.legacy or [], verdict.new or [])
+        for role, reader in self._readers.items():
+            findings = self._reader_findings(reader, payload, decoded.value)
+            if role == LEGACY:
+                verdict.legacy = findings
+            else:
+                verdict.new = findings
         return verdict
+
+    @staticmethod
+    def _reader_findings(reader: Any, payload: bytes, value: Any) -> list[Finding]:
+        """The real reader's refusals as ``reader_rejected`` findings (one per path)."""
+        findings = [
+            Finding(READER_REJECTED, path, message, _value_at(value, path))
+            for path, message in reader.check(payload)
+        ]
+        return _distinct(findings)
 
     def check_value(
         self,
@@ -232,6 +275,19 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             unique.append(finding)
     return unique
+
+
+def _value_at(value: Any, pointer: str) -> Any:
+    """The value at an RFC 6901 pointer into a decoded payload; ABSENT when not there."""
+    for raw in pointer.split("/")[1:]:
+        step = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict) and step in value:
+            value = value[step]
+        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+            value = value[int(step)]
+        else:
+            return ABSENT
+    return value
 
 
 def _has_giant_integer(warnings: list[Finding]) -> bool:

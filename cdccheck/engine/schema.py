@@ -14,12 +14,14 @@ about a second, and ``cdccheck --help`` should not pay for it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import importlib.util
 import json
 import sys
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +62,14 @@ class Schema:
     """python-jsonschema validator with the format checker: the reference."""
     registry: Any = field(default=None, repr=False)
     """The `referencing` registry the validator resolves `$ref` with (the gate walks it too)."""
+    reader: Any = field(default=None, repr=False)
+    """The real reader (a ``cdccheck.refs.GuardedReader``) of a ``py:`` reference naming a
+    function or a pydantic model: when set it alone decides validity, and the document only
+    serves the gate (docs/schemas-from-code.md)."""
+    warnings: tuple[str, ...] = ()
+    """Where a schema derived from code is wider than the code, each naming the spot."""
+    reader_only: bool = False
+    """A real reader function: no schema at all, the document is an accept-all stand-in."""
 
     @property
     def validator_class(self) -> type[Validator]:
@@ -125,13 +135,31 @@ def bundled_schema_path(role: str) -> Path:
     return bundled_schema_dir() / "comment" / f"{role}.json"
 
 
-def load_schema(path: str | Path, *, name: str, encoding: str | None = None) -> Schema:
-    """Read, check and compile the schema file at ``path``.
+def load_schema(
+    path: str | Path,
+    *,
+    name: str,
+    encoding: str | None = None,
+    python_path: Sequence[str | Path] = (),
+    reader_timeout: float = 5.0,
+) -> Schema:
+    """Read, check and compile the schema file at ``path``, or derive it from code.
 
-    Raises ConfigError (exit 2) for an unreadable file, invalid JSON, a document
-    that fails its metaschema, an unsupported draft, or a `$ref` that is remote
-    or does not resolve.
+    ``path`` may be a reference (``go:PATH:Type``, ``py:module:Name``): see
+    :func:`load_reference`. Raises ConfigError (exit 2) for an unreadable
+    file, invalid JSON, a document that fails its metaschema, an unsupported
+    draft, or a `$ref` that is remote or does not resolve.
     """
+    from cdccheck.refs import is_reference
+
+    if is_reference(str(path)):
+        return load_reference(
+            str(path),
+            name=name,
+            encoding=encoding,
+            python_path=python_path,
+            reader_timeout=reader_timeout,
+        )
     file = Path(path)
     try:
         raw = file.read_bytes()
@@ -144,6 +172,51 @@ def load_schema(path: str | Path, *, name: str, encoding: str | None = None) -> 
     return load_schema_bytes(
         raw, name=name, origin=str(path), base_dir=file.resolve().parent, encoding=encoding
     )
+
+
+def load_reference(
+    ref: str,
+    *,
+    name: str,
+    encoding: str | None = None,
+    python_path: Sequence[str | Path] = (),
+    reader_timeout: float = 5.0,
+) -> Schema:
+    """The Schema a ``go:`` or ``py:`` reference stands for (docs/schemas-from-code.md).
+
+    Its ``path`` is the reference as written (the gate shows each property's
+    Go field or Python attribute for such a path) and its ``sha256`` that of
+    the derived document in canonical form. A reference with a real reader (a
+    function, a pydantic model) gets a ``reader`` that runs it in a worker
+    process with ``reader_timeout`` seconds per event. A function has no
+    schema: its document is the empty schema, which accepts every value, so
+    the reader alone decides.
+    """
+    from cdccheck.refs import GuardedReader, derive
+
+    derived = derive(ref, python_path=python_path)
+    document: dict[str, Any] = (
+        derived.document
+        if derived.document is not None
+        else {"description": f"{ref} is a real reader: it alone decides what is valid."}
+    )
+    schema = load_schema_bytes(document_bytes(document), name=name, origin=ref, encoding=encoding)
+    reader = None
+    if derived.reader is not None:
+        reader = GuardedReader(
+            ref, python_path=[str(p) for p in python_path], time_limit=reader_timeout
+        )
+    return dataclasses.replace(
+        schema,
+        reader=reader,
+        warnings=tuple(derived.warnings),
+        reader_only=derived.document is None,
+    )
+
+
+def document_bytes(document: Any) -> bytes:
+    """A derived document as ``cdccheck schema derive`` writes it (its sha256 is the schema's)."""
+    return json.dumps(document, indent=2, ensure_ascii=False).encode() + b"\n"
 
 
 def load_schema_bytes(

@@ -12,6 +12,13 @@ Gate settings go under ``gate``; what they mean is in docs/gate.md::
     allow = ["DESCRIPTION_CHANGED"]          # change kinds that never fail the gate
     schemas = ["schemas"]                    # what --against compares
     pairs = [{legacy = "a.json", new = "b.json"}]
+    python-path = ["consumers"]              # import roots for py: references
+
+A schema may be a reference to code instead of a file (docs/schemas-from-code.md)::
+
+    [tool.cdccheck]
+    legacy = "py:consumers.events:CommentEvent"
+    new = "go:comment-svc/events:Event"       # the Go path is relative to this file
 
     [[tool.cdccheck.gate.ignore]]
     path = "/properties/legacy_id"           # JSON Pointer; covers everything under it
@@ -32,6 +39,7 @@ from typing import Any
 
 from cdccheck.errors import ConfigError
 from cdccheck.gate.compat import MODES, Change
+from cdccheck.refs import GO_PREFIX, PY_PREFIX
 
 FAIL_ON = ("any", "legacy", "new", "none")
 CONFIG_FILES = ("cdccheck.toml", "pyproject.toml")
@@ -69,6 +77,7 @@ class GateConfig:
     schemas: tuple[str, ...] = ()
     default_pair: tuple[str, str] | None = None
     """The top-level ``legacy``/``new``: the schemas of ``check``, ``replay`` and ``consume``."""
+    python_path: tuple[str, ...] = ()
 
 
 def load_config(directory: Path | None = None) -> GateConfig:
@@ -110,6 +119,12 @@ def _parse_config(table: Any, where: str, base: Path) -> GateConfig:
 
     def relative(value: str) -> str:
         # Keep paths as written when the configuration sits in the current directory.
+        if value.startswith(GO_PREFIX):
+            # go:PATH:Type: the path part is relative to this file, like a schema file.
+            path, _, type_name = value[len(GO_PREFIX) :].rpartition(":")
+            return f"{GO_PREFIX}{relative(path)}:{type_name}" if path else value
+        if value.startswith(PY_PREFIX):
+            return value  # a module name, found through the import roots
         if Path(value).is_absolute() or base.resolve() == Path.cwd().resolve():
             return value
         return str(base / value)
@@ -140,6 +155,9 @@ def _parse_config(table: Any, where: str, base: Path) -> GateConfig:
         )
     if not pairs and default_pair is not None:
         pairs.append(default_pair)
+    python_path = table.get("python-path", table.get("python_path", []))
+    if not isinstance(python_path, list) or not all(isinstance(p, str) for p in python_path):
+        raise ConfigError(f"{where}: `python-path` must be a list of directories")
     schemas = gate.get("schemas", [])
     if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
         raise ConfigError(f"{where}: gate `schemas` must be a list of paths")
@@ -181,4 +199,5 @@ def _parse_config(table: Any, where: str, base: Path) -> GateConfig:
         pairs=tuple(pairs),
         schemas=tuple(relative(s) for s in schemas),
         default_pair=default_pair,
+        python_path=tuple(relative(p) for p in python_path),
     )

@@ -294,13 +294,97 @@ def describe(schema: SchemaResult, change: Change) -> str | None:
 
     Only schemas from a code reference (`is_derived`) are asked: in a
     hand-written schema a description is prose for humans, not a locator.
+    ``describe_sides`` has each side on its own; this joins them.
     """
-    location = change.location
-    for origin, loaded in ((schema.new, schema.new_schema), (schema.legacy, schema.legacy_schema)):
-        if loaded is None or not is_derived(origin) or loaded.path != location.file:
+    found = describe_sides(schema, change)
+    if len(found) > 1:
+        return " ".join(f"{side}: {text}" for side, text in found)
+    return found[0][1] if found else None
+
+
+def describe_sides(schema: SchemaResult, change: Change) -> list[tuple[str, str]]:
+    """(side, description) for each side derived from code that describes the change.
+
+    With a witness, each side is asked about the property the witness points
+    at, so a change found on one side (a ``required`` that went away in the
+    legacy dataclass) also names the field on the other (the Go field with
+    ``omitempty``); without one, the side the change points into is asked
+    about the changed place. The change's own side comes first.
+    """
+    first = change.primary
+    sides = [
+        (side, origin, loaded)
+        for side, origin, loaded in (
+            ("new", schema.new, schema.new_schema),
+            ("legacy", schema.legacy, schema.legacy_schema),
+        )
+        if loaded is not None and is_derived(origin)
+    ]
+    sides.sort(key=lambda item: item[0] != first)
+    found: list[tuple[str, str]] = []
+    for side, _, loaded in sides:
+        if change.witness is not None:
+            pointer = pointer_at_instance(loaded.document, change.witness.path)
+        else:
+            location = change.legacy if side == "legacy" else change.new
+            pointer = location.pointer if location is not None else None
+        text = property_description(loaded.document, pointer) if pointer is not None else None
+        if text and all(text != seen for _, seen in found):
+            found.append((side, text))
+    return found
+
+
+def pointer_at_instance(document: Any, path: str) -> str | None:
+    """The schema pointer of the property schema an instance path leads to, or None.
+
+    Follows ``properties``, ``items``, local ``$ref`` and the ``anyOf``/``oneOf``
+    branches that lead on; enough for the documents derived from code.
+    """
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:]]
+    pointer, node = "", document
+    for token in tokens:
+        step = _step_into(document, node, pointer, token)
+        if step is None:
+            return None
+        pointer, node = step
+    return pointer or None
+
+
+def _step_into(document: Any, node: Any, pointer: str, token: str) -> tuple[str, Any] | None:
+    seen: set[str] = set()
+    pending = [(pointer, node)]
+    while pending:
+        at, here = pending.pop(0)
+        if not isinstance(here, dict):
             continue
-        return property_description(loaded.document, location.pointer)
+        ref = here.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#") and ref not in seen:
+            seen.add(ref)
+            target = _resolve_local(document, ref[1:])
+            if target is not None:
+                pending.append((ref[1:], target))
+        properties = here.get("properties")
+        if isinstance(properties, dict) and token in properties:
+            escaped = token.replace("~", "~0").replace("/", "~1")
+            return f"{at}/properties/{escaped}", properties[token]
+        if token.isdigit() and isinstance(here.get("items"), dict):
+            return f"{at}/items", here["items"]
+        for keyword in ("anyOf", "oneOf", "allOf"):
+            branches = here.get(keyword)
+            if isinstance(branches, list):
+                pending += [(f"{at}/{keyword}/{i}", b) for i, b in enumerate(branches)]
     return None
+
+
+def _resolve_local(document: Any, pointer: str) -> Any:
+    node = document
+    for raw in pointer.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        else:
+            return None
+    return node
 
 
 # ---- text ---------------------------------------------------------------------------------
@@ -321,7 +405,7 @@ def _headline(result: GateResult, schema: SchemaResult, change: Change) -> tuple
     and kind leave it too little room.
     """
     file, line = _location(schema, change)
-    where = f"{Path(file).name}:{line} {change.path or '/'}"
+    where = f"{_short_origin(file, line)} {change.path or '/'}"
     head = f"{where}  {change.kind}  {_status(result, change)}"
     if change.witness is None:
         return (f"{head}  no witness found (suspected)" if _breaks(change) else head), None
@@ -331,14 +415,27 @@ def _headline(result: GateResult, schema: SchemaResult, change: Change) -> tuple
     return head, f"witness: {focus}"
 
 
+_CODE_WORDS = ("Go ", "Python ")
+"""How the descriptions of derived schemas start (cdccheck.refs.go, cdccheck.refs.python)."""
+
+
+def _short_origin(file: str, line: int) -> str:
+    """``new.json:57`` for a file; the type's name (``Event``) for a schema derived from code."""
+    if is_derived(file):
+        return file.partition("?")[0].rpartition(":")[2]
+    return f"{Path(file).name}:{line}"
+
+
 def _text_change(result: GateResult, schema: SchemaResult, change: Change) -> list[str]:
     headline, witness = _headline(result, schema, change)
     details = [_explanation(result, change), change.message]
     if witness:
         details.insert(0, witness)
-    described = describe(schema, change)
-    if described:
-        details.append(f"described as: {described}")
+    for _side, described in describe_sides(schema, change):
+        # "Go field ..." and "Python attribute ..." say which side they are.
+        details.append(
+            described if described.startswith(_CODE_WORDS) else f"described as: {described}"
+        )
     hits = _corpus_hits(result, change) if _breaks(change) else None
     if hits:
         details.append(hits)
@@ -448,9 +545,8 @@ def _md_witness(result: GateResult, change: Change) -> str:
 
 def _md_why(result: GateResult, schema: SchemaResult, change: Change) -> str:
     parts = [_explanation(result, change), _stop(change.message)]
-    described = describe(schema, change)
-    if described:
-        parts.append(f"Described as: {described}.")
+    for _side, described in describe_sides(schema, change):
+        parts.append(f"Described as: {_stop(described)}")
     hits = _corpus_hits(result, change) if _breaks(change) else None
     if hits:
         parts.append(f"**{hits}**")
@@ -654,6 +750,8 @@ def _location(schema: SchemaResult, change: Change) -> tuple[str, int]:
     """File (as named in the run) and line where a change should be annotated."""
     loc = change.location
     file = loc.file
+    if is_derived(file):
+        return file, 0  # derived from code: no file to point into
     if not Path(file).is_file():
         # The legacy version at a git ref (REF:path): point at the same place in
         # the working-tree file, which is what a pull request shows.

@@ -64,6 +64,8 @@ class GateRequest:
     fail_on: str = "any"
     allow: frozenset[str] = frozenset()
     ignores: tuple[Ignore, ...] = ()
+    python_path: tuple[str, ...] = ()
+    """Import roots for ``py:`` references (docs/schemas-from-code.md)."""
 
 
 @dataclass
@@ -189,8 +191,12 @@ def resolve_request(
     mode: str | None = None,
     corpus: Sequence[str] = (),
     fail_on: str | None = None,
+    python_path: Sequence[str] = (),
 ) -> GateRequest:
-    """Combine flags (None: not given) with the configuration and the defaults."""
+    """Combine flags (None: not given) with the configuration and the defaults.
+
+    ``python_path`` roots come before the configuration's.
+    """
     if mode is not None and mode not in MODES:
         raise ConfigError(f"--mode {mode!r} is not one of {', '.join(MODES)}")
     if fail_on is not None and fail_on not in FAIL_ON:
@@ -221,6 +227,7 @@ def resolve_request(
         fail_on=fail_on or config.fail_on or "any",
         allow=config.allow,
         ignores=config.ignores,
+        python_path=(*python_path, *config.python_path),
     )
 
 
@@ -241,8 +248,8 @@ def run_gate(
         loaded = _load_against(request.against, request.paths)
     else:
         for legacy_path, new_path in request.pairs:
-            legacy = load_schema(legacy_path, name="legacy")
-            loaded.append((new_path, legacy, load_schema(new_path, name="new"), True))
+            legacy = _load_side(legacy_path, "legacy", request)
+            loaded.append((new_path, legacy, _load_side(new_path, "new", request), True))
     results = [
         _judge(
             file=file,
@@ -267,6 +274,18 @@ def run_gate(
             raise ConfigError("--corpus needs the check engine, which this build does not include")
         corpus = corpus_check(list(request.corpus), *pairs[0])
     return GateResult(request.mode, request.fail_on, results, corpus, dict(labels))
+
+
+def _load_side(path: str, name: str, request: GateRequest) -> Schema:
+    """A schema file or reference; a real reader function is refused (it has no schema)."""
+    schema = load_schema(path, name=name, python_path=request.python_path)
+    if schema.reader_only:
+        raise ConfigError(
+            f"--{name} {path} is a real reader (a function), which has no schema: the gate "
+            "has nothing to compare statically (name the type it decodes into, or check "
+            "events with it in check/replay)"
+        )
+    return schema
 
 
 def _judge(

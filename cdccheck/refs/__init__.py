@@ -32,6 +32,8 @@ from cdccheck.refs.derived import READER_REJECTED, Derived, Reader, ReaderFindin
 from cdccheck.refs.readers import GuardedReader, call_reader, run_with_time_limit
 
 __all__ = [
+    "GO_PREFIX",
+    "PY_PREFIX",
     "READER_REJECTED",
     "Derived",
     "GuardedReader",

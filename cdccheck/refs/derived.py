@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-READER_REJECTED = "reader_rejected"
-"""Finding kind for a payload the real reader (the consumer's own decode step) refused."""
+from cdccheck.model import READER_REJECTED
+
+__all__ = ["READER_REJECTED", "Derived", "Reader", "ReaderFinding"]
 
 
 class ReaderFinding(NamedTuple):

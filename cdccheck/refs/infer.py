@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from cdccheck.errors import ConfigError
+from cdccheck.model import UNKNOWN, Entry
 from cdccheck.refs._jsonschema import DRAFT_2020_12_URI, ordered
 
 BOUNDS = ("observed", "type")
@@ -416,3 +417,48 @@ def infer_schema(
         )
         document.update(out.schema(everything, where=""))
     return Inferred(ordered(document), used, skipped, counts)
+
+
+@dataclass
+class EventDecoding:
+    """Stream entries -> the ``(entry id, writer, decoded value)`` that ``infer_schema`` reads.
+
+    The entry layout is what the check engine reads (docs/semantics.md, stream
+    layout): the payload in ``payload_field`` (``debezium``: the one field),
+    its encoding in the entry's ``encoding`` field, else ``encoding``.
+    Undecodable payloads are left out and counted.
+    """
+
+    payload_field: str = "payload"
+    writer_field: str = "writer"
+    layout: str = "default"
+    encoding: str = "json"
+    encoding_field: str = "encoding"
+    undecodable: int = 0
+    """Entries left out so far: no payload, or a payload that does not decode (rule 1)."""
+
+    def events(self, batches: Iterable[list[Entry]]) -> Iterator[tuple[str, str, Any]]:
+        """The decoded events of ``batches``, in order."""
+        from cdccheck.engine import wire
+
+        for batch in batches:
+            for entry in batch:
+                fields = entry.fields
+                if self.layout == "debezium":
+                    payload = next(iter(fields.values())) if len(fields) == 1 else None
+                    encoding = self.encoding
+                else:
+                    payload = fields.get(self.payload_field)
+                    raw_encoding = fields.get(self.encoding_field)
+                    encoding = (
+                        self.encoding
+                        if raw_encoding is None
+                        else raw_encoding.decode("utf-8", "replace")
+                    )
+                decoded = None if payload is None else wire.decode(payload, encoding)
+                if not isinstance(decoded, wire.Decoded):
+                    self.undecodable += 1
+                    continue
+                raw_writer = fields.get(self.writer_field)
+                writer = UNKNOWN if raw_writer is None else raw_writer.decode("utf-8", "replace")
+                yield entry.id, writer, decoded.value

@@ -386,6 +386,8 @@ def _default_text(f: mi.Field) -> str:
     if f.default is not msgspec.NODEFAULT:
         text = repr(f.default)
         return text if len(text) <= 40 else text[:37] + "..."
+    if f.default_factory is msgspec.NODEFAULT:
+        return "UNSET"  # msgspec.inspect shows an UNSET default as neither default nor factory
     return "from a factory"
 
 

@@ -15,10 +15,13 @@ takes the next one. See docs/schemas-from-code.md.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import re
+import sys
 import threading
-from collections.abc import Sequence
+import weakref
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cdccheck.refs.derived import READER_REJECTED, Reader, ReaderFinding
@@ -150,13 +153,47 @@ def _worker(connection: Any, reference: str, python_path: tuple[str, ...]) -> No
         connection.send([tuple(finding) for finding in findings])
 
 
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start a spawned worker without re-running the parent's main module in it.
+
+    A spawned child imports the parent's ``__main__`` from its file first: a
+    script without an ``if __name__ == "__main__"`` guard would run again (and
+    fail), the ``cdccheck`` console script or pytest would be imported for
+    nothing. The worker needs neither: its target lives in this module.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = (getattr(main, "__spec__", None), getattr(main, "__file__", None))
+    main.__spec__ = None
+    if saved[1] is not None:
+        del main.__file__
+    try:
+        yield
+    finally:
+        main.__spec__ = saved[0]
+        if saved[1] is not None:
+            main.__file__ = saved[1]
+
+
+def _kill(process: Any, connection: Any) -> None:
+    if process.is_alive():
+        process.kill()
+    process.join()
+    connection.close()
+
+
 class GuardedReader:
     """Runs a reader reference in a worker process with a per-event time limit.
 
     ``check(payload)`` returns the reader's findings; a payload that makes
     the reader exceed ``time_limit`` seconds, or kills the worker (a crash in
     native code, ``os._exit``), gives one finding saying so, and the next
-    payload gets a fresh worker. Close it (or use ``with``) to stop the worker.
+    payload gets a fresh worker. Close it (or use ``with``) to stop the worker;
+    one that is garbage collected stops its worker too. It pickles as its
+    reference (a copy starts its own worker).
     """
 
     def __init__(
@@ -168,7 +205,20 @@ class GuardedReader:
         self._context = multiprocessing.get_context("spawn")
         self._process: Any = None
         self._connection: Any = None
+        self._finalizer: Any = None
         self.restarts = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "python_path": self.python_path,
+            "time_limit": self.time_limit,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(  # type: ignore[misc]
+            state["reference"], python_path=state["python_path"], time_limit=state["time_limit"]
+        )
 
     def __enter__(self) -> GuardedReader:
         self._start()
@@ -187,7 +237,8 @@ class GuardedReader:
             name="cdccheck-reader",
             daemon=True,
         )
-        process.start()
+        with _main_module_hidden():
+            process.start()
         child.close()
         # Importing the consumer's module may be slow; give it its own budget.
         if not parent.poll(max(30.0, self.time_limit)):
@@ -205,14 +256,14 @@ class GuardedReader:
             process.join()
             raise ConfigError(str(detail))
         self._process, self._connection = process, parent
+        self._finalizer = weakref.finalize(self, _kill, process, parent)
 
     def _stop(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer.detach()
         if self._process is not None:
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join()
-            self._connection.close()
-        self._process = self._connection = None
+            _kill(self._process, self._connection)
+        self._process = self._connection = self._finalizer = None
 
     def close(self) -> None:
         """Stop the worker process."""

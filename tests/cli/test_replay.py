@@ -321,6 +321,8 @@ def test_make_demo_on_a_fresh_clone(tmp_path: Path) -> None:
     assert "events need attention" in done.stdout
     assert "go-comments" in done.stdout
     assert "py-monolith" in done.stdout
+    # The legacy side is derived from examples/comment/python (docs/schemas-from-code.md).
+    assert "legacy py:legacy_consumer:CommentEvent?unknown=forbid" in done.stdout
     # It ends with the timeline and an HTML page, and says where the page is.
     assert "Over time" in done.stdout
     assert "rising since" in done.stdout

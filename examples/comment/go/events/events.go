@@ -6,6 +6,8 @@
 //	cdccheck schema derive go:examples/comment/go/events:Event
 package events
 
+import "time"
+
 // Op is the kind of change.
 type Op string
 
@@ -17,18 +19,30 @@ const (
 	OpDelete    Op = "delete"
 )
 
+// Reason says why a comment was deleted.
+type Reason string
+
+// The deletion reasons. ReasonRemovedByAdmin is new in the Go service: the
+// monolith filed admin removals under ReasonRemovedByModerator.
+const (
+	ReasonDeletedByUser      Reason = "deleted_by_user"
+	ReasonRemovedByModerator Reason = "removed_by_moderator"
+	ReasonRemovedByAdmin     Reason = "removed_by_admin"
+	ReasonSpam               Reason = "spam"
+)
+
 // Event is one change to a comment. Which optional parts are set depends on Op.
 type Event struct {
 	Op        Op        `json:"op"`
 	EventID   string    `json:"event_id"`
-	EmittedAt Timestamp `json:"emitted_at"`
+	EmittedAt time.Time `json:"emitted_at"`
 	// Comment is set for create and update.
 	Comment *Comment `json:"comment,omitempty"`
 	// CommentID, Field and Delta are set for increment; CommentID and Reason for delete.
 	CommentID string `json:"comment_id,omitempty"`
 	Field     string `json:"field,omitempty"`
 	Delta     int64  `json:"delta,omitempty"`
-	Reason    string `json:"reason,omitempty"`
+	Reason    Reason `json:"reason,omitempty"`
 }
 
 // Comment is the full comment after a create or an update.
@@ -40,8 +54,8 @@ type Comment struct {
 	Subreddit string     `json:"subreddit"`
 	Body      string     `json:"body"`
 	Score     int64      `json:"score,omitempty"`
-	CreatedAt Timestamp  `json:"created_at"`
-	EditedAt  *Timestamp `json:"edited_at"`
+	CreatedAt time.Time  `json:"created_at"`
+	EditedAt  *time.Time `json:"edited_at"`
 	Awards    []Award    `json:"awards"`
 	Depth     int        `json:"depth"`
 	Toxicity  float64    `json:"toxicity"`

@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	at := events.Timestamp(time.Date(2026, 1, 28, 12, 34, 56, 123456000, time.UTC))
+	at := time.Date(2026, 1, 28, 12, 34, 56, 123456789, time.UTC)
 	code := "LOW_SCORE"
 	comment := &events.Comment{
 		ID: "t1_kq2x9ab", LinkID: "t3_1aa7xyz", ParentID: "t3_1aa7xyz", Author: "gopher_gal",
@@ -26,7 +26,7 @@ func main() {
 		{Op: events.OpIncrement, EventID: "2d9a4c4e-3c51-4f1b-9a57-5f0e5a1c2b3d", EmittedAt: at,
 			CommentID: "t1_kq2x9ab", Field: "score", Delta: 1},
 		{Op: events.OpDelete, EventID: "3d9a4c4e-3c51-4f1b-9a57-5f0e5a1c2b3d", EmittedAt: at,
-			CommentID: "t1_kq2x9ab", Reason: "removed_by_admin"},
+			CommentID: "t1_kq2x9ab", Reason: events.ReasonRemovedByAdmin},
 	}
 	for _, event := range list {
 		line, err := json.Marshal(event)
