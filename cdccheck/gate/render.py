@@ -9,7 +9,8 @@ shape is the contract of docs/gate.md::
      "corpus": <check report or null>}
 
 When one run covers several schema files (``--against``), each change also
-carries ``"file"``; with a corpus, ``"evidence"``. Annotations (github,
+carries ``"file"``; with a corpus, ``"evidence"``; with ``--against`` the
+object carries ``"labels"`` (``{"legacy": "base", "new": "head"}``). Annotations (github,
 sarif) and the text lines point at the line of the schema file where the
 change is: the JSON Pointer is mapped to a line by scanning the file's text.
 
@@ -35,7 +36,7 @@ from xml.etree import ElementTree as ET
 from cdccheck.errors import ConfigError
 from cdccheck.files import write_atomic
 from cdccheck.gate.compat import BACKWARD, FORWARD, Change
-from cdccheck.gate.kinds import explain
+from cdccheck.gate.kinds import LABELS, explain
 from cdccheck.gate.run import GateResult, SchemaResult
 from cdccheck.model import ABSENT
 from cdccheck.summary import aggregate_path
@@ -484,6 +485,9 @@ def to_json(result: GateResult) -> dict[str, Any]:
 
     With a corpus, each change that was proven carries ``evidence``: the
     finding groups that show it breaking events (`cdccheck.gate.run.corpus_evidence`).
+    When the sides are not named legacy and new (``--against``: base and
+    head), ``labels`` says their names, so a page drawn from this JSON
+    (``report render --format html``) names them as the other outputs do.
     """
     several = len(result.schemas) > 1
     changes = []
@@ -505,11 +509,14 @@ def to_json(result: GateResult) -> dict[str, Any]:
                 for e in evidence
             ]
         changes.append(entry)
-    return {
+    document: dict[str, Any] = {
         "compatible": result.compatible,
         "changes": changes,
         "corpus": dict(result.corpus) if result.corpus is not None else None,
     }
+    if dict(result.labels) != LABELS:
+        document["labels"] = dict(result.labels)
+    return document
 
 
 def render_json(result: GateResult) -> str:

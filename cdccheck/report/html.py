@@ -685,14 +685,29 @@ def _value(value: Any) -> str:
 # ---------------------------------------------------------------- gate results
 
 
+def _gate_labels(result: Mapping[str, Any]) -> tuple[str, str]:
+    """How the gate result names its sides: ``labels`` (base/head with --against), else legacy/new.
+
+    The gate JSON carries ``labels`` only when they differ from the default
+    (docs/gate.md, the JSON output).
+    """
+    labels = result.get("labels")
+    if isinstance(labels, Mapping):
+        legacy, new = labels.get("legacy"), labels.get("new")
+        if isinstance(legacy, str) and isinstance(new, str):
+            return legacy, new
+    return "legacy", "new"
+
+
 def _gate(result: Mapping[str, Any]) -> str:
     compatible = result.get("compatible") or {}
     changes = list(result.get("changes") or [])
+    legacy, new = _gate_labels(result)
     parts = ['<h2 id="g-compat">Compatibility</h2>']
     rows = []
     for direction, meaning in (
-        ("backward", "the new schema accepts what the legacy one accepts (new readers, old data)"),
-        ("forward", "the legacy schema accepts what the new one accepts (old readers, new data)"),
+        ("backward", f"{new} readers read {legacy} data: {new} accepts all {legacy} accepts"),
+        ("forward", f"{legacy} readers read {new} data: {legacy} accepts all {new} accepts"),
     ):
         flag = compatible.get(direction)
         tag = (
@@ -750,6 +765,12 @@ def _gate(result: Mapping[str, Any]) -> str:
     corpus = result.get("corpus")
     if isinstance(corpus, Mapping) and corpus.get("cdccheck_report") == 1:
         parts.append('<h2 id="g-corpus">Corpus</h2>')
+        if (legacy, new) != ("legacy", "new"):
+            # The corpus is a check report, whose schemas are always named legacy and new.
+            parts.append(
+                f'<p class="meta">Checked under {_e(legacy)} (the report\'s legacy schema) '
+                f"and {_e(new)} (its new schema).</p>"
+            )
         parts.append(_check(corpus, "corpus-"))
     return "".join(parts)
 

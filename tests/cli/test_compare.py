@@ -33,6 +33,7 @@ from cdccheck.demo import seed_stream
 from cdccheck.model import Entry
 from cdccheck.sources.corpus import write_corpus
 from tests.compare.support import validate
+from tests.helpers import SCHEMA_ARGS
 
 runner = CliRunner()
 CHANGES = 400
@@ -462,7 +463,8 @@ def test_merging_a_compare_report_with_a_check_report_is_an_error(
 ) -> None:
     compared = _report_file(corpora, tmp_path / "compare.json")
     checked = tmp_path / "check.json"
-    assert invoke("check", str(corpora[0]), "--report", str(checked), "-q").exit_code == 0
+    check = ("check", str(corpora[0]), *SCHEMA_ARGS, "--report", str(checked), "-q")
+    assert invoke(*check).exit_code == 0
     result = invoke("report", "merge", str(compared), str(checked))
     assert result.exit_code == 2
     assert "cannot merge the compare report" in one_line_error(result)

@@ -1,4 +1,4 @@
-"""check, replay and consume need schemas: flags, environment or [tool.cdccheck] (issue 11).
+"""check, replay, consume and show need schemas: flags, environment or [tool.cdccheck] (issue 11).
 
 Falling back to the bundled comment schemas gave dozens of meaningless
 findings on anyone else's stream; only `demo` uses them implicitly.
@@ -38,6 +38,7 @@ COMMANDS = [
     ("check", str(SAMPLE_CORPUS)),
     ("replay", "--redis-url", UNREACHABLE, "--stream", "s"),
     ("consume", "--redis-url", UNREACHABLE, "--stream", "s", "--until-idle", "1"),
+    ("show", "1-0", "--redis-url", UNREACHABLE, "--stream", "s"),
 ]
 
 

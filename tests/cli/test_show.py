@@ -23,6 +23,7 @@ from cdccheck.samples import (
     PY_SPACE_DATETIME,
     generate,
 )
+from tests.helpers import BUNDLED_LEGACY, BUNDLED_NEW, SCHEMA_ARGS, SCHEMA_ENV
 
 STREAM = "comments:cdc"
 # One entry per class, at these ids.
@@ -44,8 +45,12 @@ def stream(redis_client: Any, redis_url: str) -> str:
 
 
 def show(url: str, *args: str) -> Any:
+    """``cdccheck show``, the schemas given by the environment (CDCCHECK_LEGACY/NEW)."""
     return CliRunner().invoke(
-        app, ["show", *args, "--redis-url", url, "--stream", STREAM], catch_exceptions=False
+        app,
+        ["show", *args, "--redis-url", url, "--stream", STREAM],
+        env=SCHEMA_ENV,
+        catch_exceptions=False,
     )
 
 
@@ -109,7 +114,9 @@ def test_missing_entries_streams_and_bad_ids(stream: str) -> None:
     assert bad.exit_code == 2
     assert "bad entry id 'yesterday'" in bad.output
     nowhere = CliRunner().invoke(
-        app, ["show", "1-0", "--redis-url", stream, "--stream", "nope"], catch_exceptions=False
+        app,
+        ["show", "1-0", "--redis-url", stream, "--stream", "nope", *SCHEMA_ARGS],
+        catch_exceptions=False,
     )
     assert nowhere.exit_code == 3
     assert "the key does not exist" in nowhere.output
@@ -119,7 +126,10 @@ def test_the_console_script(stream: str) -> None:
     if not SCRIPT.exists():
         pytest.skip(f"console script not installed next to {sys.executable}")
     done = subprocess.run(
-        [str(SCRIPT), "show", IDS[GO_HEALTHY], "--redis-url", stream, "--stream", STREAM],
+        [
+            *(str(SCRIPT), "show", IDS[GO_HEALTHY], "--redis-url", stream, "--stream", STREAM),
+            *SCHEMA_ARGS,
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -128,3 +138,21 @@ def test_the_console_script(stream: str) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert "verdict: ok, valid under both schemas" in done.stdout
+
+
+def test_the_schemas_come_from_the_configuration_too(
+    stream: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like replay: no flag and no environment, cdccheck.toml in the current directory."""
+    (tmp_path / "cdccheck.toml").write_text(
+        f"legacy = {json.dumps(str(BUNDLED_LEGACY))}\nnew = {json.dumps(str(BUNDLED_NEW))}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app,
+        ["show", IDS[GO_OMITEMPTY_SCORE], "--redis-url", stream, "--stream", STREAM],
+        env={"CDCCHECK_LEGACY": None, "CDCCHECK_NEW": None},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1, result.output
+    assert "verdict: invalid under legacy, valid under new" in result.output

@@ -18,7 +18,7 @@ from cdccheck.samples import SAMPLE_CORPUS, mixed_stream
 from cdccheck.sources.corpus import write_corpus
 from cdccheck.summary import aggregate_path
 from cdccheck.timeline import Timeline, stream_ms
-from tests.helpers import validate_report
+from tests.helpers import SCHEMA_ENV, validate_report
 from tests.ops.support import ROOT, Page, outside_references
 from tests.sidecar.support import engine
 
@@ -28,7 +28,8 @@ HOUR_MS = 3_600_000
 
 
 def invoke(*args: str) -> Any:
-    return runner.invoke(app, list(args), catch_exceptions=False)
+    """The command, the schemas given by the environment (CDCCHECK_LEGACY/NEW)."""
+    return runner.invoke(app, list(args), env=SCHEMA_ENV, catch_exceptions=False)
 
 
 def entries_over(hours: int, n: int, seed: int) -> list[Entry]:
@@ -155,7 +156,7 @@ def test_report_merge_merges_timelines(
 
 
 def test_a_bad_bucket_is_a_usage_error(hours_corpus: tuple[Path, list[Entry]]) -> None:
-    result = runner.invoke(app, ["check", str(hours_corpus[0]), "--bucket", "7m"])
+    result = runner.invoke(app, ["check", str(hours_corpus[0]), "--bucket", "7m"], env=SCHEMA_ENV)
     assert result.exit_code == 2
     assert result.stderr.startswith("cdccheck: error: bad bucket width '7m'")
     assert "Traceback" not in result.output
