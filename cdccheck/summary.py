@@ -280,9 +280,21 @@ class Sample(msgspec.Struct, frozen=True):
     value: dict[str, Any]
     message: str
 
+    def body(self) -> str:
+        """The sample as compact JSON (the standard library's, which keeps NaN and big ints)."""
+        return json.dumps(
+            {"id": self.id, "path": self.path, "value": self.value, "message": self.message},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
     def order(self) -> tuple[Any, ...]:
-        """Total order over samples, so merging keeps the same K whatever comes first."""
-        return (id_order(self.id), self.path, self.message, json.dumps(self.value, sort_keys=True))
+        """Total order over samples, so merging keeps the same K whatever comes first.
+
+        By stream id, then by ``body()``: the fleet summary's sorted sets order
+        their members (padded id, then the body) the same way.
+        """
+        return (id_order(self.id), self.body())
 
 
 class Group(msgspec.Struct):

@@ -36,8 +36,15 @@ inside its first ``{...}`` when it has one, else S itself)::
                                            0, so members sort by bytes, and each member
                                            starts with its zero-padded stream id
     cdccheck:{T}:<S>:<G>:meta       hash   settings every sidecar must share (samples,
-                                           show_values, schema digests), created_at
+                                           show_values, caps, schema digests), created_at
     cdccheck:{T}:<S>:<G>:consumers  hash   consumer -> token of its last commit
+    cdccheck:{T}:<S>:<G>:labels:<by_op|by_writer>
+                                    zset   the kept op (writer) values, as counter fields
+    cdccheck:{T}:<S>:<G>:parents:<findings|warnings>
+                                    zset   the kept families (schema, kind, parent path)
+    cdccheck:{T}:<S>:<G>:names:<family>
+                                    zset   the kept groups of one family
+    cdccheck:{T}:<S>:<G>:folds      hash   family -> its overflow and catch-all fields
 
 (<S> and <G> are percent-encoded, so a ``:`` in a name cannot make two
 layouts collide.) Every key carries S's hash tag, so all of them live in
@@ -46,6 +53,12 @@ one step on Redis Cluster too, where a script or transaction must stay
 within one slot. Counts are HINCRBY, first/last ids min/max updates, and
 samples a bounded sorted set: all three merge exactly as ``Summary.merge``
 does, so the summary read back equals the merge of every committed batch.
+
+The fleet summary is bounded like a Summary (``cdccheck.summary``: caps on
+op/writer values, families and names per family, with overflow groups). The
+sorted sets above hold what is kept, scored and named so that Redis orders
+them as ``Summary`` does; the commit script folds each batch into them, so
+the number of keys stays bounded whatever the events hold.
 """
 
 from __future__ import annotations
@@ -55,6 +68,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote
+
+import msgspec
 
 from cdccheck.errors import ConfigError, SourceError
 from cdccheck.sources._redis import (
@@ -68,7 +83,23 @@ from cdccheck.sources._redis import (
     redis_errors,
     secret_of,
 )
-from cdccheck.summary import Counters, Group, Sample, Summary
+from cdccheck.summary import (
+    COUNTER_COLUMNS,
+    OTHER_LABEL,
+    OTHER_NAME,
+    OTHER_PATHS,
+    UNCAPPED_LABELS,
+    Counters,
+    Group,
+    Sample,
+    Summary,
+    counter_field,
+    family_order,
+    family_parent,
+    group_role,
+    label_order,
+    name_order,
+)
 
 __all__ = [
     "FLEET_VERSION",
@@ -80,10 +111,19 @@ __all__ = [
     "hash_tag",
 ]
 
-FLEET_VERSION = "1"
+FLEET_VERSION = "2"
+"""Version 2 added the caps (and their sorted sets); version 1 summaries are refused."""
 QUARANTINED = ("sidecar", "quarantined")
 TRIMMED = ("sidecar", "trimmed")
-_SETTINGS = ("samples", "show_values", "legacy_sha256", "new_sha256")
+_SETTINGS = (
+    "samples",
+    "show_values",
+    "max_names",
+    "max_parents",
+    "max_labels",
+    "legacy_sha256",
+    "new_sha256",
+)
 
 
 def hash_tag(key: str) -> str:
@@ -96,9 +136,8 @@ def hash_tag(key: str) -> str:
     return key
 
 
-def field(*parts: str) -> str:
-    """A hash field or key suffix naming a counter: a compact JSON array, unambiguous."""
-    return json.dumps(list(parts), ensure_ascii=False, separators=(",", ":"))
+field = counter_field
+"""A hash field or key suffix naming a counter: a compact JSON array, unambiguous."""
 
 
 def padded_id(stream_id: str) -> str:
@@ -116,14 +155,12 @@ def _id_key(stream_id: str) -> tuple[int, int]:
 
 
 def sample_member(sample: Sample) -> str:
-    """A sample as a sorted-set member: padded id first, so members sort like samples.
+    """A sample as a sorted-set member: padded id, then ``Sample.body()``.
 
-    A group takes one sample per event, so within a group the id alone
-    orders samples, as ``Sample.order`` does. The rest is the sample as JSON
-    (the standard library's, which keeps NaN and very large integers).
+    Members of equal score sort by their bytes, so they sort as ``Sample.order``
+    orders samples: by id, then by body.
     """
-    body = {"id": sample.id, "path": sample.path, "value": sample.value, "message": sample.message}
-    return padded_id(sample.id) + json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return padded_id(sample.id) + sample.body()
 
 
 def _sample_from(member: bytes) -> Sample:
@@ -143,6 +180,7 @@ class FleetKeys:
         self.spans = f"{self.prefix}:spans"
         self.meta = f"{self.prefix}:meta"
         self.consumers = f"{self.prefix}:consumers"
+        self.folds = f"{self.prefix}:folds"
 
     def samples(self, group_field: str) -> str:
         """The sorted set of samples of one finding or warning group."""
@@ -197,18 +235,28 @@ class Fleet:
     # -- writing ------------------------------------------------------------
 
     def register(
-        self, *, samples: int, show_values: bool, schemas: dict[str, dict[str, str]]
+        self,
+        *,
+        samples: int,
+        show_values: bool,
+        schemas: dict[str, dict[str, str]],
+        caps: Summary | None = None,
     ) -> dict[str, str]:
         """Record this fleet's settings, or check ours against the recorded ones.
 
         Every sidecar of a group must count the same way: the same schemas
-        (by digest), samples per group and value redaction. Raises
-        ConfigError naming the difference.
+        (by digest), samples per group, value redaction and caps (those of
+        ``caps``, a Summary; the defaults without one). Raises ConfigError
+        naming the difference.
         """
+        caps = caps if caps is not None else Summary()
         mine = {
             "version": FLEET_VERSION,
             "samples": str(samples),
             "show_values": "1" if show_values else "0",
+            "max_names": str(caps.max_names),
+            "max_parents": str(caps.max_parents),
+            "max_labels": str(caps.max_labels),
             "legacy_sha256": schemas["legacy"]["sha256"],
             "new_sha256": schemas["new"]["sha256"],
             "legacy_path": schemas["legacy"]["path"],
@@ -260,6 +308,7 @@ class Fleet:
             self.keys.counters,
             self.keys.spans,
             self.keys.consumers,
+            self.keys.folds,
         ]
         ordered = sorted(ids, key=_id_key) if ids else ["0-0"]
         arguments: list[Any] = [
@@ -271,7 +320,12 @@ class Fleet:
             ordered[-1],
             *ids,
         ]
-        increments, spans, samples = _update(summary) if summary is not None else ([], [], {})
+        batch = summary if summary is not None else Summary(samples=0)
+        increments: list[tuple[str, int]] = [
+            (field("totals", name), value)
+            for name, value in batch.totals.as_dict().items()
+            if value
+        ]
         if trimmed:
             increments.append((field(*TRIMMED), trimmed))
         if quarantine:
@@ -279,14 +333,22 @@ class Fleet:
         arguments.append(len(increments))
         for name, amount in increments:
             arguments += [name, amount]
-        arguments.append(len(spans))
-        for span in spans:
-            arguments += span
-        arguments.append(summary.samples if summary is not None else 0)
-        arguments.append(len(samples))
-        for group_field, members in samples.items():
-            keys.append(self.keys.samples(group_field))
-            arguments += [len(members), *members]
+        if batch.first_id:
+            arguments += [1, field("range", "first"), field("range", "last")]
+            arguments += [batch.first_id, batch.last_id]
+        else:
+            arguments.append(0)
+        arguments += [
+            self.keys.prefix,
+            batch.max_names,
+            batch.max_parents,
+            batch.max_labels,
+            batch.samples,
+            len(COUNTER_COLUMNS),
+            *COUNTER_COLUMNS,
+        ]
+        arguments += _labels(batch)
+        arguments += _groups(batch)
         arguments.append(len(quarantine))
         if quarantine:
             if quarantine_key is None:
@@ -345,7 +407,14 @@ class Fleet:
             )
         counters = {name: int(value) for name, value in as_dict(counters_raw).items()}
         spans = {name: as_text(value) for name, value in as_dict(spans_raw).items()}
-        summary = Summary(samples=int(meta["samples"]), show_values=meta["show_values"] == "1")
+        default = Summary()
+        summary = Summary(
+            samples=int(meta["samples"]),
+            show_values=meta["show_values"] == "1",
+            max_names=int(meta.get("max_names", default.max_names)),
+            max_parents=int(meta.get("max_parents", default.max_parents)),
+            max_labels=int(meta.get("max_labels", default.max_labels)),
+        )
         groups: list[tuple[str, tuple[str, str, str], Group]] = []
         for name, value in counters.items():
             parts = json.loads(name)
@@ -383,41 +452,55 @@ class Fleet:
         )
 
 
-def _update(
-    summary: Summary,
-) -> tuple[list[tuple[str, int]], list[list[str]], dict[str, list[str]]]:
-    """A batch Summary as counter increments, span candidates and samples per group."""
-    increments: list[tuple[str, int]] = [
-        (field("totals", name), value) for name, value in summary.totals.as_dict().items() if value
-    ]
-    for table_name, table in (("by_op", summary.by_op), ("by_writer", summary.by_writer)):
-        for key, counters in table.items():
-            increments += [
-                (field(table_name, key, name), value)
-                for name, value in counters.as_dict().items()
-                if value
+def _labels(summary: Summary) -> list[Any]:
+    """The commit script's label arguments: each op and writer value with its counters."""
+    arguments: list[Any] = []
+    count = 0
+    for table_name in ("by_op", "by_writer"):
+        table: dict[str, Counters] = getattr(summary, table_name)
+        other = field(table_name, OTHER_LABEL)
+        for value, counters in table.items():
+            score, member = label_order(table_name, value)
+            arguments += [
+                table_name,
+                member,
+                score,
+                other,
+                "0" if value in UNCAPPED_LABELS else "1",
+                *msgspec.structs.astuple(counters),
             ]
-    spans: list[list[str]] = []
-    if summary.first_id:
-        spans.append(
-            [field("range", "first"), field("range", "last"), summary.first_id, summary.last_id]
-        )
-    samples: dict[str, list[str]] = {}
-    for table_name, groups in (("findings", summary.findings), ("warnings", summary.warnings)):
-        for (schema, kind, path), group in groups.items():
-            name = field(table_name, schema, kind, path)
-            increments.append((name, group.events))
-            spans.append(
-                [
-                    field(table_name, schema, kind, path, "first"),
-                    field(table_name, schema, kind, path, "last"),
-                    group.first_id,
-                    group.last_id,
-                ]
-            )
-            if group.samples:
-                samples[name] = [sample_member(sample) for sample in group.samples]
-    return increments, spans, samples
+            count += 1
+    return [count, *arguments]
+
+
+def _groups(summary: Summary) -> list[Any]:
+    """The commit script's group arguments: where each group folds, its counts and samples."""
+    arguments: list[Any] = []
+    count = 0
+    for table_name in ("findings", "warnings"):
+        table: dict[tuple[str, str, str], Group] = getattr(summary, table_name)
+        for (schema, kind, path), group in table.items():
+            parent = family_parent(path)
+            family_score, family = family_order(table_name, schema, kind, parent)
+            name_score, group_field = name_order(table_name, schema, kind, path)
+            members = [sample_member(sample) for sample in group.samples]
+            arguments += [
+                group_role(path),
+                table_name,
+                group_field,
+                family,
+                family_score,
+                field(table_name, schema, kind, f"{parent}/{OTHER_NAME}"),
+                field(table_name, schema, kind, OTHER_PATHS),
+                name_score,
+                group.events,
+                group.first_id,
+                group.last_id,
+                len(members),
+                *members,
+            ]
+            count += 1
+    return [count, *arguments]
 
 
 # -- the fleet report -----------------------------------------------------

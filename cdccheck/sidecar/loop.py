@@ -366,6 +366,7 @@ class Sidecar:
                 samples=self.options.samples,
                 show_values=self.options.show_values,
                 schemas=self.schemas,
+                caps=self.summary,
             )
 
     def _join_first(self) -> None:

@@ -416,20 +416,33 @@ class LuaScript:
 # Lua's "<" on strings follows the server's locale, and numbers lose
 # precision past 2^53.
 #
+# The fleet summary is capped like a Summary (cdccheck.summary, "bounded"):
+# sorted sets hold the kept op/writer values, families and names, ordered by
+# (score, member bytes) exactly as Summary orders them; a key pushed out moves
+# its counts, ids and samples into the overflow or catch-all group. Those
+# keys are named from the prefix inside the script; they carry the stream's
+# hash tag, so they live in the stream's cluster slot.
+#
 # KEYS[1] the stream, KEYS[2] the fleet's counters hash, KEYS[3] its spans
-#         hash, KEYS[4] its consumers hash, KEYS[5..4+S] one samples zset per
-#         group with samples, KEYS[5+S] the quarantine stream (when quarantining)
+#         hash, KEYS[4] its consumers hash, KEYS[5] its folds hash (family ->
+#         overflow field "\n" catch-all field), KEYS[6] the quarantine stream
+#         (when quarantining)
 # ARGV    read in order, each count followed by that many items:
 #         group, consumer, token, n, lowest id, highest id, id * n,
 #         increments m, (field, amount) * m,
 #         spans p, (first field, last field, first id, last id) * p,
-#         samples limit, S, (members k, member * k) * S,
+#         key prefix, max names, max parents, max labels, samples limit,
+#         counter columns c, column * c,
+#         labels l, (table, member, score, other member, capped 0|1, amount * c) * l,
+#         groups g, (role, table, field, family, family score, overflow field,
+#                    catch-all field, name score, events, first id, last id,
+#                    members k, member * k) * g,
 #         quarantined q, [maxlen, (length l, field/value * l) * q]
 # Returns {1, n} when committed, {0, {lost id, ...}} when some id is no
 # longer pending for this consumer (then nothing was written).
 COMMIT = LuaScript(
     """
-local stream, counters, spans, consumers = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local stream, counters, spans, consumers, folds = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local at = 1
 local function take()
   local value = ARGV[at]
@@ -449,6 +462,12 @@ local function id_less(a, b)
   local b_ms, b_seq = string.match(b, '^(%d+)-(%d+)$')
   if a_ms ~= b_ms then return digits_less(a_ms, b_ms) end
   return digits_less(a_seq, b_seq)
+end
+local function keep_span(first_field, last_field, first, last)
+  local current = redis.call('HGET', spans, first_field)
+  if not current or id_less(first, current) then redis.call('HSET', spans, first_field, first) end
+  current = redis.call('HGET', spans, last_field)
+  if not current or id_less(current, last) then redis.call('HSET', spans, last_field, last) end
 end
 
 local group, consumer, token = take(), take(), take()
@@ -482,28 +501,128 @@ for _ = 1, tonumber(take()) do
 end
 
 for _ = 1, tonumber(take()) do
-  local first_field, last_field, first, last = take(), take(), take(), take()
-  local current = redis.call('HGET', spans, first_field)
-  if not current or id_less(first, current) then redis.call('HSET', spans, first_field, first) end
-  current = redis.call('HGET', spans, last_field)
-  if not current or id_less(current, last) then redis.call('HSET', spans, last_field, last) end
+  keep_span(take(), take(), take(), take())
 end
 
+local prefix = take()
+local max_names, max_parents, max_labels = tonumber(take()), tonumber(take()), tonumber(take())
 local limit = tonumber(take())
-local sample_keys = tonumber(take())
-for k = 1, sample_keys do
+local columns = {}
+for i = 1, tonumber(take()) do columns[i] = take() end
+
+-- ["a","b"] + c -> ["a","b","c"]: a counter or span field of a group or label.
+local function with(field, suffix) return string.sub(field, 1, -2) .. ',"' .. suffix .. '"]' end
+local function samples_key(field) return prefix .. ':samples:' .. field end
+
+-- Adds member to a capped sorted set. Returns whether it is kept, and the
+-- member it pushed out (the largest), if any.
+local function admit(zset, member, score, cap)
+  if redis.call('ZSCORE', zset, member) then return true, nil end
+  redis.call('ZADD', zset, score, member)
+  if redis.call('ZCARD', zset) <= cap then return true, nil end
+  local largest = redis.call('ZRANGE', zset, -1, -1)[1]
+  redis.call('ZREM', zset, largest)
+  if largest == member then return false, nil end
+  return true, largest
+end
+
+-- Moves a group's events, first/last ids and samples into another group.
+local function move_group(source, target)
+  local events = redis.call('HGET', counters, source)
+  if events then
+    redis.call('HINCRBY', counters, target, events)
+    redis.call('HDEL', counters, source)
+  end
+  local first_field, last_field = with(source, 'first'), with(source, 'last')
+  local first, last = redis.call('HGET', spans, first_field), redis.call('HGET', spans, last_field)
+  if first and last then
+    keep_span(with(target, 'first'), with(target, 'last'), first, last)
+  end
+  redis.call('HDEL', spans, first_field, last_field)
+  local from = samples_key(source)
+  if redis.call('EXISTS', from) == 1 then
+    local into = samples_key(target)
+    redis.call('ZUNIONSTORE', into, 2, into, from)
+    redis.call('ZREMRANGEBYRANK', into, limit, -1)
+    redis.call('DEL', from)
+  end
+end
+
+local function place_family(table_name, family, score, overflow, catch_all)
+  local kept, evicted = admit(prefix .. ':parents:' .. table_name, family, score, max_parents)
+  if evicted then
+    local recorded = redis.call('HGET', folds, evicted)
+    local cut = string.find(recorded, '\\n', 1, true)
+    local evicted_overflow = string.sub(recorded, 1, cut - 1)
+    local evicted_catch_all = string.sub(recorded, cut + 1)
+    local names = prefix .. ':names:' .. evicted
+    for _, field in ipairs(redis.call('ZRANGE', names, 0, -1)) do
+      move_group(field, evicted_catch_all)
+    end
+    move_group(evicted_overflow, evicted_catch_all)
+    redis.call('DEL', names)
+    redis.call('HDEL', folds, evicted)
+  end
+  if kept then redis.call('HSET', folds, family, overflow .. '\\n' .. catch_all) end
+  return kept
+end
+
+for _ = 1, tonumber(take()) do
+  local table_name, member, score, other, capped = take(), take(), take(), take(), take()
+  local amounts = {}
+  for i = 1, #columns do amounts[i] = take() end
+  local target = member
+  if capped == '1' then
+    local kept, evicted = admit(prefix .. ':labels:' .. table_name, member, score, max_labels)
+    if evicted then
+      for i = 1, #columns do
+        local value = redis.call('HGET', counters, with(evicted, columns[i]))
+        if value then
+          redis.call('HINCRBY', counters, with(other, columns[i]), value)
+          redis.call('HDEL', counters, with(evicted, columns[i]))
+        end
+      end
+    end
+    if not kept then target = other end
+  end
+  for i = 1, #columns do
+    if amounts[i] ~= '0' then
+      redis.call('HINCRBY', counters, with(target, columns[i]), amounts[i])
+    end
+  end
+end
+
+for _ = 1, tonumber(take()) do
+  local role, table_name, field, family, family_score = take(), take(), take(), take(), take()
+  local overflow, catch_all, name_score = take(), take(), take()
+  local events, first, last = take(), take(), take()
   local members = {}
   for _ = 1, tonumber(take()) do
     members[#members + 1] = 0
     members[#members + 1] = take()
   end
-  redis.call('ZADD', KEYS[4 + k], unpack(members))
-  redis.call('ZREMRANGEBYRANK', KEYS[4 + k], limit, -1)
+  local target = field
+  if role ~= 'catch-all' then
+    if not place_family(table_name, family, family_score, overflow, catch_all) then
+      target = catch_all
+    elseif role == 'group' then
+      local kept, evicted = admit(prefix .. ':names:' .. family, field, name_score, max_names)
+      if evicted then move_group(evicted, overflow) end
+      if not kept then target = overflow end
+    end
+  end
+  redis.call('HINCRBY', counters, target, events)
+  keep_span(with(target, 'first'), with(target, 'last'), first, last)
+  if #members > 0 then
+    local key = samples_key(target)
+    redis.call('ZADD', key, unpack(members))
+    redis.call('ZREMRANGEBYRANK', key, limit, -1)
+  end
 end
 
 local quarantined = tonumber(take())
 if quarantined > 0 then
-  local key, maxlen = KEYS[5 + sample_keys], take()
+  local key, maxlen = KEYS[6], take()
   for _ = 1, quarantined do
     local entry = {}
     for i = 1, tonumber(take()) do entry[i] = take() end

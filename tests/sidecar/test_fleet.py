@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from cdccheck.errors import ConfigError, SourceError
-from cdccheck.model import EventVerdict
+from cdccheck.model import EventVerdict, Finding
 from cdccheck.pipeline import check_batch
 from cdccheck.report.json import schema_info
 from cdccheck.samples import samples as sample_events
@@ -83,6 +83,89 @@ def test_any_split_and_commit_order_gives_the_same_summary(redis_client: redis.R
         whole.add(verdict)
     for result in results:
         assert same(result, whole)
+
+
+CAPS = {"max_names": 3, "max_parents": 4, "max_labels": 2}
+
+
+def hostile_verdicts(count: int, seed: int) -> list[EventVerdict]:
+    """Verdicts whose paths, ops and writers overflow CAPS many times over."""
+    rng = random.Random(seed)
+    verdicts = []
+    for index in range(count):
+        legacy = [
+            Finding("unknown_field", f"/x{rng.randrange(40)}", "m", 1),
+            Finding("unknown_field", f"/p{rng.randrange(8)}/k{rng.randrange(12)}", "m", "v"),
+        ][: rng.randrange(1, 3)]
+        new = [Finding("type_mismatch", f"/p{rng.randrange(8)}/t{rng.randrange(6)}", "n", 2)]
+        warnings = [("wire", Finding("duplicate_key", f"/d{rng.randrange(9)}", "w", None))]
+        verdicts.append(
+            EventVerdict(
+                f"{index + 1}-{rng.randrange(3)}",
+                rng.choice(["create", "update", "delete", "?", "x" * 90]),
+                rng.choice(["go", "py", "rust", "java"]),
+                True,
+                legacy,
+                new if rng.random() < 0.5 else [],
+                warnings=warnings if rng.random() < 0.3 else [],
+            )
+        )
+    return verdicts
+
+
+def test_the_fleet_folds_under_its_caps_as_a_summary_does(redis_client: redis.Redis) -> None:
+    verdicts = hostile_verdicts(160, seed=3)
+    rng = random.Random(9)
+    whole = Summary(samples=2, **CAPS)
+    for verdict in verdicts:
+        whole.add(verdict)
+    assert any(path.endswith("/~other") for _, _, path in whole.findings)
+    assert "(other)" in whole.by_op
+    for attempt in range(3):
+        fleet = Fleet(redis_client, f"s{attempt}", GROUP)
+        fleet.register(samples=2, show_values=False, schemas=schemas(), caps=Summary(**CAPS))
+        order = list(verdicts)
+        rng.shuffle(order)
+        cut = sorted(rng.sample(range(1, len(order)), 9))
+        for a, b in zip([0, *cut], [*cut, len(order)], strict=True):
+            summary = Summary(samples=2, **CAPS)
+            for verdict in sorted(order[a:b], key=lambda verdict: id_order(verdict.id)):
+                summary.add(verdict)
+            assert fleet.commit(consumer="c", token="t", ids=[], summary=summary) == []
+        assert same(fleet.read().summary, whole)
+
+
+def test_the_fleet_keys_stay_bounded_whatever_the_keys(redis_client: redis.Redis) -> None:
+    fleet = Fleet(redis_client, "s", GROUP)
+    fleet.register(samples=2, show_values=False, schemas=schemas(), caps=Summary(**CAPS))
+    for batch in range(40):
+        summary = Summary(samples=2, **CAPS)
+        for index in range(25):
+            unique = batch * 25 + index
+            summary.add(
+                EventVerdict(
+                    f"{unique + 1}-0",
+                    f"op{unique}",
+                    f"writer{unique}",
+                    True,
+                    [
+                        Finding("unknown_field", f"/k{unique}", "m", 1),
+                        Finding("unknown_field", f"/p{unique}/k", "m", 1),
+                    ],
+                    [],
+                )
+            )
+        assert fleet.commit(consumer="c", token="t", ids=[], summary=summary) == []
+    keys = {key.decode() for key in redis_client.scan_iter(match=f"{fleet.keys.prefix}:*")}
+    samples = [key for key in keys if ":samples:" in key]
+    # 4 families of at most 3 names + their overflow, and the catch-all.
+    assert len(samples) <= 4 * (3 + 1) + 1
+    assert len(keys - set(samples)) <= 5 + 3 + 4  # hashes, label and family sets, names sets
+    assert redis_client.hlen(fleet.keys.counters) < 100
+    snapshot = fleet.read().summary
+    assert snapshot.totals.events == 1000
+    assert sum(group.events for group in snapshot.findings.values()) == 2000
+    assert snapshot.by_op["(other)"].events == 1000 - 2
 
 
 def test_first_and_last_ids_compare_as_numbers_beyond_double_precision(
