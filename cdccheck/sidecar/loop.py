@@ -571,7 +571,9 @@ class Sidecar:
     def _committed(
         self, summary: Summary, trimmed: int, quarantined: int, started: float | None
     ) -> None:
-        self.summary = self.summary.merge(summary)
+        # In place, walking only the batch's groups: a merge into a new Summary
+        # would walk every group seen so far, once per batch.
+        self.summary.absorb(summary)
         self.trimmed += trimmed
         self.quarantined += quarantined
         if trimmed:

@@ -565,3 +565,38 @@ def test_summaries_merge_whatever_the_consumer(redis_client: redis.Redis, redis_
     result = Sidecar(engine(), options(redis_url, "s", batch=7)).run()
     expected = Summary.from_dict(result.report)
     assert comparable(result.summary) == comparable(expected)
+
+
+def test_a_committed_batch_walks_only_its_own_groups(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Consume's cost per batch does not grow with the groups seen before (issue 10, defect 8)."""
+    from cdccheck.model import EventVerdict, Finding
+    from cdccheck.summary import Group
+
+    def verdict(number: int, *paths: str) -> EventVerdict:
+        findings = [Finding("unknown_field", path, "m", 1) for path in paths]
+        return EventVerdict(f"{number}-0", "create", "go", True, findings, [])
+
+    sidecar = Sidecar(engine(), options(redis_url, "s"))
+    seen = Summary()
+    for number in range(2000):
+        seen.add(verdict(number + 1, f"/p{number // 50}/k{number % 50}"))
+    sidecar._committed(seen, 0, 0, None)
+    assert len(sidecar.summary.findings) == 2000
+    touched: list[Group] = []
+    for name in ("plus", "absorb"):
+        original = getattr(Group, name, None)
+        if original is not None:
+
+            def counting(self: Group, *args: Any, _original: Any = original) -> Any:
+                touched.append(self)
+                return _original(self, *args)
+
+            monkeypatch.setattr(Group, name, counting)
+    batch = Summary()
+    batch.add(verdict(5000, "/p0/k0", "/q/new"))
+    sidecar._committed(batch, 0, 0, None)
+    assert len(sidecar.summary.findings) == 2001
+    assert sidecar.summary.findings["legacy", "unknown_field", "/p0/k0"].events == 2
+    assert len(touched) <= 4
