@@ -4,9 +4,11 @@ Private to cdccheck: ``redis_range``, ``redis_group`` and
 ``cdccheck.sidecar.fleet`` use it; the names other code relies on are
 re-exported from those modules. What lives here:
 
-* URLs and credentials: ``validate_url``, ``redact_url``, ``password_in``,
-  ``secret_of`` (the password in use: from the URL, else the caller, else
-  ``CDCCHECK_REDIS_PASSWORD``);
+* URLs and credentials: ``validate_url`` (checked before redis-py parses a
+  URL), ``redact_url``, ``password_in``, ``secret_of`` (the password in use:
+  from the URL, else the caller, else ``CDCCHECK_REDIS_PASSWORD``) and
+  ``scrub`` (a text with the password and every piece of it blanked out;
+  ``docs/security.md`` says where it is applied);
 * connecting: ``connect`` (one server, raw bytes, no silent retries) and
   ``connect_any`` (a single server or a Redis Cluster, found out at once);
 * errors: ``one_line`` (an exception as one line, the password blanked out),
@@ -29,7 +31,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
 from cdccheck.model import Entry
@@ -46,6 +48,7 @@ __all__ = [
     "REGISTER",
     "GroupMissing",
     "LuaScript",
+    "Secret",
     "as_dict",
     "as_text",
     "connect",
@@ -57,7 +60,9 @@ __all__ = [
     "password_in",
     "redact_url",
     "redis_errors",
+    "scrub",
     "secret_of",
+    "secret_pieces",
     "unreachable_text",
     "validate_url",
 ]
@@ -73,39 +78,76 @@ _SCHEMES = ("redis", "rediss", "unix")
 
 # -- URLs and credentials ------------------------------------------------------
 
+# Characters that end the userinfo of a URL: unencoded in a password, they
+# make a URL parser cut the password and show the rest as a port, path or
+# query in its error message.
+_ENDS_USERINFO = "/?#"
+_PASSWORD_PARAMETER = re.compile(r"(?i)([?&]password=)([^&#]*)")
+# Where an error message may cut a secret in pieces; pieces this short are
+# not blanked out (they would garble every message), the whole secret is.
+_SPLITS_SECRET = re.compile(r"[/?#@:&=;%\s'\"]")
+_SHORTEST_PIECE = 3
+
+
+class Secret(str):
+    """A password to keep out of messages, with the other forms it was written in.
+
+    Equal to the password itself (percent-decoded); ``forms`` also holds its
+    text as written in the URL, so a message quoting the raw URL is scrubbed too.
+    """
+
+    forms: tuple[str, ...] = ()
+
+
+def _userinfo(url: str) -> tuple[str, str, str]:
+    """(before the userinfo, the userinfo, the rest) of ``url``; userinfo "" when none.
+
+    The userinfo ends at the LAST ``@``: a password may hold ``@``, ``/``, ``?``
+    or ``#`` unencoded, and cutting at the first of those (as URL parsers do)
+    would leave a piece of it in the host, path or query.
+    """
+    scheme, separator, rest = url.partition("://")
+    head = scheme + separator if separator else ""
+    if not separator:
+        rest = url
+    userinfo, at, tail = rest.rpartition("@")
+    if not at:
+        return head, "", rest
+    return head, userinfo, tail
+
 
 def redact_url(url: str) -> str:
     """``url`` with its password (userinfo or ``?password=``) replaced by ``***``.
 
-    Safe on malformed URLs: it never raises and never returns the password.
+    Safe on malformed URLs: it never raises and never returns the password,
+    whatever characters the password holds unencoded.
     """
-    scheme, separator, rest = url.partition("://")
-    if not separator:
-        return url if "@" not in url else REDACTED + url[url.rindex("@") :]
-    authority, slash, tail = rest.partition("/")
-    if "?" in authority:
-        authority, _, query = authority.partition("?")
-        tail = f"?{query}"
-        slash = ""
-    userinfo, at, hostport = authority.rpartition("@")
-    if at and ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":" + REDACTED
-    result = f"{scheme}://{userinfo}{at}{hostport}{slash}{tail}"
-    return re.sub(r"(?i)([?&]password=)[^&#]*", rf"\g<1>{REDACTED}", result)
+    head, userinfo, tail = _userinfo(url)
+    if userinfo:
+        if not head:
+            userinfo = REDACTED
+        elif ":" in userinfo:
+            userinfo = userinfo.split(":", 1)[0] + ":" + REDACTED
+        elif any(character in userinfo for character in _ENDS_USERINFO):
+            userinfo = REDACTED
+        result = f"{head}{userinfo}@{tail}"
+    else:
+        result = head + tail
+    return _PASSWORD_PARAMETER.sub(rf"\g<1>{REDACTED}", result)
 
 
-def password_in(url: str) -> str | None:
+def password_in(url: str) -> Secret | None:
     """The password written in ``url`` (userinfo or ``?password=``), if any."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    _, userinfo, tail = _userinfo(url)
+    raw = userinfo.partition(":")[2] if ":" in userinfo else ""
+    if not raw:
+        found = _PASSWORD_PARAMETER.search(tail)
+        raw = found.group(2) if found else ""
+    if not raw:
         return None
-    if parts.password:
-        return unquote(parts.password)
-    for name, value in parse_qsl(parts.query):
-        if name == "password":
-            return value
-    return None
+    secret = Secret(unquote(raw))
+    secret.forms = (raw, userinfo)
+    return secret
 
 
 def secret_of(url: str, password: str | None) -> str | None:
@@ -113,20 +155,58 @@ def secret_of(url: str, password: str | None) -> str | None:
     return password_in(url) or password or os.environ.get(PASSWORD_ENV) or None
 
 
+def secret_pieces(secret: str | None) -> list[str]:
+    """Every text to blank out for ``secret``: its forms and their pieces, longest first.
+
+    A parser that cuts a password at a delimiter shows only a piece of it,
+    so the pieces between delimiters (``/ ? # @ : & = ; %``, quotes,
+    spaces) are blanked out too.
+    """
+    if not secret:
+        return []
+    forms = {secret, quote(secret, safe=""), *getattr(secret, "forms", ())}
+    pieces = {form for form in forms if form}
+    for form in forms:
+        pieces.update(
+            piece for piece in _SPLITS_SECRET.split(form) if len(piece) >= _SHORTEST_PIECE
+        )
+    return sorted(pieces, key=lambda piece: (-len(piece), piece))
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """``text`` with ``secret`` and every piece of it (``secret_pieces``) replaced by ``***``."""
+    for piece in secret_pieces(secret):
+        text = text.replace(piece, REDACTED)
+    return text
+
+
 def validate_url(url: str) -> None:
-    """Raise ConfigError (password redacted) unless ``url`` is a usable Redis URL."""
+    """Raise ConfigError (password redacted) unless ``url`` is a usable Redis URL.
+
+    Checked here before redis-py parses the URL: its parse errors quote the
+    URL's parts, and a password with an unencoded ``/``, ``?`` or ``#`` would
+    land in one of them.
+    """
     shown = redact_url(url)
+    scheme, separator, _ = url.partition("://")
+    if not separator or scheme.lower() not in _SCHEMES:
+        raise ConfigError(
+            f"bad --redis-url {shown}: scheme must be redis://, rediss:// (TLS) or unix://"
+        )
+    _, userinfo, _ = _userinfo(url)
+    if any(character in userinfo for character in _ENDS_USERINFO):
+        raise ConfigError(
+            f"bad --redis-url {shown}: the user or password holds an unencoded '/', '?' or "
+            "'#': percent-encode them (%2F, %3F, %23; and '@' as %40)"
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
     except ValueError as error:
+        reason = one_line(error, secret_of(url, None))
         raise ConfigError(
-            f"bad --redis-url {shown}: {error} (expected redis://[user:password@]host:port/db)"
+            f"bad --redis-url {shown}: {reason} (expected redis://[user:password@]host:port/db)"
         ) from None
-    if parts.scheme not in _SCHEMES:
-        raise ConfigError(
-            f"bad --redis-url {shown}: scheme must be redis://, rediss:// (TLS) or unix://"
-        )
     if parts.scheme != "unix":
         database = unquote(parts.path).strip("/")
         if database and not database.isdigit():
@@ -139,11 +219,9 @@ def validate_url(url: str) -> None:
 
 
 def one_line(error: BaseException, secret: str | None) -> str:
-    """``error`` as one line of text, with ``secret`` (the password) blanked out."""
+    """``error`` as one line of text, with ``secret`` (and its pieces) blanked out."""
     text = " ".join(str(error).split()) or type(error).__name__
-    if secret:
-        text = text.replace(secret, REDACTED)
-    return text
+    return scrub(text, secret)
 
 
 def credentials_error(url: str, secret: str | None, error: BaseException) -> SourceError:
@@ -268,7 +346,9 @@ def connect(
             **options,
         )
     except ValueError as error:
-        raise ConfigError(f"bad --redis-url {redact_url(url)}: {error}") from None
+        raise ConfigError(
+            f"bad --redis-url {redact_url(url)}: {one_line(error, secret_of(url, password))}"
+        ) from None
     client.set_response_callback("XRANGE", entries_from_xrange)
     return client
 
@@ -308,7 +388,9 @@ def connect_any(
         try:
             cluster = RedisCluster.from_url(url, **options)
         except ValueError as error:
-            raise ConfigError(f"bad --redis-url {redact_url(url)}: {error}") from None
+            raise ConfigError(
+                f"bad --redis-url {redact_url(url)}: {one_line(error, secret_of(url, password))}"
+            ) from None
     return cluster, True
 
 
