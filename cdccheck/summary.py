@@ -350,9 +350,12 @@ class Group(msgspec.Struct):
             self.first_id = other.first_id
         if other.last_id and (not self.last_id or id_order(other.last_id) > id_order(self.last_id)):
             self.last_id = other.last_id
-        if other.samples:
+        if other.samples and self.samples:
             unique = {sample.order(): sample for sample in (*self.samples, *other.samples)}
             self.samples = [unique[key] for key in sorted(unique)][:limit]
+        elif other.samples:
+            # A group's samples are kept sorted and distinct: nothing to compare.
+            self.samples = other.samples[:limit]
         elif len(self.samples) > limit:
             del self.samples[limit:]
         self.limit = limit
@@ -725,6 +728,8 @@ class Summary(msgspec.Struct, dict=True):
             for raw in report[name]:
                 group = msgspec.convert(raw, Group)
                 group.limit = samples
+                # Merging relies on a group's samples being in order.
+                group.samples = sorted(group.samples, key=Sample.order)[:samples]
                 table[(group.schema, group.kind, group.path)] = group
         summary.first_id = report["range"]["first_id"] or ""
         summary.last_id = report["range"]["last_id"] or ""
