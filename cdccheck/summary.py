@@ -8,12 +8,44 @@ sidecars' summaries, or two reports, add up to the summary of both streams.
 Merging needs an order that does not depend on who merges first: samples
 are kept as the K smallest by (stream id, path, message), and a group's
 first and last ids are the smallest and largest stream ids seen.
+
+A Summary's size is bounded whatever the events hold (``docs/security.md``,
+"Bounded reports"): paths and op/writer values are clipped to a length, and
+the distinct finding groups and op/writer values it keeps are capped. What
+does not fit is folded into overflow groups and labels by a rule that only
+depends on WHICH keys were seen, never on their order, so counters stay
+exact and merging stays associative and commutative:
+
+* group paths are split into a parent and a last segment (a "name"). For each
+  ``(schema, kind, parent)`` (a "family") the ``max_names`` smallest names keep
+  their group; the others share the family's ``<parent>/~other`` group;
+* the ``max_parents`` smallest families of a table (findings, or warnings)
+  keep their groups; the groups of the others share ``/~other-paths`` of
+  their (schema, kind);
+* the ``max_labels`` smallest op (and writer) values keep their counters; the
+  others share ``(other)``.
+
+"Smallest" is a fixed total order (``name_order``, ``family_order``,
+``label_order``; the fleet summary in Redis sorts its sorted sets the same
+way). A key kept among the smallest of everything is kept among the smallest
+of every part, so folding the parts and then the merge gives what folding
+everything at once gives. An overflow group's ``events`` is the sum of the
+events of the groups it stands for (an event with two folded paths counts
+twice there); every other counter counts events exactly, as without caps.
+
+The groups' ``by_writer`` and the timeline (``cdccheck.timeline``) follow the
+same caps: a group folded into an overflow group brings its writers' counts
+and its timeline series along, and writers are named by the summary's writer
+labels, so a writer pushed into ``(other)`` moves there in every group that
+counts it and in every timeline bucket.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -42,9 +74,35 @@ if TYPE_CHECKING:
     from cdccheck.timeline import Timeline
 
 DEFAULT_SAMPLES = 5
+DEFAULT_MAX_NAMES = 50
+"""Distinct last path segments kept per (schema, kind, parent path); see the module docstring."""
+DEFAULT_MAX_PARENTS = 200
+"""Distinct (schema, kind, parent path) kept per table (findings, warnings)."""
+DEFAULT_MAX_LABELS = 100
+"""Distinct op values (and, separately, writer values) kept."""
+MAX_SEGMENT = 64
+"""Longest path segment kept as it is (longer ones: a prefix and a hash)."""
+MAX_PATH = 512
+"""Longest path kept as it is (longer ones: leading segments and a hash of the rest)."""
+MAX_LABEL = 64
+"""Longest op or writer value kept as it is (longer ones: a prefix and a hash)."""
+OTHER_NAME = "~other"
+"""The last segment of a family's overflow group: ``/comment/~other``."""
+OTHER_PATHS = "/~other-paths"
+"""The path of a (schema, kind)'s catch-all group, for families beyond ``max_parents``."""
+OTHER_LABEL = "(other)"
+"""The op or writer counting the values beyond ``max_labels``."""
+# Why "~": RFC 6901 escapes a "~" in a key as "~0", so a "~" followed by
+# anything else never comes from a real key, and these markers cannot collide
+# with one. "?" (no op or writer) and "(other)" are never capped.
+UNCAPPED_LABELS = frozenset({UNKNOWN, OTHER_LABEL})
+"""Op and writer values that ``max_labels`` never folds."""
+_OTHER_SUFFIX = "/" + OTHER_NAME
+_DIGEST = 12
 _INDEX = re.compile(r"/\d+(?=/|$)")
 _MAX_SHOWN_VALUE = 200
 _MAX_MESSAGE = 300
+_CACHED_PATH = 256
 
 
 @functools.lru_cache(maxsize=4096)
@@ -56,10 +114,110 @@ def id_order(stream_id: str) -> tuple[int, int, int, str]:
     return (1, 0, 0, stream_id)
 
 
-@functools.lru_cache(maxsize=4096)
 def aggregate_path(path: str) -> str:
     """``/comment/awards/3/count`` -> ``/comment/awards/*/count``."""
     return _INDEX.sub("/*", path)
+
+
+def group_path(path: str) -> str:
+    """The path a finding is grouped under: indices as ``*``, then clipped (``clip_path``)."""
+    if len(path) <= _CACHED_PATH:
+        return _cached_group_path(path)
+    return clip_path(aggregate_path(path))
+
+
+# Only short paths are cached: a cache of megabyte-long keys would be the
+# very memory growth the clipping prevents.
+@functools.lru_cache(maxsize=4096)
+def _cached_group_path(path: str) -> str:
+    return clip_path(aggregate_path(path))
+
+
+def _digest(text: str) -> str:
+    # "~h" never starts an RFC 6901 escape, so a digest never looks like a key.
+    data = text.encode("utf-8", "surrogatepass")
+    return "~h" + hashlib.sha256(data).hexdigest()[:_DIGEST]
+
+
+def clip_text(text: str, limit: int) -> str:
+    """``text`` if at most ``limit`` characters, else its start and a hash of all of it.
+
+    The result has ``limit`` characters; two different long texts stay apart
+    (up to a 48-bit hash collision).
+    """
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(_digest(""))] + _digest(text)
+
+
+def clip_path(path: str) -> str:
+    """``path`` with segments over MAX_SEGMENT characters clipped, and at most MAX_PATH long.
+
+    A path still too long after clipping its segments keeps its leading
+    segments and ends with one segment hashing the rest.
+    """
+    if len(path) <= MAX_SEGMENT:
+        return path
+    clipped = "/".join(clip_text(segment, MAX_SEGMENT) for segment in path.split("/"))
+    if len(clipped) <= MAX_PATH:
+        return clipped
+    cut = max(clipped.rfind("/", 0, MAX_PATH - len(_digest("")) - 1), 0)
+    return clipped[:cut] + "/" + _digest(clipped[cut:])
+
+
+def clip_label(value: str) -> str:
+    """An op or writer value clipped to MAX_LABEL characters (``clip_text``)."""
+    return clip_text(value, MAX_LABEL)
+
+
+def counter_field(*parts: str) -> str:
+    """A counter's name as a compact JSON array: ``["findings","new","format","/a"]``.
+
+    The fleet summary names its Redis hash fields so; the caps' orders below
+    compare these names, so Redis sorted sets can keep the same order.
+    """
+    return json.dumps(list(parts), ensure_ascii=False, separators=(",", ":"))
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def split_path(path: str) -> tuple[str, str]:
+    """A group path as (parent, name): ``/comment/x`` -> (``/comment``, ``/x``)."""
+    parent, slash, name = path.rpartition("/")
+    return parent, slash + name
+
+
+def family_order(table: str, schema: str, kind: str, parent: str) -> tuple[int, bytes]:
+    """The order of families (shallowest parent first): the fleet's sorted-set score and member."""
+    return parent.count("/"), _utf8(counter_field(table, schema, kind, parent))
+
+
+def name_order(table: str, schema: str, kind: str, path: str) -> tuple[int, bytes]:
+    """The order of names within a family (shortest first): score and member in Redis."""
+    return len(_utf8(split_path(path)[1])), _utf8(counter_field(table, schema, kind, path))
+
+
+def label_order(table: str, value: str) -> tuple[int, bytes]:
+    """The order of op (``by_op``) or writer (``by_writer``) values (shortest first)."""
+    return len(_utf8(value)), _utf8(counter_field(table, value))
+
+
+def family_parent(path: str) -> str:
+    """The parent path of the family a group belongs to (an overflow group's too)."""
+    if path.endswith(_OTHER_SUFFIX):
+        return path[: -len(_OTHER_SUFFIX)]
+    return split_path(path)[0]
+
+
+def group_role(path: str) -> str:
+    """``catch-all`` (``/~other-paths``), ``overflow`` (``.../~other``) or ``group``."""
+    if path == OTHER_PATHS:
+        return "catch-all"
+    if path.endswith(_OTHER_SUFFIX):
+        return "overflow"
+    return "group"
 
 
 class Counters(msgspec.Struct):
@@ -93,6 +251,7 @@ class Counters(msgspec.Struct):
         self.ok += events
 
     def plus(self, other: Counters) -> Counters:
+        """A new Counters holding both."""
         return Counters(
             *(
                 a + b
@@ -101,6 +260,11 @@ class Counters(msgspec.Struct):
                 )
             )
         )
+
+    def absorb(self, other: Counters) -> None:
+        """Add ``other`` to these counters, in place."""
+        for name in self.__struct_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def as_dict(self) -> dict[str, int]:
         return msgspec.structs.asdict(self)
@@ -130,9 +294,21 @@ class Sample(msgspec.Struct, frozen=True):
     value: dict[str, Any]
     message: str
 
+    def body(self) -> str:
+        """The sample as compact JSON (the standard library's, which keeps NaN and big ints)."""
+        return json.dumps(
+            {"id": self.id, "path": self.path, "value": self.value, "message": self.message},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
     def order(self) -> tuple[Any, ...]:
-        """Total order over samples, so merging keeps the same K whatever comes first."""
-        return (id_order(self.id), self.path, self.message, json.dumps(self.value, sort_keys=True))
+        """Total order over samples, so merging keeps the same K whatever comes first.
+
+        By stream id, then by ``body()``: the fleet summary's sorted sets order
+        their members (padded id, then the body) the same way.
+        """
+        return (id_order(self.id), self.body())
 
 
 class Group(msgspec.Struct):
@@ -148,7 +324,11 @@ class Group(msgspec.Struct):
     limit: int = DEFAULT_SAMPLES
     """K, the most samples kept (not part of the report)."""
     by_writer: dict[str, int] = msgspec.field(default_factory=dict)
-    """Events per writer (the entry's writer field): who has to fix it. Sums to ``events``."""
+    """Events per writer (the entry's writer field): who has to fix it. Sums to ``events``.
+
+    In a Summary the writers are the summary's writer labels (clipped, beyond
+    ``max_labels`` counted under ``(other)``), as in its ``by_writer``.
+    """
 
     def note(self, event_id: str, writer: str = UNKNOWN) -> bool:
         """Count one more event; True when it may enter the samples (then call ``keep``)."""
@@ -176,24 +356,38 @@ class Group(msgspec.Struct):
             samples.sort(key=Sample.order)
 
     def plus(self, other: Group, limit: int) -> Group:
-        ids = [i for i in (self.first_id, other.first_id) if i]
-        last = [i for i in (self.last_id, other.last_id) if i]
-        unique = {sample.order(): sample for sample in (*self.samples, *other.samples)}
-        samples = [unique[key] for key in sorted(unique)][:limit]
-        by_writer = dict(self.by_writer)
-        for writer, events in other.by_writer.items():
-            by_writer[writer] = by_writer.get(writer, 0) + events
-        return Group(
-            self.schema,
-            self.kind,
-            self.path,
-            self.events + other.events,
-            min(ids, key=id_order) if ids else "",
-            max(last, key=id_order) if last else "",
-            samples,
-            limit,
-            by_writer,
-        )
+        """A new group (with this one's key) counting both, keeping ``limit`` samples."""
+        merged = Group(self.schema, self.kind, self.path, limit=limit)
+        merged.absorb(self, limit)
+        merged.absorb(other, limit)
+        return merged
+
+    def absorb(self, other: Group, limit: int, by_writer: Mapping[str, int] | None = None) -> None:
+        """Add ``other``'s events, writers, ids and samples to this group, in place.
+
+        ``by_writer``: ``other``'s events per writer as this group names the
+        writers (a Summary renames them to its own labels); ``other.by_writer``
+        by default.
+        """
+        self.events += other.events
+        writers = self.by_writer
+        for writer, events in (other.by_writer if by_writer is None else by_writer).items():
+            writers[writer] = writers.get(writer, 0) + events
+        if other.first_id and (
+            not self.first_id or id_order(other.first_id) < id_order(self.first_id)
+        ):
+            self.first_id = other.first_id
+        if other.last_id and (not self.last_id or id_order(other.last_id) > id_order(self.last_id)):
+            self.last_id = other.last_id
+        if other.samples and self.samples:
+            unique = {sample.order(): sample for sample in (*self.samples, *other.samples)}
+            self.samples = [unique[key] for key in sorted(unique)][:limit]
+        elif other.samples:
+            # A group's samples are kept sorted and distinct: nothing to compare.
+            self.samples = other.samples[:limit]
+        elif len(self.samples) > limit:
+            del self.samples[limit:]
+        self.limit = limit
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -214,8 +408,54 @@ COUNTER_COLUMNS: tuple[str, ...] = Counters.__struct_fields__
 GroupKey = tuple[str, str, str]
 
 
-class Summary(msgspec.Struct):
-    """Counters, per-op and per-writer breakdowns, finding and warning groups."""
+class _Family:
+    """The kept names of one (schema, kind, parent): their groups live in the table."""
+
+    __slots__ = ("names", "paths")
+
+    def __init__(self) -> None:
+        self.names: list[tuple[tuple[int, bytes], str]] = []
+        """(name_order, path) of the kept groups, smallest first."""
+        self.paths: set[str] = set()
+
+
+class _Folding:
+    """What a Summary keeps under its caps, and in which order (see the module docstring)."""
+
+    __slots__ = ("families", "labels", "order", "writer_groups")
+
+    def __init__(self) -> None:
+        self.families: dict[str, dict[tuple[str, str, str], _Family]] = {
+            "findings": {},
+            "warnings": {},
+        }
+        self.order: dict[str, list[tuple[tuple[int, bytes], tuple[str, str, str]]]] = {
+            "findings": [],
+            "warnings": [],
+        }
+        """(family_order, family) of the kept families of each table, smallest first."""
+        self.labels: dict[str, list[tuple[tuple[int, bytes], str]]] = {
+            "by_op": [],
+            "by_writer": [],
+        }
+        """(label_order, value) of the kept op and writer values, smallest first."""
+        self.writer_groups: dict[str, set[tuple[str, GroupKey]]] = {}
+        """Kept writer label -> the (table, group key) whose ``by_writer`` counts it.
+
+        So a writer pushed out of ``max_labels`` moves into ``(other)`` in the
+        groups that count it, not in every group.
+        """
+
+
+class Summary(msgspec.Struct, dict=True):
+    """Counters, per-op and per-writer breakdowns, finding and warning groups, a timeline.
+
+    Bounded by ``max_names``, ``max_parents`` and ``max_labels`` (see the module
+    docstring); ``merge`` and ``absorb`` apply the smaller caps of the two.
+    The groups' ``by_writer`` and the timeline follow the same caps: they name
+    writers by the summary's writer labels, and the timeline's group series
+    are those of the summary's groups (overflow groups included).
+    """
 
     samples: int = DEFAULT_SAMPLES
     """K: samples kept per group."""
@@ -229,14 +469,25 @@ class Summary(msgspec.Struct):
     last_id: str = ""
     timeline: Timeline | None = None
     """The same events per bucket of stream-id time (cdccheck.timeline); None: not kept."""
+    max_names: int = DEFAULT_MAX_NAMES
+    """Names kept per (schema, kind, parent path); beyond: ``<parent>/~other``."""
+    max_parents: int = DEFAULT_MAX_PARENTS
+    """(schema, kind, parent path) kept per table; beyond: ``/~other-paths``."""
+    max_labels: int = DEFAULT_MAX_LABELS
+    """Op values, and writer values, kept; beyond: ``(other)``."""
+
+    def __post_init__(self) -> None:
+        for name in ("max_names", "max_parents", "max_labels"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"Summary.{name} must be at least 1")
 
     # ---------------------------------------------------------------- adding
 
     def add(self, verdict: EventVerdict) -> None:
         """Count one event and file its findings and warnings (and count it in the timeline)."""
-        self._add(verdict)
+        writer = self._add(verdict)
         if self.timeline is not None:
-            self.timeline.add(verdict, self._filed(verdict))
+            self.timeline.add(verdict, self._filed(verdict), writer=writer)
 
     def add_batch(
         self,
@@ -257,43 +508,57 @@ class Summary(msgspec.Struct):
         for verdict in verdicts:
             self._add(verdict)
         if self.timeline is not None:
-            self.timeline.add_batch(entries, verdicts, writer_field, groups_of=self._filed)
+            # After the whole batch is filed, so every writer and group of the
+            # batch has its final label and group under the caps.
+            self.timeline.add_batch(
+                entries, verdicts, writer_field, groups_of=self._filed, writer_label=self._writer
+            )
         self.span(entries[0].id, entries[-1].id)
 
     def _filed(self, verdict: EventVerdict) -> list[GroupKey]:
-        """The finding groups of this summary that count ``verdict`` (for the timeline)."""
+        """The finding groups of this summary that count ``verdict`` (for the timeline).
+
+        One key per group path of the event, so an overflow group standing for
+        two of its paths is named twice: its series counts as its ``events`` do.
+        """
         if not verdict.decodable:
             keys = {(WIRE, UNDECODABLE, "")}
         else:
             keys = {
-                (schema, finding.kind, aggregate_path(finding.path))
+                (schema, finding.kind, group_path(finding.path))
                 for schema, findings in ((LEGACY, verdict.legacy), (NEW, verdict.new))
                 for finding in findings or ()
             }
-        # A group the summary does not keep has no series either: the timeline
-        # stays within the summary's bounds.
-        return [key for key in keys if key in self.findings]
+        filed = []
+        for key in keys:
+            home = self._finding_home(key)
+            if home is not None:
+                filed.append(home)
+        return filed
 
-    def _add(self, verdict: EventVerdict) -> None:
-        """Count one event and file its findings and warnings."""
+    def _add(self, verdict: EventVerdict) -> str:
+        """Count one event and file its findings and warnings; returns its writer label."""
+        self._folding()
         self.span(verdict.id, verdict.id)
         self.totals.count(verdict)
-        self._counters(self.by_op, verdict.op).count(verdict)
-        self._counters(self.by_writer, verdict.writer).count(verdict)
+        self._counters("by_op", verdict.op).count(verdict)
+        self._counters("by_writer", verdict.writer).count(verdict)
+        writer = self._writer(verdict.writer)
         if not verdict.decodable:
             finding = Finding(UNDECODABLE, "", verdict.wire_message or "undecodable", ABSENT)
-            self._file(self.findings, WIRE, [finding], verdict.id, verdict.writer)
-            return
+            self._file("findings", WIRE, [finding], verdict.id, writer)
+            return writer
         if verdict.legacy:
-            self._file(self.findings, LEGACY, verdict.legacy, verdict.id, verdict.writer)
+            self._file("findings", LEGACY, verdict.legacy, verdict.id, writer)
         if verdict.new:
-            self._file(self.findings, NEW, verdict.new, verdict.id, verdict.writer)
+            self._file("findings", NEW, verdict.new, verdict.id, writer)
         if verdict.warnings:
             by_schema: dict[str, list[Finding]] = {}
             for schema, warning in verdict.warnings:
                 by_schema.setdefault(schema, []).append(warning)
             for schema, warnings in by_schema.items():
-                self._file(self.warnings, schema, warnings, verdict.id, verdict.writer)
+                self._file("warnings", schema, warnings, verdict.id, writer)
+        return writer
 
     def add_healthy(
         self, counts: dict[tuple[str, bytes | None], int], first_id: str, last_id: str
@@ -302,12 +567,13 @@ class Summary(msgspec.Struct):
 
         Not in the timeline (the counts carry no ids): ``add_batch`` counts both.
         """
+        self._folding()
         self.span(first_id, last_id)
         for (op, raw_writer), events in counts.items():
             writer = UNKNOWN if raw_writer is None else raw_writer.decode("utf-8", "replace")
             self.totals.add_ok(events)
-            self._counters(self.by_op, op).add_ok(events)
-            self._counters(self.by_writer, writer).add_ok(events)
+            self._counters("by_op", op).add_ok(events)
+            self._counters("by_writer", writer).add_ok(events)
 
     def span(self, first_id: str, last_id: str) -> None:
         """Note that entries from ``first_id`` to ``last_id`` were read.
@@ -319,31 +585,62 @@ class Summary(msgspec.Struct):
             self.first_id = first_id
         self.last_id = last_id
 
-    @staticmethod
-    def _counters(table: dict[str, Counters], key: str) -> Counters:
-        counters = table.get(key)
+    def _counters(self, table_name: str, value: str) -> Counters:
+        """The counters of op or writer ``value`` (clipped, or folded into ``(other)``)."""
+        table: dict[str, Counters] = getattr(self, table_name)
+        counters = table.get(value)
         if counters is None:
-            counters = table[key] = Counters()
+            key = self._label(table_name, table, value)
+            counters = table.get(key)
+            if counters is None:
+                counters = table[key] = Counters()
         return counters
+
+    def _writer(self, value: str) -> str:
+        """The label writer ``value`` is counted under, once admitted: its own or ``(other)``."""
+        if value in self.by_writer or value in UNCAPPED_LABELS:
+            return value
+        value = clip_label(value)
+        if value in self.by_writer or value in UNCAPPED_LABELS:
+            return value
+        return OTHER_LABEL
+
+    def _writers(self, by_writer: Mapping[str, int]) -> dict[str, int]:
+        """A group's events per writer, renamed to this summary's writer labels."""
+        renamed: dict[str, int] = {}
+        for writer, events in by_writer.items():
+            label = self._writer(writer)
+            renamed[label] = renamed.get(label, 0) + events
+        return renamed
 
     def _file(
         self,
-        table: dict[GroupKey, Group],
+        table_name: str,
         schema: str,
         findings: list[Finding],
         event_id: str,
         writer: str,
     ) -> None:
-        """Count the event once in each group its findings fall into."""
+        """Count the event once in each group its findings fall into.
+
+        An event counts once per group path; an overflow group standing for
+        several paths of the event counts it once for each of them.
+        """
+        table: dict[GroupKey, Group] = getattr(self, table_name)
         seen: set[GroupKey] = set()
         for finding in findings:
-            key = (schema, finding.kind, aggregate_path(finding.path))
+            key = (schema, finding.kind, group_path(finding.path))
             if key in seen:
                 continue
             seen.add(key)
             group = table.get(key)
             if group is None:
-                group = table[key] = Group(*key, limit=self.samples)
+                key = self._place(table_name, table, key)
+                group = table.get(key)
+                if group is None:
+                    group = table[key] = Group(*key, limit=self.samples)
+            if writer not in group.by_writer and writer not in UNCAPPED_LABELS:
+                self._folding().writer_groups.setdefault(writer, set()).add((table_name, key))
             if group.note(event_id, writer) and self.samples > 0:
                 group.keep(self._sample(event_id, finding))
 
@@ -352,43 +649,247 @@ class Summary(msgspec.Struct):
         closed_set = finding.kind == ENUM_VALUE
         return Sample(
             event_id,
-            finding.path,
+            clip_path(finding.path),
             describe_value(finding.value, self.show_values, closed_set=closed_set),
             safe_message(finding.message, finding.value, self.show_values, closed_set=closed_set),
         )
 
+    # ---------------------------------------------------------------- the caps
+
+    def _folding(self) -> _Folding:
+        folding: _Folding | None = self.__dict__.get("_state")
+        if folding is None:
+            folding = self.__dict__["_state"] = _Folding()
+            if self.findings or self.warnings or self.by_op or self.by_writer:
+                # Filled from outside (a report, the fleet summary): fold what is
+                # there once, under this summary's caps.
+                # The tables are refilled in place: callers may hold them.
+                loaded = Summary(
+                    by_op=dict(self.by_op),
+                    by_writer=dict(self.by_writer),
+                    findings=dict(self.findings),
+                    warnings=dict(self.warnings),
+                )
+                for table in (self.by_op, self.by_writer, self.findings, self.warnings):
+                    table.clear()
+                # The timeline is renamed after the tables, by where they ended up.
+                timeline, self.timeline = self.timeline, None
+                self._absorb_tables(loaded)
+                if timeline is not None:
+                    timeline.rename(writer=self._writer, group=self._finding_home)
+                self.timeline = timeline
+        return folding
+
+    def _label(self, table_name: str, table: dict[str, Counters], value: str) -> str:
+        """Where counters of op/writer ``value`` go: its own key or ``(other)``.
+
+        A kept value pushed out by a smaller one moves its counters to ``(other)``
+        (a writer's: in the groups and the timeline too).
+        """
+        value = clip_label(value)
+        if value in table or value in UNCAPPED_LABELS:
+            return value
+        kept = self._folding().labels[table_name]
+        entry = (label_order(table_name, value), value)
+        if len(kept) >= self.max_labels:
+            if entry > kept[-1]:
+                return OTHER_LABEL
+            _, evicted = kept.pop()
+            other = table.get(OTHER_LABEL)
+            if other is None:
+                other = table[OTHER_LABEL] = Counters()
+            other.absorb(table.pop(evicted))
+            if table_name == "by_writer":
+                self._evict_writer(evicted)
+        bisect.insort(kept, entry)
+        table[value] = Counters()
+        return value
+
+    def _evict_writer(self, writer: str) -> None:
+        """Count ``writer``'s group events and timeline counts under ``(other)``."""
+        for table_name, key in self._folding().writer_groups.pop(writer, ()):
+            group: Group | None = getattr(self, table_name).get(key)
+            events = group.by_writer.pop(writer, 0) if group is not None else 0
+            if group is not None and events:
+                group.by_writer[OTHER_LABEL] = group.by_writer.get(OTHER_LABEL, 0) + events
+        if self.timeline is not None:
+            self.timeline.rename_writer(writer, OTHER_LABEL)
+
+    def _finding_home(self, key: GroupKey) -> GroupKey | None:
+        """The finding group that counts ``key`` now (its own, an overflow, the catch-all).
+
+        None when this summary has no such group. For keys already filed or
+        absorbed: a key the caps push out later moves with its group.
+        """
+        table = self.findings
+        if key in table:
+            return key
+        schema, kind, path = key
+        role = group_role(path)
+        if role != "catch-all":
+            parent = family_parent(path)
+            if (schema, kind, parent) in self._folding().families["findings"]:
+                home = key if role == "overflow" else (schema, kind, parent + _OTHER_SUFFIX)
+                return home if home in table else None
+        home = (schema, kind, OTHER_PATHS)
+        return home if home in table else None
+
+    def _place(self, table_name: str, table: dict[GroupKey, Group], key: GroupKey) -> GroupKey:
+        """The group ``key`` is counted in: its own, its family's overflow or the catch-all.
+
+        Makes room when ``key`` pushes a kept name or family out: their groups
+        move into the overflow or catch-all group, counts, writers, ids,
+        samples and timeline series.
+        """
+        schema, kind, path = key
+        role = group_role(path)
+        if role == "catch-all":
+            return key
+        folding = self._folding()
+        parent = family_parent(path)
+        catch_all = (schema, kind, OTHER_PATHS)
+        family = self._family(table_name, table, folding, (schema, kind, parent))
+        if family is None:
+            return catch_all
+        if role == "overflow" or path in family.paths:
+            return key
+        overflow = (schema, kind, parent + _OTHER_SUFFIX)
+        entry = (name_order(table_name, schema, kind, path), path)
+        if len(family.names) >= self.max_names:
+            if entry > family.names[-1]:
+                return overflow
+            _, evicted = family.names.pop()
+            family.paths.discard(evicted)
+            self._move(table_name, table, (schema, kind, evicted), overflow)
+        bisect.insort(family.names, entry)
+        family.paths.add(path)
+        table[key] = Group(*key, limit=self.samples)
+        return key
+
+    def _family(
+        self,
+        table_name: str,
+        table: dict[GroupKey, Group],
+        folding: _Folding,
+        family_key: tuple[str, str, str],
+    ) -> _Family | None:
+        """The kept family ``family_key``, admitted if it fits; None when it does not."""
+        families = folding.families[table_name]
+        family = families.get(family_key)
+        if family is not None:
+            return family
+        order = folding.order[table_name]
+        entry = (family_order(table_name, *family_key), family_key)
+        if len(order) >= self.max_parents:
+            if entry > order[-1]:
+                return None
+            _, evicted_key = order.pop()
+            evicted = families.pop(evicted_key)
+            schema, kind, parent = evicted_key
+            catch_all = (schema, kind, OTHER_PATHS)
+            for _, path in evicted.names:
+                self._move(table_name, table, (schema, kind, path), catch_all)
+            self._move(table_name, table, (schema, kind, parent + _OTHER_SUFFIX), catch_all)
+        bisect.insort(order, entry)
+        family = families[family_key] = _Family()
+        return family
+
+    def _move(
+        self, table_name: str, table: dict[GroupKey, Group], source: GroupKey, target: GroupKey
+    ) -> None:
+        """Fold group ``source`` into ``target``: counts, writers, ids, samples, series."""
+        group = table.pop(source, None)
+        if group is None:
+            return
+        into = table.get(target)
+        if into is None:
+            into = table[target] = Group(*target, limit=self.samples)
+        into.absorb(group, self.samples)
+        writer_groups = self._folding().writer_groups
+        for writer in group.by_writer:
+            if writer not in UNCAPPED_LABELS:
+                holders = writer_groups.setdefault(writer, set())
+                holders.discard((table_name, source))
+                holders.add((table_name, target))
+        if table_name == "findings" and self.timeline is not None:
+            self.timeline.move_group(source, target)
+
     # ---------------------------------------------------------------- merging
 
+    def absorb(self, other: Summary) -> None:
+        """Add ``other`` to this summary, in place, in time proportional to ``other``'s size.
+
+        What the sidecar does with each committed batch: the groups already
+        seen are not walked again, and ``other``'s timeline is added bucket by
+        bucket into this one. The result equals ``self.merge(other)`` when both
+        share K and caps (this summary's K and caps are kept).
+        """
+        self._folding()
+        self.totals.absorb(other.totals)
+        self.span_union(other.first_id, other.last_id)
+        self.show_values = self.show_values and other.show_values
+        self._absorb_tables(other)
+        if self.timeline is not None:
+            if other.timeline is None:
+                # A part without a timeline leaves the whole without one (as merge).
+                self.timeline = None
+            else:
+                self.timeline.absorb(other.timeline, writer=self._writer, group=self._finding_home)
+
+    def _absorb_tables(self, other: Summary) -> None:
+        for table_name in ("by_op", "by_writer"):
+            for value, counters in getattr(other, table_name).items():
+                self._counters(table_name, value).absorb(counters)
+        writer_groups = self._folding().writer_groups
+        for table_name in ("findings", "warnings"):
+            table: dict[GroupKey, Group] = getattr(self, table_name)
+            other_table: dict[GroupKey, Group] = getattr(other, table_name)
+            for key, group in other_table.items():
+                placed = key if key in table else self._place(table_name, table, key)
+                into = table.get(placed)
+                if into is None:
+                    into = table[placed] = Group(*placed, limit=self.samples)
+                writers = self._writers(group.by_writer)
+                into.absorb(group, self.samples, writers)
+                for writer in writers:
+                    if writer not in UNCAPPED_LABELS:
+                        writer_groups.setdefault(writer, set()).add((table_name, placed))
+
+    def span_union(self, first_id: str, last_id: str) -> None:
+        """Widen the range to cover ``first_id``..``last_id`` (smallest first, largest last)."""
+        if first_id and (not self.first_id or id_order(first_id) < id_order(self.first_id)):
+            self.first_id = first_id
+        if last_id and (not self.last_id or id_order(last_id) > id_order(self.last_id)):
+            self.last_id = last_id
+
     def merge(self, other: Summary) -> Summary:
-        """A new Summary counting both; associative and commutative."""
-        limit = min(self.samples, other.samples)
-        return Summary(
-            samples=limit,
-            show_values=self.show_values and other.show_values,
-            totals=self.totals.plus(other.totals),
-            by_op=_merge_counters(self.by_op, other.by_op),
-            by_writer=_merge_counters(self.by_writer, other.by_writer),
-            findings=_merge_groups(self.findings, other.findings, limit),
-            warnings=_merge_groups(self.warnings, other.warnings, limit),
-            first_id=min(
-                (i for i in (self.first_id, other.first_id) if i), key=id_order, default=""
-            ),
-            last_id=max((i for i in (self.last_id, other.last_id) if i), key=id_order, default=""),
-        ).with_timeline(self.timeline, other.timeline)
+        """A new Summary counting both; associative and commutative.
 
-    def with_timeline(self, *timelines: Timeline | None) -> Summary:
-        """This summary with the merge of ``timelines`` (None when any is None), in its bounds.
-
-        A timeline counts every event its summary counts, so a part without
-        one (an older report) leaves the merge without one.
+        It keeps the smaller K and the smaller caps of the two, so merging
+        reports made with other settings stays associative too. The timeline
+        is the merge of both (None when either has none: a timeline counts
+        every event its summary counts), renamed to the merged groups and
+        writer labels.
         """
         from cdccheck.timeline import merge_timelines
 
-        merged = merge_timelines(timelines)
-        if merged is not None and not self.findings.keys() >= merged.groups.keys():
-            merged = merged.restrict(self.findings)
-        self.timeline = merged
-        return self
+        merged = Summary(
+            samples=min(self.samples, other.samples),
+            show_values=self.show_values and other.show_values,
+            max_names=min(self.max_names, other.max_names),
+            max_parents=min(self.max_parents, other.max_parents),
+            max_labels=min(self.max_labels, other.max_labels),
+        )
+        for part in (self, other):
+            merged.totals.absorb(part.totals)
+            merged.span_union(part.first_id, part.last_id)
+            merged._absorb_tables(part)
+        timeline = merge_timelines((self.timeline, other.timeline))
+        if timeline is not None:
+            # merge_timelines made a new Timeline: renaming it touches neither part.
+            timeline.rename(writer=merged._writer, group=merged._finding_home)
+        merged.timeline = timeline
+        return merged
 
     # ---------------------------------------------------------------- reading
 
@@ -429,6 +930,8 @@ class Summary(msgspec.Struct):
                 group.limit = samples
                 if "by_writer" not in raw:  # a report from before groups named their writers
                     group.by_writer = {UNKNOWN: group.events}
+                # Merging relies on a group's samples being in order.
+                group.samples = sorted(group.samples, key=Sample.order)[:samples]
                 table[(group.schema, group.kind, group.path)] = group
         summary.first_id = report["range"]["first_id"] or ""
         summary.last_id = report["range"]["last_id"] or ""
@@ -442,24 +945,6 @@ class Summary(msgspec.Struct):
             for sample in group.samples
         )
         return summary
-
-
-def _merge_counters(a: dict[str, Counters], b: dict[str, Counters]) -> dict[str, Counters]:
-    merged = {key: counters.plus(Counters()) for key, counters in a.items()}
-    for key, counters in b.items():
-        merged[key] = merged[key].plus(counters) if key in merged else counters.plus(Counters())
-    return merged
-
-
-def _merge_groups(
-    a: dict[GroupKey, Group], b: dict[GroupKey, Group], limit: int
-) -> dict[GroupKey, Group]:
-    merged: dict[GroupKey, Group] = {}
-    for key in a.keys() | b.keys():
-        left, right = a.get(key), b.get(key)
-        empty = Group(*key, limit=limit)
-        merged[key] = (left or empty).plus(right or empty, limit)
-    return merged
 
 
 def _ranked(table: dict[GroupKey, Group]) -> list[Group]:

@@ -46,7 +46,7 @@ import msgspec
 
 from cdccheck.errors import ConfigError
 from cdccheck.model import LEGACY, NEW, UNDECODABLE, UNKNOWN, WIRE, Entry, EventVerdict
-from cdccheck.summary import COUNTER_COLUMNS, Counters, GroupKey, aggregate_path
+from cdccheck.summary import COUNTER_COLUMNS, Counters, GroupKey, group_path, group_role
 
 __all__ = [
     "DEFAULT_HORIZON_S",
@@ -104,6 +104,10 @@ _BLOCKS = "▁▂▃▄▅▆▇█"
 _NO_EVENTS = " "
 GroupsOf = Callable[[EventVerdict], Iterable[GroupKey]]
 """The finding-group keys an event counts in (a Summary's own, see ``Timeline.add``)."""
+WriterLabel = Callable[[str], str]
+"""The label a writer is counted under (a Summary's writer label: clipped or ``(other)``)."""
+GroupHome = Callable[[GroupKey], "GroupKey | None"]
+"""The group a group key is counted in now (a Summary's, under its caps); None: not kept."""
 FAILING = "failing"
 """Derived counter written to JSON next to the stored ones: ``events - ok``."""
 
@@ -254,7 +258,7 @@ def _group_keys(verdict: EventVerdict) -> set[GroupKey]:
     keys: set[GroupKey] = set()
     for schema, findings in ((LEGACY, verdict.legacy), (NEW, verdict.new)):
         for finding in findings or ():
-            keys.add((schema, finding.kind, aggregate_path(finding.path)))
+            keys.add((schema, finding.kind, group_path(finding.path)))
     return keys
 
 
@@ -301,17 +305,25 @@ class Timeline(msgspec.Struct):
 
     # ---------------------------------------------------------------- adding
 
-    def add(self, verdict: EventVerdict, groups: Iterable[GroupKey] | None = None) -> None:
+    def add(
+        self,
+        verdict: EventVerdict,
+        groups: Iterable[GroupKey] | None = None,
+        *,
+        writer: str | None = None,
+    ) -> None:
         """Count one event with its full verdict, in its finding groups.
 
         ``groups``: the group keys to count it in, when the caller files
-        findings itself (a Summary passes the keys of its own groups); by
-        default those of the verdict's findings, as Summary files them.
+        findings itself (a Summary passes the keys of its own groups, a key
+        once per event path it counts); by default those of the verdict's
+        findings, as Summary files them. ``writer``: the label to count the
+        event under (a Summary's writer label); the verdict's writer by default.
         """
         counters = Counters()
         counters.count(verdict)
         keys = _group_keys(verdict) if groups is None else groups
-        self._count(verdict.id, verdict.writer, counters, keys)
+        self._count(verdict.id, verdict.writer if writer is None else writer, counters, keys)
 
     def add_ok(self, event_id: str, writer: str, events: int = 1) -> None:
         """Count ``events`` healthy events of ``writer`` at the time of ``event_id``."""
@@ -325,6 +337,7 @@ class Timeline(msgspec.Struct):
         *,
         ordered: bool = False,
         groups_of: GroupsOf | None = None,
+        writer_label: WriterLabel | None = None,
     ) -> None:
         """Count a batch checked by ``Engine.check_batch``.
 
@@ -337,13 +350,16 @@ class Timeline(msgspec.Struct):
         a batch whose first and last ids fall in one bucket is counted with
         one pass over the writer fields and no id parsing.
 
-        ``groups_of(verdict)``: the group keys of each verdict (see ``add``).
+        ``groups_of(verdict)``: the group keys of each verdict (see ``add``);
+        ``writer_label(writer)``: the label each writer is counted under.
         """
         if not entries:
             if verdicts:
                 raise ValueError(f"verdict for {verdicts[0].id} matches no entry of the batch")
             return
-        if ordered and self._add_one_bucket(entries, verdicts, writer_field, groups_of):
+        if ordered and self._add_one_bucket(
+            entries, verdicts, writer_field, groups_of, writer_label
+        ):
             return
         pending = iter(verdicts)
         following = next(pending, None)
@@ -359,7 +375,11 @@ class Timeline(msgspec.Struct):
                 and following.id == entry.id
                 and following.writer == _writer_name(raw)
             ):
-                self.add(following, None if groups_of is None else groups_of(following))
+                self.add(
+                    following,
+                    None if groups_of is None else groups_of(following),
+                    writer=None if writer_label is None else writer_label(following.writer),
+                )
                 following = next(pending, None)
                 continue
             head, dash, tail = entry.id.partition("-")
@@ -374,7 +394,7 @@ class Timeline(msgspec.Struct):
         for (start, raw), events in healthy.items():
             slot = (start, _writer_name(raw))  # two raw values may decode alike
             named[slot] = named.get(slot, 0) + events
-        self._flush_healthy(named)
+        self._flush_healthy(named, writer_label)
 
     def _add_one_bucket(
         self,
@@ -382,6 +402,7 @@ class Timeline(msgspec.Struct):
         verdicts: list[EventVerdict],
         writer_field: str,
         groups_of: GroupsOf | None,
+        writer_label: WriterLabel | None,
     ) -> bool:
         first, last = stream_ms(entries[0].id), stream_ms(entries[-1].id)
         width_ms = self.width_ms
@@ -398,16 +419,29 @@ class Timeline(msgspec.Struct):
             name = _writer_name(raw)
             healthy[name] = healthy.get(name, 0) + events
         for verdict in verdicts:
-            self.add(verdict, None if groups_of is None else groups_of(verdict))
+            self.add(
+                verdict,
+                None if groups_of is None else groups_of(verdict),
+                writer=None if writer_label is None else writer_label(verdict.writer),
+            )
             healthy[verdict.writer] = healthy.get(verdict.writer, 0) - 1
         if any(events < 0 for events in healthy.values()):
             raise ValueError("verdicts name writers that the batch's entries do not have")
         self._flush_healthy(
-            {(first, writer): events for writer, events in healthy.items() if events}
+            {(first, writer): events for writer, events in healthy.items() if events},
+            writer_label,
         )
         return True
 
-    def _flush_healthy(self, healthy: dict[tuple[int | None, str], int]) -> None:
+    def _flush_healthy(
+        self, healthy: dict[tuple[int | None, str], int], writer_label: WriterLabel | None
+    ) -> None:
+        if writer_label is not None:
+            labelled: dict[tuple[int | None, str], int] = {}
+            for (start, writer), events in healthy.items():
+                slot = (start, writer_label(writer))
+                labelled[slot] = labelled.get(slot, 0) + events
+            healthy = labelled
         for (start, writer), events in healthy.items():
             counters = Counters(events=events, ok=events)
             if start is None:
@@ -514,6 +548,92 @@ class Timeline(msgspec.Struct):
         if _fits(merged.buckets, width_ms, merged.max_buckets):
             return merged
         return merged.fitted()
+
+    def absorb(
+        self,
+        other: Timeline,
+        *,
+        writer: WriterLabel | None = None,
+        group: GroupHome | None = None,
+    ) -> None:
+        """Add ``other`` to this timeline, in place: ``self.merge(other)`` without copying self.
+
+        The sidecar adds every committed batch to its own timeline: the cost
+        is ``other``'s size, not this timeline's (unless the width changes).
+        ``writer`` and ``group`` rename ``other``'s writers and group keys
+        (a Summary's labels and groups under its caps; None from ``group``:
+        the series is not kept).
+        """
+        bound = self.max_buckets
+        bounds = [bound for bound in (self.max_buckets, other.max_buckets) if bound is not None]
+        self.max_buckets = min(bounds) if bounds else None
+        if other.width_s > self.width_s:
+            self._become(self.coarsen(other.width_s))
+        width_ms = self.width_ms
+        new_bucket = False
+        for start, writers in other.buckets.items():
+            slot = start - start % width_ms
+            target = self.buckets.get(slot)
+            if target is None:
+                target = self.buckets[slot] = {}
+                new_bucket = True
+            for name, counters in writers.items():
+                _add_counters(target, name if writer is None else writer(name), counters)
+        for key, series in other.groups.items():
+            home = key if group is None else group(key)
+            if home is None:
+                continue
+            into = self.groups.setdefault(home, {})
+            for start, events in series.items():
+                slot = start - start % width_ms
+                into[slot] = into.get(slot, 0) + events
+        for table, part in (
+            (self.untimed, other.untimed),
+            (self.before_horizon, other.before_horizon),
+        ):
+            for name, counters in part.items():
+                _add_counters(table, name if writer is None else writer(name), counters)
+        if (new_bucket or self.max_buckets != bound) and not _fits(
+            self.buckets, width_ms, self.max_buckets
+        ):
+            self._become(self.fitted())
+
+    def rename_writer(self, writer: str, into: str) -> None:
+        """Count ``writer``'s events under ``into`` instead, in place.
+
+        A Summary calls it when its caps push a writer label into ``(other)``.
+        """
+        for table in self._writer_tables():
+            counters = table.pop(writer, None)
+            if counters is not None:
+                _add_counters(table, into, counters)
+
+    def move_group(self, source: GroupKey, target: GroupKey) -> None:
+        """Add group ``source``'s series to ``target``'s, in place (a Summary folds a group)."""
+        series = self.groups.pop(source, None)
+        if not series:
+            return
+        into = self.groups.setdefault(target, {})
+        for start, events in series.items():
+            into[start] = into.get(start, 0) + events
+
+    def rename(self, *, writer: WriterLabel, group: GroupHome) -> None:
+        """Rename every writer and group key, in place (see ``absorb``); counts are kept."""
+        for name in {name for table in self._writer_tables() for name in table}:
+            label = writer(name)
+            if label != name:
+                self.rename_writer(name, label)
+        for key in list(self.groups):
+            home = group(key)
+            if home is None:
+                del self.groups[key]
+            elif home != key:
+                self.move_group(key, home)
+
+    def _writer_tables(self) -> Iterator[dict[str, Counters]]:
+        yield from self.buckets.values()
+        yield self.untimed
+        yield self.before_horizon
 
     def restrict(self, keys: Iterable[GroupKey]) -> Timeline:
         """Keep only the series of these finding groups (the report's ``findings``)."""
@@ -647,7 +767,11 @@ class Timeline(msgspec.Struct):
                             "which has no events"
                         )
                     series[start] = series.get(start, 0) + events
-                    if series[start] > sum(c.events for c in timeline.buckets[start].values()):
+                    # An overflow group counts an event once per path it stands
+                    # for (cdccheck.summary): only a group of one path is bounded.
+                    if group_role(group.path) == "group" and series[start] > sum(
+                        c.events for c in timeline.buckets[start].values()
+                    ):
                         raise ConfigError(
                             f"timeline group {group.path!r} counts more events in bucket "
                             f"{start} than the bucket has"

@@ -13,7 +13,20 @@ from hypothesis import strategies as st
 from cdccheck.errors import ConfigError
 from cdccheck.model import ABSENT, Entry, EventVerdict, Finding
 from cdccheck.report.json import build_report, load_report, merge_reports
-from cdccheck.summary import Summary, aggregate_path, describe_value, id_order, safe_message
+from cdccheck.summary import (
+    MAX_LABEL,
+    MAX_PATH,
+    MAX_SEGMENT,
+    OTHER_LABEL,
+    OTHER_PATHS,
+    Summary,
+    aggregate_path,
+    clip_path,
+    describe_value,
+    group_path,
+    id_order,
+    safe_message,
+)
 from cdccheck.timeline import Timeline, stream_ms
 from tests.helpers import validate_report
 
@@ -275,6 +288,189 @@ def test_merge_is_associative_and_commutative(a: list[Any], b: list[Any], c: lis
     validate_report(report_of(merged))
 
 
+# The same laws under tiny caps, with paths and ops that overflow them: folding
+# depends on which keys were seen, never on the order, so the laws still hold
+# and every count stays exact.
+CAPS = {"max_names": 2, "max_parents": 3, "max_labels": 2}
+CAPPED_PATHS = ["", "/a", "/b", "/c", "/d", "/x/a", "/x/b", "/x/c", "/y/0/a", "/z/q", "/w/e"]
+CAPPED_FINDINGS = st.builds(
+    Finding,
+    kind=st.sampled_from(["unknown_field", "type_mismatch"]),
+    path=st.sampled_from(CAPPED_PATHS),
+    message=st.sampled_from(["m1", "m2"]),
+    value=st.sampled_from([ABSENT, "v", 3]),
+)
+CAPPED_VERDICTS = st.builds(
+    verdict,
+    st.builds(lambda ms, seq: f"{ms}-{seq}", st.integers(1, 50), st.integers(0, 3)),
+    op=st.sampled_from(["create", "delete", "update", "?", "(other)", "x" * 100]),
+    writer=st.sampled_from(["go", "py", "rust"]),
+    legacy=st.lists(CAPPED_FINDINGS, max_size=3),
+    new=st.lists(CAPPED_FINDINGS, max_size=2),
+    decodable=st.booleans(),
+    warnings=st.lists(st.tuples(st.sampled_from(["wire", "new"]), CAPPED_FINDINGS), max_size=3),
+)
+
+
+def capped_of(verdicts: list[EventVerdict], **caps: int) -> Summary:
+    summary = Summary(samples=2, **(caps or CAPS))
+    for item in verdicts:
+        summary.add(item)
+    return summary
+
+
+def without_range(summary: Summary) -> Any:
+    body = summary.to_dict()
+    del body["range"]
+    return json.dumps(body, sort_keys=True)
+
+
+def events_per_schema_and_kind(table: dict[Any, Any]) -> dict[tuple[str, str], int]:
+    sums: dict[tuple[str, str], int] = {}
+    for (schema, kind, _), group in table.items():
+        sums[schema, kind] = sums.get((schema, kind), 0) + group.events
+    return sums
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    # Stream ids are unique in a stream (two samples of one id would be one).
+    st.lists(CAPPED_VERDICTS, max_size=24, unique_by=lambda v: v.id),
+    st.integers(0, 24),
+    st.integers(0, 24),
+)
+def test_capped_merge_is_associative_commutative_and_exact(
+    verdicts: list[Any], cut: int, other_cut: int
+) -> None:
+    low, high = sorted((cut, other_cut))
+    a, b, c = verdicts[:low], verdicts[low:high], verdicts[high:]
+    sa, sb, sc = capped_of(a), capped_of(b), capped_of(c)
+    assert canonical(sa.merge(sb)) == canonical(sb.merge(sa))
+    assert canonical(sa.merge(sb).merge(sc)) == canonical(sa.merge(sb.merge(sc)))
+    # The sidecar's in-place absorb gives what merge gives.
+    absorbed = capped_of(a)
+    absorbed.absorb(sb)
+    absorbed.absorb(sc)
+    merged = sa.merge(sb).merge(sc)
+    assert canonical(absorbed) == canonical(merged)
+    # Folding the parts then merging is folding everything at once: groups,
+    # counts, ids and samples (only the range differs: "first read" vs min).
+    whole = capped_of(a + b + c)
+    assert without_range(merged) == without_range(whole)
+    # Counters stay exact: the totals, and per (schema, kind) the events of
+    # every group (overflow groups count one event per folded path).
+    free = capped_of(a + b + c, max_names=100, max_parents=100, max_labels=100)
+    assert merged.totals == free.totals
+    assert sum(c.events for c in merged.by_op.values()) == free.totals.events
+    for table in ("findings", "warnings"):
+        assert events_per_schema_and_kind(getattr(merged, table)) == events_per_schema_and_kind(
+            getattr(free, table)
+        )
+    for name, counters in merged.by_writer.items():
+        if name != OTHER_LABEL:
+            assert counters == free.by_writer[name]
+    # ... and the caps hold.
+    assert len([op for op in merged.by_op if op not in ("?", OTHER_LABEL)]) <= 2
+    for table in (merged.findings, merged.warnings):
+        families = {(s, k, p.rpartition("/")[0]) for s, k, p in table if p != OTHER_PATHS}
+        assert len(families) <= 3
+        for schema, kind, parent in families:
+            names = [
+                p
+                for s, k, p in table
+                if (s, k) == (schema, kind)
+                and p.rpartition("/")[0] == parent
+                and not p.endswith("/~other")
+                and p != OTHER_PATHS
+            ]
+            assert len(names) <= 2
+    validate_report(report_of(merged))
+    assert canonical(Summary.from_dict(report_of(merged), samples=2).merge(capped_of([]))) == (
+        canonical(merged)
+    )
+
+
+def test_distinct_unknown_keys_fold_into_one_group_per_parent() -> None:
+    summary = Summary()
+    for index in range(5000):
+        key = f"k{index * 7919 % 5000:04d}"
+        summary.add(
+            verdict(
+                f"{index + 1}-0",
+                op=f"op{index}",
+                writer=f"w{index}",
+                legacy=[Finding("unknown_field", f"/{key}", f"{key!r} was unexpected", 1)],
+            )
+        )
+    groups = summary.findings
+    assert len(groups) == summary.max_names + 1
+    other = groups["legacy", "unknown_field", "/~other"]
+    assert other.events == 5000 - summary.max_names
+    assert sorted(p for _, _, p in groups)[:3] == ["/k0000", "/k0001", "/k0002"]
+    assert sum(g.events for g in groups.values()) == summary.totals.events == 5000
+    assert len(summary.by_op) == len(summary.by_writer) == summary.max_labels + 1
+    assert summary.by_op[OTHER_LABEL].events == 5000 - summary.max_labels
+    assert len(json.dumps(report_of(summary))) < 200_000
+
+
+def test_families_beyond_the_cap_share_the_catch_all() -> None:
+    summary = Summary(max_parents=5)
+    for index in range(100):
+        path = f"/reactions/r{index:03d}/count"
+        summary.add(verdict(f"{index + 1}-0", new=[Finding("type_mismatch", path, "m", "x")]))
+    kept = sorted(p for _, _, p in summary.findings)
+    assert kept[-1] == OTHER_PATHS
+    assert kept[:-1] == [f"/reactions/r{index:03d}/count" for index in range(5)]
+    assert summary.findings["new", "type_mismatch", OTHER_PATHS].events == 95
+
+
+def test_long_keys_and_labels_are_clipped_with_a_hash() -> None:
+    huge = "k" * 1_000_000
+    summary = Summary(samples=1)
+    for index, tail in enumerate(("a", "b")):
+        path = f"/comment/{huge}{tail}/{index}"
+        summary.add(
+            verdict(
+                f"{index + 1}-0",
+                op=huge + tail,
+                writer=huge,
+                legacy=[Finding("unknown_field", path, f"{huge!r} was unexpected", 1)],
+            )
+        )
+    paths = sorted(p for _, _, p in summary.findings)
+    assert len(paths) == 2
+    assert all(len(p) <= len("/comment/") + MAX_SEGMENT + 2 for p in paths)
+    assert paths[0] != paths[1]
+    assert all(p.endswith("/*") and "~h" in p for p in paths)
+    assert all(len(op) <= MAX_LABEL for op in summary.by_op)
+    assert len(summary.by_op) == 2
+    assert len(summary.by_writer) == 1
+    report = json.dumps(report_of(summary))
+    assert len(report) < 10_000
+    sample = summary.findings[next(iter(summary.findings))].samples[0]
+    assert len(sample.path) <= MAX_SEGMENT * 2 + len("/comment//1")
+
+
+def test_deep_paths_are_clipped_to_the_path_limit() -> None:
+    path = "/" + "/".join(f"level{i}" for i in range(500))
+    clipped = clip_path(path)
+    assert len(clipped) <= MAX_PATH
+    assert clipped.startswith("/level0/level1/")
+    assert "~h" in clipped.rpartition("/")[2]
+    assert clip_path(path + "x") != clipped
+    assert group_path("/a/12/b") == "/a/*/b"
+    assert clip_path("/short/path") == "/short/path"
+
+
+def test_real_keys_never_collide_with_the_markers() -> None:
+    # A key literally named "~other" is escaped as "~0other" by RFC 6901.
+    summary = Summary(max_names=1)
+    for index, path in enumerate(["/~0other", "/a", "/b"]):
+        summary.add(verdict(f"{index + 1}-0", legacy=[Finding("unknown_field", path, "m", 1)]))
+    assert {p for _, _, p in summary.findings} == {"/a", "/~other"}
+    assert summary.findings["legacy", "unknown_field", "/~other"].events == 2
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(VERDICTS, max_size=8))
 def test_report_round_trip(verdicts: list[Any]) -> None:
@@ -362,6 +558,118 @@ def test_timelines_merge_associatively_and_commutatively_in_the_summary(
     report = report_of(left)
     validate_report(report)
     assert Summary.from_dict(report).timeline == left.timeline.restrict(left.findings)
+
+
+# The caps and the timeline together: writers beyond max_labels and paths
+# beyond max_names/max_parents, every event timed, so each group's series adds
+# up to its events.
+CAPPED_TIMED_VERDICTS = st.builds(
+    verdict,
+    st.builds(
+        lambda ms, seq: f"{ms}-{seq}",
+        st.integers(START_MS, START_MS + 6 * HOUR_MS),
+        st.integers(0, 3),
+    ),
+    op=st.sampled_from(["create", "delete", "update", "?"]),
+    writer=st.sampled_from(["go", "py", "rust", "?", "w" * 100]),
+    legacy=st.lists(CAPPED_FINDINGS, max_size=3),
+    new=st.lists(CAPPED_FINDINGS, max_size=2),
+    decodable=st.booleans(),
+    warnings=st.lists(st.tuples(st.sampled_from(["wire", "new"]), CAPPED_FINDINGS), max_size=2),
+)
+CAPPED_TIMELINE_KINDS = st.sampled_from(["auto", "auto-5", "1m", "1h"])
+
+
+def capped_timed(verdicts: list[EventVerdict], kind: str) -> Summary:
+    summary = Summary(samples=2, **CAPS)
+    summary.timeline = timed_summary([], kind).timeline
+    for item in verdicts:
+        summary.add(item)
+    return summary
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(CAPPED_TIMED_VERDICTS, max_size=24, unique_by=lambda v: v.id),
+    st.integers(0, 24),
+    st.integers(0, 24),
+    st.tuples(CAPPED_TIMELINE_KINDS, CAPPED_TIMELINE_KINDS, CAPPED_TIMELINE_KINDS),
+)
+def test_capped_writers_and_timelines_merge_exactly(
+    verdicts: list[Any], cut: int, other_cut: int, kinds: tuple[str, str, str]
+) -> None:
+    low, high = sorted((cut, other_cut))
+    parts = verdicts[:low], verdicts[low:high], verdicts[high:]
+    sa, sb, sc = (capped_timed(part, kind) for part, kind in zip(parts, kinds, strict=True))
+    assert canonical(sa.merge(sb)) == canonical(sb.merge(sa))
+    assert timeline_json(sa.merge(sb)) == timeline_json(sb.merge(sa))
+    merged = sa.merge(sb).merge(sc)
+    right = sa.merge(sb.merge(sc))
+    assert (canonical(merged), timeline_json(merged)) == (canonical(right), timeline_json(right))
+    # The sidecar's in-place absorb: groups, writers and timeline as merge has them.
+    absorbed = capped_timed(parts[0], kinds[0])
+    absorbed.absorb(sb)
+    absorbed.absorb(sc)
+    assert (canonical(absorbed), timeline_json(absorbed)) == (
+        canonical(merged),
+        timeline_json(merged),
+    )
+    # One summary of everything folds the same groups and writers ...
+    whole = capped_timed(verdicts, "auto")
+    assert without_range(merged) == without_range(whole)
+    assert merged.timeline is not None
+    assert whole.timeline is not None
+    width_s = max(whole.timeline.width_s, merged.timeline.width_s)
+    direct, coarse = whole.timeline.coarsen(width_s), merged.timeline.coarsen(width_s)
+    assert (direct.buckets, direct.groups) == (coarse.buckets, coarse.groups)
+    # ... and every count agrees: the timeline's writers are the summary's
+    # writer labels, its series the groups' events (overflow groups included),
+    # and each group's writers are summary labels adding up to its events.
+    assert {w: c.as_dict() for w, c in merged.timeline.writer_totals().items()} == {
+        w: c.as_dict() for w, c in merged.by_writer.items()
+    }
+    assert {k: sum(series.values()) for k, series in merged.timeline.groups.items()} == {
+        k: g.events for k, g in merged.findings.items()
+    }
+    for group in (*merged.findings.values(), *merged.warnings.values()):
+        assert sum(group.by_writer.values()) == group.events
+        assert set(group.by_writer) <= set(merged.by_writer)
+    assert len([w for w in merged.by_writer if w not in ("?", OTHER_LABEL)]) <= CAPS["max_labels"]
+    # Exact per writer: a kept writer's events in a group are its events there
+    # without caps on writers.
+    free = Summary(samples=2, max_names=2, max_parents=3, max_labels=100)
+    for item in verdicts:
+        free.add(item)
+    for key, group in merged.findings.items():
+        for writer, events in group.by_writer.items():
+            if writer != OTHER_LABEL:
+                assert events == free.findings[key].by_writer[writer]
+    report = report_of(merged)
+    validate_report(report)
+    assert Summary.from_dict(report).timeline == merged.timeline.restrict(merged.findings)
+
+
+def test_a_writer_pushed_out_moves_into_other_in_groups_and_timeline() -> None:
+    summary = Summary(samples=1, max_labels=2, timeline=Timeline.with_width("1m"))
+    for index, writer in enumerate(("zz", "yy", "xx", "a")):
+        summary.add(
+            verdict(
+                f"{START_MS + index * 60_000}-0",
+                writer=writer,
+                legacy=[Finding("type_mismatch", "/a", "m", 1)],
+            )
+        )
+    # "a" and "xx" are the smallest labels (shortest, then by bytes).
+    assert set(summary.by_writer) == {"a", "xx", OTHER_LABEL}
+    (group,) = summary.findings.values()
+    assert group.by_writer == {"a": 1, "xx": 1, OTHER_LABEL: 2}
+    assert summary.timeline is not None
+    assert [sorted(writers) for _, writers in sorted(summary.timeline.buckets.items())] == [
+        [OTHER_LABEL],
+        [OTHER_LABEL],
+        ["xx"],
+        ["a"],
+    ]
 
 
 def test_a_batch_counts_the_timeline_with_every_entry() -> None:

@@ -23,7 +23,7 @@ from cdccheck.errors import ConfigError, SourceError
 from cdccheck.hints import SchemaFacts, evidence_of, hint_for, payload_hint
 from cdccheck.model import LEGACY, NEW, UNDECODABLE, WIRE, Entry, json_pointer
 from cdccheck.shapes import shape_of
-from cdccheck.summary import Summary, aggregate_path, redact_finding
+from cdccheck.summary import Summary, aggregate_path, group_path, redact_finding
 
 if TYPE_CHECKING:
     from cdccheck.check import Engine
@@ -95,13 +95,13 @@ def explain_entry(
         listed = []
         for finding in findings:
             item: dict[str, Any] = dict(redact_finding(finding, show_values))
-            item["hint"] = hints.get((schema, finding.kind, aggregate_path(finding.path)))
+            item["hint"] = hints.get((schema, finding.kind, group_path(finding.path)))
             listed.append(item)
         return {"valid": not findings, "findings": listed}
 
     warnings: list[dict[str, Any]] = []
     for schema, warning in verdict.warnings:
-        hint = hints.get((schema, warning.kind, aggregate_path(warning.path)))
+        hint = hints.get((schema, warning.kind, group_path(warning.path)))
         warnings.append({"schema": schema, **redact_finding(warning, show_values), "hint": hint})
     payload_field = None if engine.layout == "debezium" else engine.payload_field
     raw_hint = payload_hint(payload, verdict.writer) if verdict.decodable else None

@@ -9,8 +9,9 @@ One module per job (see ``docs/sidecar.md`` for the guarantees):
   commit per batch) and the fleet report read back from it;
 * :mod:`cdccheck.sidecar.metrics`, :mod:`cdccheck.sidecar.http`,
   :mod:`cdccheck.sidecar.logs`: Prometheus metrics, the /metrics /healthz
-  /readyz server, JSON log lines;
-* :mod:`cdccheck.sidecar.crash`: the test-only crash hook.
+  /readyz server (a child process, so a stuck check cannot block it), JSON
+  log lines;
+* :mod:`cdccheck.sidecar.crash`: the test-only crash and stall hooks.
 
 The names below are imported on first use, so ``cdccheck report`` reaches
 the fleet report without loading the loop.

@@ -38,16 +38,31 @@ inside its first ``{...}`` when it has one, else S itself)::
                                            0, so members sort by bytes, and each member
                                            starts with its zero-padded stream id
     cdccheck:{T}:<S>:<G>:meta       hash   settings every sidecar must share (samples,
-                                           show_values, schema digests), created_at
+                                           show_values, caps, schema digests), created_at
     cdccheck:{T}:<S>:<G>:consumers  hash   consumer -> token of its last commit
+    cdccheck:{T}:<S>:<G>:labels:<by_op|by_writer>
+                                    zset   the kept op (writer) values, as counter fields
+    cdccheck:{T}:<S>:<G>:parents:<findings|warnings>
+                                    zset   the kept families (schema, kind, parent path)
+    cdccheck:{T}:<S>:<G>:names:<family>
+                                    zset   the kept groups of one family
+    cdccheck:{T}:<S>:<G>:folds      hash   family -> its overflow and catch-all fields
+    cdccheck:{T}:<S>:<G>:refs:<writer label>
+                                    set    every counter field that names a kept writer
+                                           (a group's or the timeline's), with the field
+                                           its count moves to when the writer is pushed
+                                           into "(other)"
     cdccheck:{T}:<S>:<G>:timeline   hash   the timeline's counts (cdccheck.timeline), fields:
                                            ["t",start_ms,writer,counter] per bucket,
-                                           ["tg",start_ms,schema,kind,path] (events),
                                            ["b",writer,counter] before the horizon,
                                            ["u",writer,counter] ids without a time
+    cdccheck:{T}:<S>:<G>:series:<group field>
+                                    hash   a finding group's timeline series:
+                                           start_ms -> events
     cdccheck:{T}:<S>:<G>:timeline:index
-                                    zset   every "t"/"tg" field, scored by its bucket
-                                           start: what the rolling horizon drops
+                                    zset   every "t" field and every series point (as
+                                           ["tg",start_ms,schema,kind,path]), scored by
+                                           its bucket start: what the horizon drops
 
 (<S> and <G> are percent-encoded, so a ``:`` in a name cannot make two
 layouts collide.) Every key carries S's hash tag, so all of them live in
@@ -57,13 +72,23 @@ within one slot. Counts are HINCRBY, first/last ids min/max updates, and
 samples a bounded sorted set: all three merge exactly as ``Summary.merge``
 does, so the summary read back equals the merge of every committed batch.
 
+The fleet summary is bounded like a Summary (``cdccheck.summary``: caps on
+op/writer values, families and names per family, with overflow groups). The
+sorted sets above hold what is kept, scored and named so that Redis orders
+them as ``Summary`` does; the commit script folds each batch into them, so
+the number of keys stays bounded whatever the events hold. A group pushed
+into an overflow group brings its events, ids, samples, writers and timeline
+series along; a writer pushed into ``(other)`` moves there in every group
+and timeline bucket that counts it (found through its ``refs`` set), as in
+a Summary.
+
 The timeline has one fixed bucket width for the whole fleet and keeps a
 rolling horizon (``--timeline-horizon``, a week by default) of buckets
 before the newest one counted; older buckets are folded into per-writer
 "before the horizon" counters by the same commit script, so the keys stay
 bounded and every event is still counted once. Width and horizon are fleet
-settings, recorded in ``meta`` by the first sidecar; a fleet created by a
-cdccheck without them keeps no timeline.
+settings, recorded in ``meta`` by the first sidecar; a fleet registered
+without them keeps no timeline.
 """
 
 from __future__ import annotations
@@ -73,6 +98,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote
+
+import msgspec
 
 from cdccheck.errors import ConfigError, SourceError
 from cdccheck.hints import SchemaFacts
@@ -88,7 +115,23 @@ from cdccheck.sources._redis import (
     redis_errors,
     secret_of,
 )
-from cdccheck.summary import COUNTER_COLUMNS, Counters, Group, Sample, Summary
+from cdccheck.summary import (
+    COUNTER_COLUMNS,
+    OTHER_LABEL,
+    OTHER_NAME,
+    OTHER_PATHS,
+    UNCAPPED_LABELS,
+    Counters,
+    Group,
+    Sample,
+    Summary,
+    counter_field,
+    family_order,
+    family_parent,
+    group_role,
+    label_order,
+    name_order,
+)
 from cdccheck.timeline import Timeline, within_horizon
 
 __all__ = [
@@ -101,10 +144,20 @@ __all__ = [
     "hash_tag",
 ]
 
-FLEET_VERSION = "1"
+FLEET_VERSION = "2"
+"""Version 2 added the caps (and their sorted sets, with writers per group and the
+timeline under them); version 1 summaries are refused."""
 QUARANTINED = ("sidecar", "quarantined")
 TRIMMED = ("sidecar", "trimmed")
-_SETTINGS = ("samples", "show_values", "legacy_sha256", "new_sha256")
+_SETTINGS = (
+    "samples",
+    "show_values",
+    "max_names",
+    "max_parents",
+    "max_labels",
+    "legacy_sha256",
+    "new_sha256",
+)
 _BY_WRITER = {"findings_by_writer": "findings", "warnings_by_writer": "warnings"}
 """Counter kinds holding a group's events per writer -> the group's table."""
 _TIMELINE_SETTINGS = ("timeline_width_s", "timeline_horizon_s")
@@ -120,9 +173,8 @@ def hash_tag(key: str) -> str:
     return key
 
 
-def field(*parts: str) -> str:
-    """A hash field or key suffix naming a counter: a compact JSON array, unambiguous."""
-    return json.dumps(list(parts), ensure_ascii=False, separators=(",", ":"))
+field = counter_field
+"""A hash field or key suffix naming a counter: a compact JSON array, unambiguous."""
 
 
 def padded_id(stream_id: str) -> str:
@@ -140,14 +192,12 @@ def _id_key(stream_id: str) -> tuple[int, int]:
 
 
 def sample_member(sample: Sample) -> str:
-    """A sample as a sorted-set member: padded id first, so members sort like samples.
+    """A sample as a sorted-set member: padded id, then ``Sample.body()``.
 
-    A group takes one sample per event, so within a group the id alone
-    orders samples, as ``Sample.order`` does. The rest is the sample as JSON
-    (the standard library's, which keeps NaN and very large integers).
+    Members of equal score sort by their bytes, so they sort as ``Sample.order``
+    orders samples: by id, then by body.
     """
-    body = {"id": sample.id, "path": sample.path, "value": sample.value, "message": sample.message}
-    return padded_id(sample.id) + json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return padded_id(sample.id) + sample.body()
 
 
 def _sample_from(member: bytes) -> Sample:
@@ -167,12 +217,17 @@ class FleetKeys:
         self.spans = f"{self.prefix}:spans"
         self.meta = f"{self.prefix}:meta"
         self.consumers = f"{self.prefix}:consumers"
+        self.folds = f"{self.prefix}:folds"
         self.timeline = f"{self.prefix}:timeline"
         self.timeline_index = f"{self.prefix}:timeline:index"
 
     def samples(self, group_field: str) -> str:
         """The sorted set of samples of one finding or warning group."""
         return f"{self.prefix}:samples:{group_field}"
+
+    def series(self, group_field: str) -> str:
+        """The timeline series of one finding group (bucket start -> events)."""
+        return f"{self.prefix}:series:{group_field}"
 
     def colocated(self) -> bool:
         """Whether the keys share the stream's cluster slot.
@@ -230,19 +285,25 @@ class Fleet:
         samples: int,
         show_values: bool,
         schemas: dict[str, dict[str, str]],
+        caps: Summary | None = None,
         timeline: tuple[int, int] | None = None,
     ) -> dict[str, str]:
         """Record this fleet's settings, or check ours against the recorded ones.
 
         Every sidecar of a group must count the same way: the same schemas
-        (by digest), samples per group, value redaction and timeline
+        (by digest), samples per group, value redaction, caps (those of
+        ``caps``, a Summary; the defaults without one) and timeline
         (``(bucket width, horizon)`` in seconds). Raises ConfigError naming
         the difference. A fleet recorded without a timeline keeps none.
         """
+        caps = caps if caps is not None else Summary()
         mine = {
             "version": FLEET_VERSION,
             "samples": str(samples),
             "show_values": "1" if show_values else "0",
+            "max_names": str(caps.max_names),
+            "max_parents": str(caps.max_parents),
+            "max_labels": str(caps.max_labels),
             "legacy_sha256": schemas["legacy"]["sha256"],
             "new_sha256": schemas["new"]["sha256"],
             "legacy_path": schemas["legacy"]["path"],
@@ -301,6 +362,9 @@ class Fleet:
             self.keys.counters,
             self.keys.spans,
             self.keys.consumers,
+            self.keys.folds,
+            self.keys.timeline,
+            self.keys.timeline_index,
         ]
         ordered = sorted(ids, key=_id_key) if ids else ["0-0"]
         arguments: list[Any] = [
@@ -312,7 +376,12 @@ class Fleet:
             ordered[-1],
             *ids,
         ]
-        increments, spans, samples = _update(summary) if summary is not None else ([], [], {})
+        batch = summary if summary is not None else Summary(samples=0)
+        increments: list[tuple[str, int]] = [
+            (field("totals", name), value)
+            for name, value in batch.totals.as_dict().items()
+            if value
+        ]
         if trimmed:
             increments.append((field(*TRIMMED), trimmed))
         if quarantine:
@@ -320,14 +389,25 @@ class Fleet:
         arguments.append(len(increments))
         for name, amount in increments:
             arguments += [name, amount]
-        arguments.append(len(spans))
-        for span in spans:
-            arguments += span
-        arguments.append(summary.samples if summary is not None else 0)
-        arguments.append(len(samples))
-        for group_field, members in samples.items():
-            keys.append(self.keys.samples(group_field))
-            arguments += [len(members), *members]
+        if batch.first_id:
+            arguments += [1, field("range", "first"), field("range", "last")]
+            arguments += [batch.first_id, batch.last_id]
+        else:
+            arguments.append(0)
+        arguments += [
+            self.keys.prefix,
+            batch.max_names,
+            batch.max_parents,
+            batch.max_labels,
+            batch.samples,
+            len(COUNTER_COLUMNS),
+            *COUNTER_COLUMNS,
+            _json(OTHER_LABEL),
+            len(UNCAPPED_LABELS),
+            *sorted(_json(label) for label in UNCAPPED_LABELS),
+        ]
+        arguments += _labels(batch)
+        arguments += _groups(batch)
         arguments.append(len(quarantine))
         if quarantine:
             if quarantine_key is None:
@@ -345,7 +425,6 @@ class Fleet:
                     record.findings,
                 ]
                 arguments += [len(entry), *entry]
-        keys += [self.keys.timeline, self.keys.timeline_index]
         arguments += self._timeline_arguments(summary)
         reply = COMMIT(self.client, keys, arguments)
         if int(reply[0]) == 1:
@@ -353,26 +432,44 @@ class Fleet:
         return [as_text(lost) for lost in reply[1]]
 
     def _timeline_arguments(self, summary: Summary | None) -> list[Any]:
-        """The commit script's timeline section: the batch's counts at the fleet's width."""
+        """The commit script's timeline section: the batch's counts at the fleet's width.
+
+        Writers are the batch's writer labels and series belong to the batch's
+        finding groups: the script counts each under its place in the fleet.
+        """
         if self.timeline is None or summary is None or summary.timeline is None:
-            return [1, 1, 0, 0]
+            return [0, 0, 0, 0, 0]
         width_s, horizon_s = self.timeline
         batch = summary.timeline.coarsen(width_s)
         bucketed: list[Any] = []
-        for parts, amount in batch.increments():
-            bucketed += [field(*parts), parts[1], amount]
-        untimed: list[Any] = []
-        for writer, counters in batch.untimed.items():
-            for name, amount in counters.as_dict().items():
-                if amount:
-                    untimed += [field("u", writer, name), amount]
+        for start, writers in batch.buckets.items():
+            for writer, counters in writers.items():
+                for column, amount in counters.as_dict().items():
+                    if amount:
+                        bucketed += [start, _json(writer), column, amount]
+        series: list[Any] = []
+        for key, points in batch.groups.items():
+            if key not in summary.findings:
+                continue  # a Summary's series are those of its groups; nothing to count
+            name = field("findings", *key)
+            series += [
+                item for start, events in points.items() if events for item in (start, name, events)
+            ]
+        unbucketed: list[Any] = []
+        for kind, table in (("u", batch.untimed), ("b", batch.before_horizon)):
+            for writer, counters in table.items():
+                for column, amount in counters.as_dict().items():
+                    if amount:
+                        unbucketed += [kind, _json(writer), column, amount]
         return [
             width_s * 1000,
             horizon_s * 1000,
-            len(bucketed) // 3,
+            len(bucketed) // 4,
             *bucketed,
-            len(untimed) // 2,
-            *untimed,
+            len(series) // 3,
+            *series,
+            len(unbucketed) // 4,
+            *unbucketed,
         ]
 
     def last_token(self, consumer: str) -> str | None:
@@ -394,9 +491,10 @@ class Fleet:
     def read(self) -> FleetSnapshot:
         """The fleet summary as a Summary, plus the sidecars' own counters.
 
-        Two round trips (counters, spans and settings; then the samples):
-        read while sidecars commit, the samples may be a batch newer than the
-        counts; the counts among themselves are always consistent.
+        Two round trips (counters, spans, settings and the timeline's counters;
+        then the samples and the groups' timeline series): read while sidecars
+        commit, the second may be a batch newer than the first; the counts of
+        each among themselves are always consistent.
         """
         pipe = self.client.pipeline(transaction=False)
         for key in (
@@ -417,7 +515,14 @@ class Fleet:
             )
         counters = {name: int(value) for name, value in as_dict(counters_raw).items()}
         spans = {name: as_text(value) for name, value in as_dict(spans_raw).items()}
-        summary = Summary(samples=int(meta["samples"]), show_values=meta["show_values"] == "1")
+        default = Summary()
+        summary = Summary(
+            samples=int(meta["samples"]),
+            show_values=meta["show_values"] == "1",
+            max_names=int(meta.get("max_names", default.max_names)),
+            max_parents=int(meta.get("max_parents", default.max_parents)),
+            max_labels=int(meta.get("max_labels", default.max_labels)),
+        )
         groups: list[tuple[str, tuple[str, str, str], Group]] = []
         writers: list[tuple[str, tuple[str, str, str], str, int]] = []
         for name, value in counters.items():
@@ -452,14 +557,35 @@ class Fleet:
         summary.first_id = spans.get(field("range", "first"), "")
         summary.last_id = spans.get(field("range", "last"), "")
         settings = _timeline_settings(meta)
-        if settings is not None:
-            summary.timeline = _timeline_from(settings, as_dict(timeline_raw))
-        if groups and summary.samples > 0:
+        timeline = (
+            _timeline_from(settings[0], as_dict(timeline_raw)) if settings is not None else None
+        )
+        with_samples = groups if summary.samples > 0 else []
+        with_series = [
+            (name, group_key)
+            for name, group_key, _ in groups
+            if timeline is not None and group_key in summary.findings
+        ]
+        if with_samples or with_series:
             pipe = self.client.pipeline(transaction=False)
-            for name, _, _ in groups:
+            for name, _, _ in with_samples:
                 pipe.execute_command("ZRANGE", self.keys.samples(name), 0, -1)
-            for (_, _, group), members in zip(groups, pipe.execute(), strict=True):
+            for name, _ in with_series:
+                pipe.execute_command("HGETALL", self.keys.series(name))
+            replies = pipe.execute()
+            for (_, _, group), members in zip(
+                with_samples, replies[: len(with_samples)], strict=True
+            ):
                 group.samples = [_sample_from(member) for member in members or ()]
+            for (_, group_key), points in zip(
+                with_series, replies[len(with_samples) :], strict=True
+            ):
+                series = {int(start): int(events) for start, events in as_dict(points).items()}
+                if series and timeline is not None:
+                    timeline.groups[group_key] = series
+        if timeline is not None and settings is not None:
+            # The commit script already keeps the horizon; this only makes sure.
+            summary.timeline = within_horizon(timeline, settings[1])
         return FleetSnapshot(
             summary,
             meta,
@@ -476,66 +602,87 @@ def _timeline_settings(meta: dict[str, str]) -> tuple[int, int] | None:
     return int(meta["timeline_width_s"]), int(meta["timeline_horizon_s"])
 
 
-def _timeline_from(settings: tuple[int, int], raw: dict[Any, Any]) -> Timeline:
-    """The timeline hash read back (see the module docstring for its fields)."""
-    width_s, horizon_s = settings
+def _timeline_from(width_s: int, raw: dict[Any, Any]) -> Timeline:
+    """The timeline hash read back, without the series (see the module docstring)."""
     items: list[tuple[tuple[str, ...], int]] = []
     timeline = Timeline(width_s, None)
     for name, value in raw.items():
         parts = json.loads(as_text(name))
         amount = int(value)
-        if parts[0] in ("t", "tg"):
+        if parts[0] == "t":
             items.append((tuple(parts), amount))
             continue
         table = timeline.before_horizon if parts[0] == "b" else timeline.untimed
         if parts[2] in COUNTER_COLUMNS:
             counters = table.setdefault(parts[1], Counters())
             setattr(counters, parts[2], getattr(counters, parts[2]) + amount)
-    bucketed = Timeline.from_increments(width_s, items)
-    timeline.buckets, timeline.groups = bucketed.buckets, bucketed.groups
-    # The commit script already keeps the horizon; this only makes sure.
-    return within_horizon(timeline, horizon_s)
+    timeline.buckets = Timeline.from_increments(width_s, items).buckets
+    return timeline
 
 
-def _update(
-    summary: Summary,
-) -> tuple[list[tuple[str, int]], list[list[str]], dict[str, list[str]]]:
-    """A batch Summary as counter increments, span candidates and samples per group."""
-    increments: list[tuple[str, int]] = [
-        (field("totals", name), value) for name, value in summary.totals.as_dict().items() if value
-    ]
-    for table_name, table in (("by_op", summary.by_op), ("by_writer", summary.by_writer)):
-        for key, counters in table.items():
-            increments += [
-                (field(table_name, key, name), value)
-                for name, value in counters.as_dict().items()
-                if value
+def _json(value: str) -> str:
+    """``value`` as a JSON string, as it stands inside a counter field (``counter_field``)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _labels(summary: Summary) -> list[Any]:
+    """The commit script's label arguments: each op and writer value with its counters."""
+    arguments: list[Any] = []
+    count = 0
+    for table_name in ("by_op", "by_writer"):
+        table: dict[str, Counters] = getattr(summary, table_name)
+        other = field(table_name, OTHER_LABEL)
+        for value, counters in table.items():
+            score, member = label_order(table_name, value)
+            arguments += [
+                table_name,
+                member,
+                score,
+                other,
+                "0" if value in UNCAPPED_LABELS else "1",
+                *msgspec.structs.astuple(counters),
             ]
-    spans: list[list[str]] = []
-    if summary.first_id:
-        spans.append(
-            [field("range", "first"), field("range", "last"), summary.first_id, summary.last_id]
-        )
-    samples: dict[str, list[str]] = {}
-    for table_name, groups in (("findings", summary.findings), ("warnings", summary.warnings)):
-        for (schema, kind, path), group in groups.items():
-            name = field(table_name, schema, kind, path)
-            increments.append((name, group.events))
-            increments += [
-                (field(f"{table_name}_by_writer", schema, kind, path, writer), events)
+            count += 1
+    return [count, *arguments]
+
+
+def _groups(summary: Summary) -> list[Any]:
+    """The commit script's group arguments: where each group folds, its counts, writers
+    and samples."""
+    arguments: list[Any] = []
+    count = 0
+    for table_name in ("findings", "warnings"):
+        table: dict[tuple[str, str, str], Group] = getattr(summary, table_name)
+        for (schema, kind, path), group in table.items():
+            parent = family_parent(path)
+            family_score, family = family_order(table_name, schema, kind, parent)
+            name_score, group_field = name_order(table_name, schema, kind, path)
+            members = [sample_member(sample) for sample in group.samples]
+            writers = [
+                item
                 for writer, events in group.by_writer.items()
+                if events
+                for item in (_json(writer), events)
             ]
-            spans.append(
-                [
-                    field(table_name, schema, kind, path, "first"),
-                    field(table_name, schema, kind, path, "last"),
-                    group.first_id,
-                    group.last_id,
-                ]
-            )
-            if group.samples:
-                samples[name] = [sample_member(sample) for sample in group.samples]
-    return increments, spans, samples
+            arguments += [
+                group_role(path),
+                table_name,
+                group_field,
+                family,
+                family_score,
+                field(table_name, schema, kind, f"{parent}/{OTHER_NAME}"),
+                field(table_name, schema, kind, OTHER_PATHS),
+                name_score,
+                group.events,
+                group.first_id,
+                group.last_id,
+                len(writers) // 2,
+                *writers,
+                len(members),
+                *members,
+            ]
+            count += 1
+    return [count, *arguments]
 
 
 # -- the fleet report -----------------------------------------------------

@@ -45,7 +45,7 @@ from cdccheck.check import Engine
 from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
 from cdccheck.model import Entry, EventVerdict
 from cdccheck.pipeline import check_batch, verdict_line
-from cdccheck.sidecar.crash import CRASH_ENV, CrashHook
+from cdccheck.sidecar.crash import CRASH_ENV, STALL_ENV, CrashHook, StallHook
 from cdccheck.sidecar.fleet import TRIMMED, Fleet, QuarantineRecord, hash_tag
 from cdccheck.sidecar.fleet import field as fleet_field
 from cdccheck.sidecar.http import HttpServer
@@ -70,12 +70,18 @@ from cdccheck.summary import Summary
 from cdccheck.timeline import DEFAULT_HORIZON_S, Timeline, horizon_width, within_horizon
 
 __all__ = [
+    "DEFAULT_METRICS_HOST",
     "QUARANTINE_TEMPLATE",
     "ConsumeOptions",
     "ConsumeResult",
     "Sidecar",
     "consume",
 ]
+
+DEFAULT_METRICS_HOST = "127.0.0.1"
+"""Where /metrics, /healthz and /readyz listen by default: this host only. The
+endpoints have no authentication; a pod opens them to Prometheus and the kubelet
+with ``--metrics-host 0.0.0.0`` (``docs/security.md``)."""
 
 QUARANTINE_TEMPLATE = "{stream}"
 """In --quarantine-stream, stands for the stream's hash tag: one quarantine per stream."""
@@ -104,8 +110,7 @@ class ConsumeOptions:
     report: Path | None = None
     report_every_s: float = 60.0
     metrics_port: int | None = None
-    # All interfaces: Prometheus scrapes a sidecar from outside its pod.
-    metrics_host: str = "0.0.0.0"
+    metrics_host: str = DEFAULT_METRICS_HOST
     metrics_paths: int = DEFAULT_PATH_LABELS
     until_idle_s: float | None = None
     max_events: int | None = None
@@ -209,6 +214,7 @@ class Sidecar:
         self._signals = 0
         self._doubt: _InDoubt | None = None
         self._crash = CrashHook(os.environ.get(CRASH_ENV))
+        self._stall = StallHook(os.environ.get(STALL_ENV))
         self._heartbeat = time.monotonic()
         self._started_at = datetime.now(UTC)
         self._started = time.perf_counter()
@@ -220,6 +226,7 @@ class Sidecar:
         self._next_progress = time.monotonic() + _PROGRESS_EVERY_S
         self._next_stale_check = 0.0
         self._http: HttpServer | None = None
+        self._metrics_changed = False
         self.metrics_port: int | None = None
 
     # -- keys of one stream ----------------------------------------------------
@@ -267,25 +274,63 @@ class Sidecar:
 
     # -- health ----------------------------------------------------------------
 
+    @property
+    def liveness_s(self) -> float:
+        """How long the loop may go without turning before /healthz says it is wedged."""
+        return _HEALTHY_LOOP_S + self.options.block_ms / 1000
+
     def healthy(self) -> tuple[bool, str]:
-        """Liveness: the loop turned recently (a wedged loop should be restarted)."""
+        """Liveness: the loop turned recently (a wedged loop should be restarted).
+
+        /healthz says the same, computed by the endpoints' own process from
+        the heartbeat this loop publishes (``cdccheck.sidecar.http``).
+        """
         quiet = time.monotonic() - self._heartbeat
-        if quiet > _HEALTHY_LOOP_S + self.options.block_ms / 1000:
+        if quiet > self.liveness_s:
             return False, f"the consume loop has not turned for {quiet:.0f}s"
         return True, "ok"
 
     def readiness(self) -> tuple[bool, str]:
         """Readiness: connected, group joined, not stopping."""
+        return self._readiness(self.ready)
+
+    def _readiness(self, ready: bool) -> tuple[bool, str]:
         if self._stop_reason is not None:
             return False, f"stopping ({self._stop_reason})"
-        if not self.ready:
+        if not ready:
             return False, "not connected to Redis"
         return True, "ready"
 
     def _set_ready(self, ready: bool) -> None:
-        self.ready = self.redis_up = ready
         self.metrics.ready.set(1 if ready else 0)
         self.metrics.redis_up.set(1 if ready else 0)
+        # Published before the attributes change: whoever sees them changed
+        # finds the endpoints saying so already.
+        self._publish(ready=True, metrics=True, readiness=self._readiness(ready))
+        self.ready = self.redis_up = ready
+
+    def _beat(self) -> None:
+        """The loop turned: note it, and publish it (with readiness) for /healthz."""
+        self._heartbeat = time.monotonic()
+        self._publish(ready=True, metrics=self._metrics_changed)
+
+    def _publish(
+        self,
+        *,
+        ready: bool = False,
+        metrics: bool = False,
+        readiness: tuple[bool, str] | None = None,
+    ) -> None:
+        """Publish heartbeat, and readiness / metrics text when asked, to the endpoints."""
+        if self._http is None:
+            return
+        self._http.publish(
+            heartbeat=self._heartbeat,
+            ready=(readiness or self.readiness()) if ready else None,
+            metrics=self.metrics.render() if metrics else None,
+        )
+        if metrics:
+            self._metrics_changed = False
 
     # -- stopping ----------------------------------------------------------------
 
@@ -344,18 +389,20 @@ class Sidecar:
         with self._signals_installed():
             try:
                 if self.options.metrics_port is not None:
+                    from prometheus_client import CONTENT_TYPE_LATEST
+
                     self._http = HttpServer(
                         self.options.metrics_host,
                         self.options.metrics_port,
-                        metrics=self.metrics.render,
-                        healthy=self.healthy,
-                        ready=self.readiness,
+                        liveness_s=self.liveness_s,
+                        content_type=CONTENT_TYPE_LATEST,
                     )
-                    self.metrics_port = self._http.port
                 self._set_ready(False)
+                if self._http is not None:
+                    self.metrics_port = self._http.port
                 self._join_first()
                 while self._stop_reason is None:
-                    self._heartbeat = time.monotonic()
+                    self._beat()
                     try:
                         self._step()
                     except SourceUnavailable as error:
@@ -385,6 +432,7 @@ class Sidecar:
                 samples=self.options.samples,
                 show_values=self.options.show_values,
                 schemas=self.schemas,
+                caps=self.summary,
                 timeline=self.fleet_timeline,
             )
 
@@ -415,7 +463,7 @@ class Sidecar:
         delay = min(self.options.backoff_cap_s, self.options.backoff_base_s * 2 ** (attempt - 1))
         delay = delay / 2 + random.uniform(0, delay / 2)
         # Waiting out an outage is the loop working: /healthz stays green.
-        self._heartbeat = time.monotonic()
+        self._beat()
         warning("Redis unavailable; retrying", error=str(error), retry_in_s=round(delay, 3))
         self._sleep(delay)
 
@@ -448,7 +496,7 @@ class Sidecar:
                 self.stop("max-events")
                 return
         batches = self.source.read(limit)
-        self._heartbeat = time.monotonic()
+        self._beat()
         self._note_claims()
         if not batches:
             idle = time.monotonic() - self._last_activity
@@ -463,12 +511,14 @@ class Sidecar:
         claimed = self.source.claimed - self._claimed_seen
         if claimed:
             self.metrics.claimed.inc(claimed)
+            self._metrics_changed = True
             self._claimed_seen = self.source.claimed
         deleted = self.source.deleted_on_claim - self._deleted_seen
         if deleted:
             # Counted in the fleet summary by the claim script itself.
             self.trimmed += deleted
             self.metrics.trimmed.inc(deleted)
+            self._metrics_changed = True
             self._deleted_seen = self.source.deleted_on_claim
 
     def _check(self, entries: list[Entry]) -> tuple[Summary, list[EventVerdict]]:
@@ -507,6 +557,7 @@ class Sidecar:
         if self._crash.reached("mid-batch"):
             self._check(batch.entries[: len(batch.entries) // 2])
             self._crash.now()
+        self._stall.maybe_stall()
         summary, failing = self._check(batch.entries)
         if self._crash.reached("before-commit"):
             self._crash.now()
@@ -571,6 +622,7 @@ class Sidecar:
             gone = set(lost)
             self.lost += len(gone)
             self.metrics.lost.inc(len(gone))
+            self._metrics_changed = True
             warning(
                 "entries were claimed by another consumer before this one committed them",
                 stream=batch.stream,
@@ -602,7 +654,18 @@ class Sidecar:
     def _committed(
         self, summary: Summary, trimmed: int, quarantined: int, started: float | None
     ) -> None:
-        self.summary = self.summary.merge(summary)
+        if trimmed:
+            self.metrics.trimmed.inc(trimmed)
+        if quarantined:
+            self.metrics.quarantined.inc(quarantined)
+        seconds = time.perf_counter() - started if started is not None else None
+        self.metrics.batch(summary, seconds)
+        # Published before the summary counts the batch: whoever sees the
+        # events counted finds them in /metrics too.
+        self._publish(metrics=True)
+        # In place, walking only the batch's groups: a merge into a new Summary
+        # would walk every group seen so far, once per batch.
+        self.summary.absorb(summary)
         if self.options.bucket_s is not None and self.summary.timeline is not None:
             # A fixed width never coarsens: the horizon bounds it, as in the fleet.
             self.summary.timeline = within_horizon(
@@ -610,12 +673,6 @@ class Sidecar:
             )
         self.trimmed += trimmed
         self.quarantined += quarantined
-        if trimmed:
-            self.metrics.trimmed.inc(trimmed)
-        if quarantined:
-            self.metrics.quarantined.inc(quarantined)
-        seconds = time.perf_counter() - started if started is not None else None
-        self.metrics.batch(summary, seconds)
 
     # -- periodic work -------------------------------------------------------------
 
@@ -630,9 +687,13 @@ class Sidecar:
         if self._http is not None and now >= self._next_metrics:
             self._next_metrics = now + _METRICS_EVERY_S
             for stream, stats in self.source.group_stats().items():
-                self.metrics.pending.labels(stream).set(stats["pending"] or 0)
+                label = self.metrics.label("stream", stream)
+                self.metrics.pending.labels(label).set(stats["pending"] or 0)
                 if stats["lag"] is not None:
-                    self.metrics.lag.labels(stream).set(stats["lag"])
+                    self.metrics.lag.labels(label).set(stats["lag"])
+            self._publish(metrics=True)
+            if self._http.check():
+                warning("the process serving /metrics, /healthz and /readyz died; started again")
         if now >= self._next_stale_check:
             self._next_stale_check = now + _STALE_CHECK_EVERY_S
             forgotten = self.source.forget_stale_consumers()

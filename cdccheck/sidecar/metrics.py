@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import collections
 
-from cdccheck.summary import Counters, Summary
+from cdccheck.summary import OTHER_LABEL, Counters, Summary, clip_label
 
 __all__ = ["DEFAULT_PATH_LABELS", "MAX_LABEL_VALUES", "OTHER_PATH", "Metrics", "verdict_classes"]
 
 MAX_LABEL_VALUES = 100
-"""Distinct ops (and writers) given their own metric label; ops come from payloads, so
-a stream of garbage must not grow the metrics without bound."""
+"""Distinct ops (and writers, and streams) given their own metric label; the first ones
+seen keep it, later ones count under ``(other)``. Ops come from payloads, so a stream
+of garbage must not grow the metrics without bound; values are clipped to
+``cdccheck.summary.MAX_LABEL`` characters too (``docs/security.md``)."""
 DEFAULT_PATH_LABELS = 25
 """Finding paths given their own ``path`` label per sidecar (``--metrics-paths``)."""
 OTHER_PATH = "other"
@@ -49,7 +51,7 @@ class Metrics:
             raise ValueError(f"path_labels must be at least 0, not {path_labels}")
         self.registry = CollectorRegistry()
         registry = self.registry
-        self._seen: dict[str, set[str]] = {"op": set(), "writer": set()}
+        self._seen: dict[str, set[str]] = {"op": set(), "writer": set(), "stream": set()}
         self._paths: set[str] = set()
         self.path_labels = path_labels
         self.events = Counter(
@@ -132,15 +134,21 @@ class Metrics:
             "cdccheck_ready", "1 while the consumer reads and commits.", registry=registry
         )
 
-    def _label(self, dimension: str, value: str) -> str:
-        # The first MAX_LABEL_VALUES values keep their name, later ones share one.
+    def label(self, dimension: str, value: str) -> str:
+        """The label value for ``value`` of ``dimension`` (op, writer or stream): clipped,
+        and ``(other)`` beyond the first MAX_LABEL_VALUES values.
+
+        Unlike a Summary's caps this keeps the FIRST values seen: a counter's
+        series may never move to another label once scraped.
+        """
+        value = clip_label(value)
         seen = self._seen[dimension]
-        if value in seen:
+        if value in seen or value == OTHER_LABEL:
             return value
         if len(seen) < MAX_LABEL_VALUES:
             seen.add(value)
             return value
-        return "_other"
+        return OTHER_LABEL
 
     def _path_label(self, path: str) -> str:
         # The first path_labels paths keep their name for the life of the sidecar (a
@@ -162,7 +170,7 @@ class Metrics:
             ("writer", summary.by_writer, self.events_by_writer),
         ):
             for key, counters in breakdown.items():
-                label = self._label(dimension, key)
+                label = self.label(dimension, key)
                 for verdict, count in verdict_classes(counters).items():
                     if count:
                         counter.labels(label, verdict).inc(count)
@@ -172,7 +180,7 @@ class Metrics:
         for (schema, kind, path), group in ranked:
             path_label = self._path_label(path)
             for writer, events in group.by_writer.items():
-                by_labels[(schema, kind, path_label, self._label("writer", writer))] += events
+                by_labels[(schema, kind, path_label, self.label("writer", writer))] += events
         for labels, count in by_labels.items():
             self.findings.labels(*labels).inc(count)
         by_kind: collections.Counter[tuple[str, str]] = collections.Counter()

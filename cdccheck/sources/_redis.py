@@ -4,9 +4,11 @@ Private to cdccheck: ``redis_range``, ``redis_group`` and
 ``cdccheck.sidecar.fleet`` use it; the names other code relies on are
 re-exported from those modules. What lives here:
 
-* URLs and credentials: ``validate_url``, ``redact_url``, ``password_in``,
-  ``secret_of`` (the password in use: from the URL, else the caller, else
-  ``CDCCHECK_REDIS_PASSWORD``);
+* URLs and credentials: ``validate_url`` (checked before redis-py parses a
+  URL), ``redact_url``, ``password_in``, ``secret_of`` (the password in use:
+  from the URL, else the caller, else ``CDCCHECK_REDIS_PASSWORD``) and
+  ``scrub`` (a text with the password and every piece of it blanked out;
+  ``docs/security.md`` says where it is applied);
 * connecting: ``connect`` (one server, raw bytes, no silent retries) and
   ``connect_any`` (a single server or a Redis Cluster, found out at once);
 * errors: ``one_line`` (an exception as one line, the password blanked out),
@@ -29,7 +31,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
 from cdccheck.model import Entry
@@ -46,6 +48,7 @@ __all__ = [
     "REGISTER",
     "GroupMissing",
     "LuaScript",
+    "Secret",
     "as_dict",
     "as_text",
     "connect",
@@ -57,7 +60,9 @@ __all__ = [
     "password_in",
     "redact_url",
     "redis_errors",
+    "scrub",
     "secret_of",
+    "secret_pieces",
     "unreachable_text",
     "validate_url",
 ]
@@ -73,39 +78,76 @@ _SCHEMES = ("redis", "rediss", "unix")
 
 # -- URLs and credentials ------------------------------------------------------
 
+# Characters that end the userinfo of a URL: unencoded in a password, they
+# make a URL parser cut the password and show the rest as a port, path or
+# query in its error message.
+_ENDS_USERINFO = "/?#"
+_PASSWORD_PARAMETER = re.compile(r"(?i)([?&]password=)([^&#]*)")
+# Where an error message may cut a secret in pieces; pieces this short are
+# not blanked out (they would garble every message), the whole secret is.
+_SPLITS_SECRET = re.compile(r"[/?#@:&=;%\s'\"]")
+_SHORTEST_PIECE = 3
+
+
+class Secret(str):
+    """A password to keep out of messages, with the other forms it was written in.
+
+    Equal to the password itself (percent-decoded); ``forms`` also holds its
+    text as written in the URL, so a message quoting the raw URL is scrubbed too.
+    """
+
+    forms: tuple[str, ...] = ()
+
+
+def _userinfo(url: str) -> tuple[str, str, str]:
+    """(before the userinfo, the userinfo, the rest) of ``url``; userinfo "" when none.
+
+    The userinfo ends at the LAST ``@``: a password may hold ``@``, ``/``, ``?``
+    or ``#`` unencoded, and cutting at the first of those (as URL parsers do)
+    would leave a piece of it in the host, path or query.
+    """
+    scheme, separator, rest = url.partition("://")
+    head = scheme + separator if separator else ""
+    if not separator:
+        rest = url
+    userinfo, at, tail = rest.rpartition("@")
+    if not at:
+        return head, "", rest
+    return head, userinfo, tail
+
 
 def redact_url(url: str) -> str:
     """``url`` with its password (userinfo or ``?password=``) replaced by ``***``.
 
-    Safe on malformed URLs: it never raises and never returns the password.
+    Safe on malformed URLs: it never raises and never returns the password,
+    whatever characters the password holds unencoded.
     """
-    scheme, separator, rest = url.partition("://")
-    if not separator:
-        return url if "@" not in url else REDACTED + url[url.rindex("@") :]
-    authority, slash, tail = rest.partition("/")
-    if "?" in authority:
-        authority, _, query = authority.partition("?")
-        tail = f"?{query}"
-        slash = ""
-    userinfo, at, hostport = authority.rpartition("@")
-    if at and ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":" + REDACTED
-    result = f"{scheme}://{userinfo}{at}{hostport}{slash}{tail}"
-    return re.sub(r"(?i)([?&]password=)[^&#]*", rf"\g<1>{REDACTED}", result)
+    head, userinfo, tail = _userinfo(url)
+    if userinfo:
+        if not head:
+            userinfo = REDACTED
+        elif ":" in userinfo:
+            userinfo = userinfo.split(":", 1)[0] + ":" + REDACTED
+        elif any(character in userinfo for character in _ENDS_USERINFO):
+            userinfo = REDACTED
+        result = f"{head}{userinfo}@{tail}"
+    else:
+        result = head + tail
+    return _PASSWORD_PARAMETER.sub(rf"\g<1>{REDACTED}", result)
 
 
-def password_in(url: str) -> str | None:
+def password_in(url: str) -> Secret | None:
     """The password written in ``url`` (userinfo or ``?password=``), if any."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    _, userinfo, tail = _userinfo(url)
+    raw = userinfo.partition(":")[2] if ":" in userinfo else ""
+    if not raw:
+        found = _PASSWORD_PARAMETER.search(tail)
+        raw = found.group(2) if found else ""
+    if not raw:
         return None
-    if parts.password:
-        return unquote(parts.password)
-    for name, value in parse_qsl(parts.query):
-        if name == "password":
-            return value
-    return None
+    secret = Secret(unquote(raw))
+    secret.forms = (raw, userinfo)
+    return secret
 
 
 def secret_of(url: str, password: str | None) -> str | None:
@@ -113,20 +155,58 @@ def secret_of(url: str, password: str | None) -> str | None:
     return password_in(url) or password or os.environ.get(PASSWORD_ENV) or None
 
 
+def secret_pieces(secret: str | None) -> list[str]:
+    """Every text to blank out for ``secret``: its forms and their pieces, longest first.
+
+    A parser that cuts a password at a delimiter shows only a piece of it,
+    so the pieces between delimiters (``/ ? # @ : & = ; %``, quotes,
+    spaces) are blanked out too.
+    """
+    if not secret:
+        return []
+    forms = {secret, quote(secret, safe=""), *getattr(secret, "forms", ())}
+    pieces = {form for form in forms if form}
+    for form in forms:
+        pieces.update(
+            piece for piece in _SPLITS_SECRET.split(form) if len(piece) >= _SHORTEST_PIECE
+        )
+    return sorted(pieces, key=lambda piece: (-len(piece), piece))
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """``text`` with ``secret`` and every piece of it (``secret_pieces``) replaced by ``***``."""
+    for piece in secret_pieces(secret):
+        text = text.replace(piece, REDACTED)
+    return text
+
+
 def validate_url(url: str) -> None:
-    """Raise ConfigError (password redacted) unless ``url`` is a usable Redis URL."""
+    """Raise ConfigError (password redacted) unless ``url`` is a usable Redis URL.
+
+    Checked here before redis-py parses the URL: its parse errors quote the
+    URL's parts, and a password with an unencoded ``/``, ``?`` or ``#`` would
+    land in one of them.
+    """
     shown = redact_url(url)
+    scheme, separator, _ = url.partition("://")
+    if not separator or scheme.lower() not in _SCHEMES:
+        raise ConfigError(
+            f"bad --redis-url {shown}: scheme must be redis://, rediss:// (TLS) or unix://"
+        )
+    _, userinfo, _ = _userinfo(url)
+    if any(character in userinfo for character in _ENDS_USERINFO):
+        raise ConfigError(
+            f"bad --redis-url {shown}: the user or password holds an unencoded '/', '?' or "
+            "'#': percent-encode them (%2F, %3F, %23; and '@' as %40)"
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
     except ValueError as error:
+        reason = one_line(error, secret_of(url, None))
         raise ConfigError(
-            f"bad --redis-url {shown}: {error} (expected redis://[user:password@]host:port/db)"
+            f"bad --redis-url {shown}: {reason} (expected redis://[user:password@]host:port/db)"
         ) from None
-    if parts.scheme not in _SCHEMES:
-        raise ConfigError(
-            f"bad --redis-url {shown}: scheme must be redis://, rediss:// (TLS) or unix://"
-        )
     if parts.scheme != "unix":
         database = unquote(parts.path).strip("/")
         if database and not database.isdigit():
@@ -139,11 +219,9 @@ def validate_url(url: str) -> None:
 
 
 def one_line(error: BaseException, secret: str | None) -> str:
-    """``error`` as one line of text, with ``secret`` (the password) blanked out."""
+    """``error`` as one line of text, with ``secret`` (and its pieces) blanked out."""
     text = " ".join(str(error).split()) or type(error).__name__
-    if secret:
-        text = text.replace(secret, REDACTED)
-    return text
+    return scrub(text, secret)
 
 
 def credentials_error(url: str, secret: str | None, error: BaseException) -> SourceError:
@@ -268,7 +346,9 @@ def connect(
             **options,
         )
     except ValueError as error:
-        raise ConfigError(f"bad --redis-url {redact_url(url)}: {error}") from None
+        raise ConfigError(
+            f"bad --redis-url {redact_url(url)}: {one_line(error, secret_of(url, password))}"
+        ) from None
     client.set_response_callback("XRANGE", entries_from_xrange)
     return client
 
@@ -308,7 +388,9 @@ def connect_any(
         try:
             cluster = RedisCluster.from_url(url, **options)
         except ValueError as error:
-            raise ConfigError(f"bad --redis-url {redact_url(url)}: {error}") from None
+            raise ConfigError(
+                f"bad --redis-url {redact_url(url)}: {one_line(error, secret_of(url, password))}"
+            ) from None
     return cluster, True
 
 
@@ -412,28 +494,48 @@ class LuaScript:
 
 
 # The sidecar's commit (docs/sidecar.md): check ownership, XACK, count, keep
-# samples, quarantine, in one atomic step. Ids are compared digit by digit:
-# Lua's "<" on strings follows the server's locale, and numbers lose
-# precision past 2^53.
+# samples, quarantine, count the timeline, in one atomic step. Ids are
+# compared digit by digit: Lua's "<" on strings follows the server's locale,
+# and numbers lose precision past 2^53.
+#
+# The fleet summary is capped like a Summary (cdccheck.summary, "bounded"):
+# sorted sets hold the kept op/writer values, families and names, ordered by
+# (score, member bytes) exactly as Summary orders them; a group pushed out
+# moves its counts, ids, samples, writers and timeline series into the
+# overflow or catch-all group, and a writer pushed out moves its counts into
+# "(other)" in every group and timeline field that names it (the fields are
+# listed in the writer's refs set). Those keys are named from the prefix
+# inside the script; they carry the stream's hash tag, so they live in the
+# stream's cluster slot. Writers travel as JSON strings, as they stand inside
+# a counter field.
 #
 # KEYS[1] the stream, KEYS[2] the fleet's counters hash, KEYS[3] its spans
-#         hash, KEYS[4] its consumers hash, KEYS[5..4+S] one samples zset per
-#         group with samples, KEYS[5+S] the quarantine stream (when quarantining),
-#         and last KEYS[#KEYS-1] the timeline hash, KEYS[#KEYS] its index zset
+#         hash, KEYS[4] its consumers hash, KEYS[5] its folds hash (family ->
+#         overflow field "\n" catch-all field), KEYS[6] its timeline hash,
+#         KEYS[7] the timeline's index zset, KEYS[8] the quarantine stream
+#         (when quarantining)
 # ARGV    read in order, each count followed by that many items:
 #         group, consumer, token, n, lowest id, highest id, id * n,
-#         increments m, (field, amount) * m  (every counter: totals, per op and
-#         writer, per group, per group and writer; all HINCRBY, so exact),
+#         increments m, (field, amount) * m  (totals and the sidecar's counters),
 #         spans p, (first field, last field, first id, last id) * p,
-#         samples limit, S, (members k, member * k) * S,
+#         key prefix, max names, max parents, max labels, samples limit,
+#         counter columns c, column * c,
+#         the "(other)" writer, uncapped writers w, writer * w,
+#         labels l, (table, member, score, other member, capped 0|1, amount * c) * l,
+#         groups g, (role, table, field, family, family score, overflow field,
+#                    catch-all field, name score, events, first id, last id,
+#                    writers k, (writer, events) * k, members s, member * s) * g,
 #         quarantined q, [maxlen, (length l, field/value * l) * q],
-#         bucket width ms, horizon ms, bucketed b, (field, bucket start ms, amount) * b,
-#         untimed u, (field, amount) * u
+#         bucket width ms, horizon ms (0 0: no timeline),
+#         bucketed b, (bucket start ms, writer, counter, amount) * b,
+#         series e, (bucket start ms, finding group field, events) * e,
+#         unbucketed u, ("u" untimed | "b" before the horizon, writer, counter, amount) * u
 # Returns {1, n} when committed, {0, {lost id, ...}} when some id is no
 # longer pending for this consumer (then nothing was written).
 COMMIT = LuaScript(
     """
-local stream, counters, spans, consumers = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local stream, counters, spans, consumers, folds = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local timeline, index = KEYS[6], KEYS[7]
 local at = 1
 local function take()
   local value = ARGV[at]
@@ -453,6 +555,12 @@ local function id_less(a, b)
   local b_ms, b_seq = string.match(b, '^(%d+)-(%d+)$')
   if a_ms ~= b_ms then return digits_less(a_ms, b_ms) end
   return digits_less(a_seq, b_seq)
+end
+local function keep_span(first_field, last_field, first, last)
+  local current = redis.call('HGET', spans, first_field)
+  if not current or id_less(first, current) then redis.call('HSET', spans, first_field, first) end
+  current = redis.call('HGET', spans, last_field)
+  if not current or id_less(current, last) then redis.call('HSET', spans, last_field, last) end
 end
 
 local group, consumer, token = take(), take(), take()
@@ -486,28 +594,255 @@ for _ = 1, tonumber(take()) do
 end
 
 for _ = 1, tonumber(take()) do
-  local first_field, last_field, first, last = take(), take(), take(), take()
-  local current = redis.call('HGET', spans, first_field)
-  if not current or id_less(first, current) then redis.call('HSET', spans, first_field, first) end
-  current = redis.call('HGET', spans, last_field)
-  if not current or id_less(current, last) then redis.call('HSET', spans, last_field, last) end
+  keep_span(take(), take(), take(), take())
 end
 
+local prefix = take()
+local max_names, max_parents, max_labels = tonumber(take()), tonumber(take()), tonumber(take())
 local limit = tonumber(take())
-local sample_keys = tonumber(take())
-for k = 1, sample_keys do
+local columns = {}
+for i = 1, tonumber(take()) do columns[i] = take() end
+local other_writer = take()
+local uncapped, uncapped_list = {}, {}
+for i = 1, tonumber(take()) do
+  uncapped_list[i] = take()
+  uncapped[uncapped_list[i]] = true
+end
+
+-- ["a","b"] + c -> ["a","b","c"]: a counter or span field of a group or label.
+local function with(field, suffix) return string.sub(field, 1, -2) .. ',"' .. suffix .. '"]' end
+local function samples_key(field) return prefix .. ':samples:' .. field end
+local function series_key(field) return prefix .. ':series:' .. field end
+local writer_labels = prefix .. ':labels:by_writer'
+local function refs_key(writer) return prefix .. ':refs:["by_writer",' .. writer .. ']' end
+-- ["findings",s,k,p] + writer -> ["findings_by_writer",s,k,p,writer]
+local function writer_field(group_field, writer)
+  local table_name, rest = string.match(group_field, '^%["(%a+)",(.*)%]$')
+  return '["' .. table_name .. '_by_writer",' .. rest .. ',' .. writer .. ']'
+end
+local function bucket_field(start, writer, column)
+  return '["t","' .. start .. '",' .. writer .. ',"' .. column .. '"]'
+end
+-- ["findings",s,k,p] + start -> ["tg","<start>",s,k,p]: a series point in the index.
+local function point_member(group_field, start)
+  return '["tg","' .. start .. '",' .. string.sub(group_field, #'["findings",' + 1)
+end
+
+-- HINCRBY a field that names a writer. For a capped writer the field goes in
+-- the writer's refs set, with the field its count moves to if the writer is
+-- pushed into "(other)" ('c': the counters hash, 't': the timeline hash).
+local function count_named(hash, code, field, other_field, writer, amount)
+  redis.call('HINCRBY', hash, field, amount)
+  if not uncapped[writer] then
+    redis.call('SADD', refs_key(writer), code .. field .. '\\n' .. other_field)
+  end
+end
+local function forget_named(code, field, other_field, writer)
+  if not uncapped[writer] then
+    redis.call('SREM', refs_key(writer), code .. field .. '\\n' .. other_field)
+  end
+end
+-- A writer pushed out of the kept labels: every field naming it moves to "(other)".
+local function evict_writer(member)
+  local key = prefix .. ':refs:' .. member
+  for _, ref in ipairs(redis.call('SMEMBERS', key)) do
+    local hash = counters
+    if string.sub(ref, 1, 1) == 't' then hash = timeline end
+    local cut = string.find(ref, '\\n', 2, true)
+    local field, other_field = string.sub(ref, 2, cut - 1), string.sub(ref, cut + 1)
+    local amount = redis.call('HGET', hash, field)
+    if amount then
+      redis.call('HINCRBY', hash, other_field, amount)
+      redis.call('HDEL', hash, field)
+      local start = string.match(field, '^%["t","(%d+)",')
+      if start then
+        redis.call('ZADD', index, start, other_field)
+        redis.call('ZREM', index, field)
+      end
+    end
+  end
+  redis.call('DEL', key)
+end
+
+-- Adds member to a capped sorted set. Returns whether it is kept, and the
+-- member it pushed out (the largest), if any.
+local function admit(zset, member, score, cap)
+  if redis.call('ZSCORE', zset, member) then return true, nil end
+  redis.call('ZADD', zset, score, member)
+  if redis.call('ZCARD', zset) <= cap then return true, nil end
+  local largest = redis.call('ZRANGE', zset, -1, -1)[1]
+  redis.call('ZREM', zset, largest)
+  if largest == member then return false, nil end
+  return true, largest
+end
+
+-- Every writer a group may name: the kept labels and the uncapped ones
+-- (filled once the labels are counted, before any group moves).
+local writers = {}
+
+-- Moves a group's events, first/last ids, samples, writers and timeline
+-- series into another group.
+local function move_group(source, target)
+  local events = redis.call('HGET', counters, source)
+  if events then
+    redis.call('HINCRBY', counters, target, events)
+    redis.call('HDEL', counters, source)
+  end
+  local first_field, last_field = with(source, 'first'), with(source, 'last')
+  local first, last = redis.call('HGET', spans, first_field), redis.call('HGET', spans, last_field)
+  if first and last then
+    keep_span(with(target, 'first'), with(target, 'last'), first, last)
+  end
+  redis.call('HDEL', spans, first_field, last_field)
+  local from = samples_key(source)
+  if redis.call('EXISTS', from) == 1 then
+    local into = samples_key(target)
+    redis.call('ZUNIONSTORE', into, 2, into, from)
+    redis.call('ZREMRANGEBYRANK', into, limit, -1)
+    redis.call('DEL', from)
+  end
+  for _, writer in ipairs(writers) do
+    local named = writer_field(source, writer)
+    local amount = redis.call('HGET', counters, named)
+    if amount then
+      redis.call('HDEL', counters, named)
+      forget_named('c', named, writer_field(source, other_writer), writer)
+      count_named(
+        counters, 'c', writer_field(target, writer), writer_field(target, other_writer),
+        writer, amount
+      )
+    end
+  end
+  local points = series_key(source)
+  if redis.call('EXISTS', points) == 1 then
+    local into = series_key(target)
+    local values = redis.call('HGETALL', points)
+    for i = 1, #values, 2 do
+      redis.call('HINCRBY', into, values[i], values[i + 1])
+      redis.call('ZADD', index, values[i], point_member(target, values[i]))
+      redis.call('ZREM', index, point_member(source, values[i]))
+    end
+    redis.call('DEL', points)
+  end
+end
+
+local function place_family(table_name, family, score, overflow, catch_all)
+  local kept, evicted = admit(prefix .. ':parents:' .. table_name, family, score, max_parents)
+  if evicted then
+    local recorded = redis.call('HGET', folds, evicted)
+    local cut = string.find(recorded, '\\n', 1, true)
+    local evicted_overflow = string.sub(recorded, 1, cut - 1)
+    local evicted_catch_all = string.sub(recorded, cut + 1)
+    local names = prefix .. ':names:' .. evicted
+    for _, field in ipairs(redis.call('ZRANGE', names, 0, -1)) do
+      move_group(field, evicted_catch_all)
+    end
+    move_group(evicted_overflow, evicted_catch_all)
+    redis.call('DEL', names)
+    redis.call('HDEL', folds, evicted)
+  end
+  if kept then redis.call('HSET', folds, family, overflow .. '\\n' .. catch_all) end
+  return kept
+end
+
+for _ = 1, tonumber(take()) do
+  local table_name, member, score, other, capped = take(), take(), take(), take(), take()
+  local amounts = {}
+  for i = 1, #columns do amounts[i] = take() end
+  local target = member
+  if capped == '1' then
+    local kept, evicted = admit(prefix .. ':labels:' .. table_name, member, score, max_labels)
+    if evicted then
+      for i = 1, #columns do
+        local value = redis.call('HGET', counters, with(evicted, columns[i]))
+        if value then
+          redis.call('HINCRBY', counters, with(other, columns[i]), value)
+          redis.call('HDEL', counters, with(evicted, columns[i]))
+        end
+      end
+      if table_name == 'by_writer' then evict_writer(evicted) end
+    end
+    if not kept then target = other end
+  end
+  for i = 1, #columns do
+    if amounts[i] ~= '0' then
+      redis.call('HINCRBY', counters, with(target, columns[i]), amounts[i])
+    end
+  end
+end
+
+-- ["by_writer",writer] -> writer
+for _, member in ipairs(redis.call('ZRANGE', writer_labels, 0, -1)) do
+  writers[#writers + 1] = string.sub(member, #'["by_writer",' + 1, -2)
+end
+for _, writer in ipairs(uncapped_list) do writers[#writers + 1] = writer end
+local homes = {}
+-- The label a batch's writer is counted under here: its own or "(other)".
+local function writer_home(writer)
+  local home = homes[writer]
+  if not home then
+    home = other_writer
+    local member = '["by_writer",' .. writer .. ']'
+    if uncapped[writer] or redis.call('ZSCORE', writer_labels, member) then home = writer end
+    homes[writer] = home
+  end
+  return home
+end
+
+local placed = {}
+for _ = 1, tonumber(take()) do
+  local role, table_name, field, family, family_score = take(), take(), take(), take(), take()
+  local overflow, catch_all, name_score = take(), take(), take()
+  local events, first, last = take(), take(), take()
+  local counted = {}
+  for i = 1, tonumber(take()) do counted[i] = {take(), take()} end
   local members = {}
   for _ = 1, tonumber(take()) do
     members[#members + 1] = 0
     members[#members + 1] = take()
   end
-  redis.call('ZADD', KEYS[4 + k], unpack(members))
-  redis.call('ZREMRANGEBYRANK', KEYS[4 + k], limit, -1)
+  local target = field
+  if role ~= 'catch-all' then
+    if not place_family(table_name, family, family_score, overflow, catch_all) then
+      target = catch_all
+    elseif role == 'group' then
+      local kept, evicted = admit(prefix .. ':names:' .. family, field, name_score, max_names)
+      if evicted then move_group(evicted, overflow) end
+      if not kept then target = overflow end
+    end
+  end
+  redis.call('HINCRBY', counters, target, events)
+  keep_span(with(target, 'first'), with(target, 'last'), first, last)
+  for _, pair in ipairs(counted) do
+    local writer = writer_home(pair[1])
+    count_named(
+      counters, 'c', writer_field(target, writer), writer_field(target, other_writer),
+      writer, pair[2]
+    )
+  end
+  if #members > 0 then
+    local key = samples_key(target)
+    redis.call('ZADD', key, unpack(members))
+    redis.call('ZREMRANGEBYRANK', key, limit, -1)
+  end
+  placed[field] = {role, table_name, family, overflow, catch_all}
+end
+-- Where a batch's group is counted now: a later group of the batch may have
+-- pushed it into its overflow group, or its family into the catch-all.
+local function group_home(field)
+  local info = placed[field]
+  if not info then return nil end
+  local role, table_name, family, overflow, catch_all = unpack(info)
+  if role == 'catch-all' then return field end
+  if not redis.call('ZSCORE', prefix .. ':parents:' .. table_name, family) then return catch_all end
+  if role == 'overflow' then return field end
+  if redis.call('ZSCORE', prefix .. ':names:' .. family, field) then return field end
+  return overflow
 end
 
 local quarantined = tonumber(take())
 if quarantined > 0 then
-  local key, maxlen = KEYS[5 + sample_keys], take()
+  local key, maxlen = KEYS[8], take()
   for _ = 1, quarantined do
     local entry = {}
     for i = 1, tonumber(take()) do entry[i] = take() end
@@ -515,38 +850,49 @@ if quarantined > 0 then
   end
 end
 
--- The timeline (docs/sidecar.md, "timeline"): HINCRBY per bucket field, each
--- field indexed by its bucket start so the rolling horizon can drop old
--- buckets. The horizon follows the newest bucket counted (stream-id time, not
--- a clock): whatever the commit order, a bucket ends up either counted or
--- folded into the per-writer before-horizon counters, never both.
-local timeline, index = KEYS[#KEYS - 1], KEYS[#KEYS]
-local width, horizon = tonumber(take()), tonumber(take())
-local bucketed = tonumber(take())
-if bucketed > 0 then
-  local items, newest = {}, nil
+-- The timeline (docs/sidecar.md, "timeline"): HINCRBY per bucket field and
+-- per series point, each indexed by its bucket start so the rolling horizon
+-- can drop old buckets. The horizon follows the newest bucket counted
+-- (stream-id time, not a clock): whatever the commit order, a bucket ends up
+-- either counted or folded into the per-writer before-horizon counters,
+-- never both. Writers and series go where the caps put them, as above.
+local _, horizon = tonumber(take()), tonumber(take())
+local bucketed, points = {}, {}
+local newest = nil
+for i = 1, tonumber(take()) do
+  bucketed[i] = {take(), take(), take(), take()}
+  local start = tonumber(bucketed[i][1])
+  if not newest or start > newest then newest = start end
+end
+for i = 1, tonumber(take()) do points[i] = {take(), take(), take()} end
+local function before(writer, column) return '["b",' .. writer .. ',"' .. column .. '"]' end
+local function fold(writer, column, amount)
+  count_named(timeline, 't', before(writer, column), before(other_writer, column), writer, amount)
+end
+if newest then
   local top = redis.call('ZREVRANGE', index, 0, 0, 'WITHSCORES')
-  if #top > 0 then newest = tonumber(top[2]) end
-  for i = 1, bucketed do
-    local name, start, amount = take(), tonumber(take()), take()
-    items[i] = {name, start, amount}
-    if not newest or start > newest then newest = start end
-  end
+  if #top > 0 and tonumber(top[2]) > newest then newest = tonumber(top[2]) end
   -- A bucket starting at or before `oldest` ends at or before the horizon.
   local oldest = newest - horizon
-  local function fold(name, amount)
-    -- ["t","<start>",writer,counter] -> ["b",writer,counter]; group points go.
-    local rest = string.match(name, '^%["t","%d+",(.*)$')
-    if rest then redis.call('HINCRBY', timeline, '["b",' .. rest, amount) end
-  end
   local members = {}
-  for _, item in ipairs(items) do
-    if item[2] <= oldest then
-      fold(item[1], item[3])
+  for _, item in ipairs(bucketed) do
+    local start, writer, column, amount = item[1], writer_home(item[2]), item[3], item[4]
+    if tonumber(start) <= oldest then
+      fold(writer, column, amount)
     else
-      redis.call('HINCRBY', timeline, item[1], item[3])
-      members[#members + 1] = item[2]
-      members[#members + 1] = item[1]
+      local name = bucket_field(start, writer, column)
+      count_named(timeline, 't', name, bucket_field(start, other_writer, column), writer, amount)
+      members[#members + 1] = start
+      members[#members + 1] = name
+    end
+  end
+  for _, item in ipairs(points) do
+    local start, home = item[1], group_home(item[2])
+    -- Older series points go: before the horizon only writers are counted.
+    if home and tonumber(start) > oldest then
+      redis.call('HINCRBY', series_key(home), start, item[3])
+      members[#members + 1] = start
+      members[#members + 1] = point_member(home, start)
     end
   end
   for i = 1, #members, 1000 do
@@ -554,17 +900,28 @@ if bucketed > 0 then
   end
   local dropped = redis.call('ZRANGEBYSCORE', index, '-inf', string.format('%.0f', oldest))
   for _, name in ipairs(dropped) do
-    local amount = redis.call('HGET', timeline, name)
-    if amount then fold(name, amount) end
-    redis.call('HDEL', timeline, name)
+    local start, rest = string.match(name, '^%["tg","(%d+)",(.*)$')
+    if start then
+      redis.call('HDEL', series_key('["findings",' .. rest), start)
+    else
+      local bucket, writer, column = string.match(name, '^%["t","(%d+)",(.*),"([%w_]+)"%]$')
+      local amount = redis.call('HGET', timeline, name)
+      if amount then
+        redis.call('HDEL', timeline, name)
+        fold(writer, column, amount)
+      end
+      forget_named('t', name, bucket_field(bucket, other_writer, column), writer)
+    end
   end
   if #dropped > 0 then
     redis.call('ZREMRANGEBYSCORE', index, '-inf', string.format('%.0f', oldest))
   end
 end
 for _ = 1, tonumber(take()) do
-  local name = take()
-  redis.call('HINCRBY', timeline, name, take())
+  local kind, writer, column, amount = take(), writer_home(take()), take(), take()
+  local name = '["' .. kind .. '",' .. writer .. ',"' .. column .. '"]'
+  local other_name = '["' .. kind .. '",' .. other_writer .. ',"' .. column .. '"]'
+  count_named(timeline, 't', name, other_name, writer, amount)
 end
 
 redis.call('HSET', consumers, consumer, token)

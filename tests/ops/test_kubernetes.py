@@ -64,6 +64,8 @@ def test_the_manifest_agrees_with_itself() -> None:
     flags = options(container)
     (port,) = [p for p in container["ports"] if p["name"] == "metrics"]
     assert int(flags["metrics-port"]) == port["containerPort"]
+    # Probes and scrapes come from outside the pod: not the 127.0.0.1 default.
+    assert flags["metrics-host"] == "0.0.0.0"
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
     assert flags["group"] != "comment-indexer"  # never the production consumers' group

@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import random
 
+import msgspec
 import pytest
 import redis
 
 from cdccheck.errors import ConfigError, SourceError
-from cdccheck.model import EventVerdict
+from cdccheck.model import EventVerdict, Finding
 from cdccheck.pipeline import check_batch
 from cdccheck.report.json import schema_info
 from cdccheck.samples import samples as sample_events
 from cdccheck.sidecar.fleet import QUARANTINED, Fleet, FleetKeys, QuarantineRecord, field, hash_tag
 from cdccheck.sources.redis_group import RedisGroup, key_slot
 from cdccheck.summary import Summary, id_order
+from cdccheck.timeline import Timeline, within_horizon
 from tests.sidecar.support import GROUP, engine, replay_summary, seed
 
 
@@ -83,6 +85,172 @@ def test_any_split_and_commit_order_gives_the_same_summary(redis_client: redis.R
         whole.add(verdict)
     for result in results:
         assert same(result, whole)
+
+
+CAPS = {"max_names": 3, "max_parents": 4, "max_labels": 2}
+
+
+def hostile_verdicts(count: int, seed: int) -> list[EventVerdict]:
+    """Verdicts whose paths, ops and writers overflow CAPS many times over."""
+    rng = random.Random(seed)
+    verdicts = []
+    for index in range(count):
+        legacy = [
+            Finding("unknown_field", f"/x{rng.randrange(40)}", "m", 1),
+            Finding("unknown_field", f"/p{rng.randrange(8)}/k{rng.randrange(12)}", "m", "v"),
+        ][: rng.randrange(1, 3)]
+        new = [Finding("type_mismatch", f"/p{rng.randrange(8)}/t{rng.randrange(6)}", "n", 2)]
+        warnings = [("wire", Finding("duplicate_key", f"/d{rng.randrange(9)}", "w", None))]
+        verdicts.append(
+            EventVerdict(
+                f"{index + 1}-{rng.randrange(3)}",
+                rng.choice(["create", "update", "delete", "?", "x" * 90]),
+                rng.choice(["go", "py", "rust", "java"]),
+                True,
+                legacy,
+                new if rng.random() < 0.5 else [],
+                warnings=warnings if rng.random() < 0.3 else [],
+            )
+        )
+    return verdicts
+
+
+def test_the_fleet_folds_under_its_caps_as_a_summary_does(redis_client: redis.Redis) -> None:
+    verdicts = hostile_verdicts(160, seed=3)
+    rng = random.Random(9)
+    whole = Summary(samples=2, **CAPS)
+    for verdict in verdicts:
+        whole.add(verdict)
+    assert any(path.endswith("/~other") for _, _, path in whole.findings)
+    assert "(other)" in whole.by_op
+    for attempt in range(3):
+        fleet = Fleet(redis_client, f"s{attempt}", GROUP)
+        fleet.register(samples=2, show_values=False, schemas=schemas(), caps=Summary(**CAPS))
+        order = list(verdicts)
+        rng.shuffle(order)
+        cut = sorted(rng.sample(range(1, len(order)), 9))
+        for a, b in zip([0, *cut], [*cut, len(order)], strict=True):
+            summary = Summary(samples=2, **CAPS)
+            for verdict in sorted(order[a:b], key=lambda verdict: id_order(verdict.id)):
+                summary.add(verdict)
+            assert fleet.commit(consumer="c", token="t", ids=[], summary=summary) == []
+        assert same(fleet.read().summary, whole)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_fleet_keys_stay_bounded_whatever_the_keys(
+    redis_client: redis.Redis, descending: bool
+) -> None:
+    # Descending: every new path and writer is smaller than the kept ones, so
+    # each pushes one out (its counts, writers and series move every time).
+    fleet = Fleet(redis_client, "s", GROUP)
+    fleet.register(
+        samples=2,
+        show_values=False,
+        schemas=schemas(),
+        caps=Summary(**CAPS),
+        timeline=(1, 86_400),
+    )
+    whole = Summary(samples=2, timeline=Timeline(1, None), **CAPS)
+    for batch in range(40):
+        summary = Summary(samples=2, timeline=Timeline(1, None), **CAPS)
+        for index in range(25):
+            position = batch * 25 + index
+            unique = 1000 + (999 - position if descending else position)
+            verdict = EventVerdict(
+                f"{position + 1}-0",
+                f"op{unique}",
+                # "go" stays kept while the groups that count it move.
+                "go" if position % 2 else f"writer{unique}",
+                True,
+                [
+                    Finding("unknown_field", f"/k{unique}", "m", 1),
+                    Finding("unknown_field", f"/p{unique}/k", "m", 1),
+                ],
+                [],
+            )
+            summary.add(verdict)
+            whole.add(verdict)
+        assert fleet.commit(consumer="c", token="t", ids=[], summary=summary) == []
+    keys = {key.decode() for key in redis_client.scan_iter(match=f"{fleet.keys.prefix}:*")}
+    samples = [key for key in keys if ":samples:" in key]
+    series = [key for key in keys if ":series:" in key]
+    refs = [key for key in keys if ":refs:" in key]
+    # 4 families of at most 3 names + their overflow, and the catch-all.
+    assert len(samples) <= 4 * (3 + 1) + 1
+    assert len(series) <= 4 * (3 + 1) + 1
+    # One set of counter fields per kept writer label, naming at most one field
+    # per group and the writer's six counters in the one bucket.
+    assert 0 < len(refs) <= CAPS["max_labels"]
+    assert all(redis_client.scard(key) <= 4 * (3 + 1) + 1 + 6 for key in refs)
+    other = keys - set(samples) - set(series) - set(refs)
+    # hashes (with the timeline's) and its index, label and family sets, names sets
+    assert len(other) <= 6 + 1 + 3 + 4
+    assert redis_client.zcard(fleet.keys.timeline_index) <= 3 * 6 + 4 * (3 + 1) + 1
+    assert redis_client.hlen(fleet.keys.counters) < 100
+    snapshot = fleet.read().summary
+    assert snapshot.totals.events == 1000
+    assert sum(group.events for group in snapshot.findings.values()) == 2000
+    assert snapshot.by_op["(other)"].events == 1000 - 2
+    assert same(snapshot, whole)
+    assert snapshot.timeline is not None
+    assert snapshot.timeline.restrict(snapshot.findings) == whole.timeline
+
+
+START_MS = 1_769_594_400_000  # 2026-01-28 10:00:00 UTC
+
+
+@pytest.mark.parametrize("horizon_s", [86_400, 3_600])
+def test_the_fleet_folds_writers_and_timeline_under_its_caps_as_a_summary_does(
+    redis_client: redis.Redis, horizon_s: int
+) -> None:
+    """Groups' writers and the timeline (series of overflow groups included) under caps."""
+    rng = random.Random(4)
+    writers = ["go", "py", "rust", "java", "w" * 90]
+    verdicts = [
+        msgspec.structs.replace(
+            verdict,
+            id=f"{START_MS + index * 60_000 + rng.randrange(60_000)}-{index}",
+            # Each writer appears late as well as early, so kept writers get pushed out.
+            writer=writers[(index * 7 + rng.randrange(2)) % len(writers)],
+        )
+        for index, verdict in enumerate(hostile_verdicts(180, seed=5))
+    ]
+    width_s = 300
+    whole = Summary(samples=2, timeline=Timeline(width_s, None), **CAPS)
+    for verdict in verdicts:
+        whole.add(verdict)
+    assert whole.timeline is not None
+    assert any(path.endswith("/~other") for _, _, path in whole.findings)
+    assert "(other)" in whole.by_writer
+    assert any("(other)" in group.by_writer for group in whole.findings.values())
+    expected = within_horizon(whole.timeline, horizon_s).restrict(whole.findings)
+    assert any(key[2].endswith("/~other") for key in expected.groups)
+    for attempt in range(3):
+        fleet = Fleet(redis_client, f"t{horizon_s}-{attempt}", GROUP)
+        fleet.register(
+            samples=2,
+            show_values=False,
+            schemas=schemas(),
+            caps=Summary(**CAPS),
+            timeline=(width_s, horizon_s),
+        )
+        order = list(verdicts)
+        rng.shuffle(order)
+        cut = sorted(rng.sample(range(1, len(order)), 11))
+        for a, b in zip([0, *cut], [*cut, len(order)], strict=True):
+            summary = Summary(samples=2, timeline=Timeline(60, None), **CAPS)
+            for verdict in sorted(order[a:b], key=lambda verdict: id_order(verdict.id)):
+                summary.add(verdict)
+            assert fleet.commit(consumer="c", token="t", ids=[], summary=summary) == []
+        read = fleet.read().summary
+        assert same(read, whole)
+        assert read.timeline is not None
+        assert read.timeline.restrict(read.findings) == expected
+        # Every count of a writer pushed out was moved: no field names it any more.
+        kept = set(whole.by_writer)
+        fields = [json.loads(name) for name in redis_client.hkeys(fleet.keys.timeline)]
+        assert {parts[2] if parts[0] == "t" else parts[1] for parts in fields} <= kept
 
 
 def test_first_and_last_ids_compare_as_numbers_beyond_double_precision(

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 import urllib.error
@@ -214,9 +215,15 @@ def test_entries_claimed_away_mid_batch_are_left_to_their_new_owner(
 # ---------------------------------------------------------------- metrics and health
 
 
-def http_get(port: int, path: str) -> tuple[int, str]:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def http_get(port: int, path: str, timeout: float = 5.0) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -640,3 +647,124 @@ def test_summaries_merge_whatever_the_consumer(redis_client: redis.Redis, redis_
     result = Sidecar(engine(), options(redis_url, "s", batch=7)).run()
     expected = Summary.from_dict(result.report)
     assert comparable(result.summary) == comparable(expected)
+
+
+def test_a_committed_batch_walks_only_its_own_groups(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Consume's cost per batch does not grow with the groups seen before (issue 10, defect 8)."""
+    from cdccheck.model import EventVerdict, Finding
+    from cdccheck.summary import Group
+
+    def verdict(number: int, *paths: str) -> EventVerdict:
+        findings = [Finding("unknown_field", path, "m", 1) for path in paths]
+        return EventVerdict(f"{number}-0", "create", "go", True, findings, [])
+
+    sidecar = Sidecar(engine(), options(redis_url, "s"))
+    seen = Summary()
+    for number in range(2000):
+        seen.add(verdict(number + 1, f"/p{number // 50}/k{number % 50}"))
+    sidecar._committed(seen, 0, 0, None)
+    assert len(sidecar.summary.findings) == 2000
+    touched: list[Group] = []
+    for name in ("plus", "absorb"):
+        original = getattr(Group, name, None)
+        if original is not None:
+
+            def counting(self: Group, *args: Any, _original: Any = original) -> Any:
+                touched.append(self)
+                return _original(self, *args)
+
+            monkeypatch.setattr(Group, name, counting)
+    batch = Summary()
+    batch.add(verdict(5000, "/p0/k0", "/q/new"))
+    sidecar._committed(batch, 0, 0, None)
+    assert len(sidecar.summary.findings) == 2001
+    assert sidecar.summary.findings["legacy", "unknown_field", "/p0/k0"].events == 2
+    assert len(touched) <= 4
+
+
+def test_the_metrics_host_is_this_host_unless_told(redis_url: str) -> None:
+    assert ConsumeOptions(url=redis_url).metrics_host == "127.0.0.1"
+
+
+def test_hostile_ops_and_writers_keep_every_scrape_small(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    """20 events with a 1 MB op once made each scrape 80 MB (issue 10, defect 9)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from cdccheck.summary import MAX_LABEL
+
+    huge = "x" * 1_000_000
+    for index in range(20):
+        payload = json.dumps({"op": f"{huge}{index}"})
+        redis_client.xadd("s", {"payload": payload, "writer": f"{huge}{index}"})
+    for index in range(300):
+        redis_client.xadd("s", {"payload": json.dumps({"op": f"op{index}"}), "writer": "go"})
+    sidecar = Sidecar(engine(), options(redis_url, "s", until_idle_s=None, metrics_port=0))
+    thread = threading.Thread(target=sidecar.run)
+    thread.start()
+    try:
+        wait_for(lambda: sidecar.summary.totals.events == 320, what="320 events")
+        port = sidecar.metrics_port
+        assert port is not None
+        status, text = http_get(port, "/metrics")
+    finally:
+        sidecar.stop("test")
+        thread.join(timeout=10)
+    assert status == 200
+    assert len(text) < 100_000
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    ops = {sample.labels["op"] for sample in families["cdccheck_events_by_op"].samples}
+    writers = {sample.labels["writer"] for sample in families["cdccheck_events_by_writer"].samples}
+    assert "(other)" in ops
+    assert len(ops) <= 101
+    assert all(len(label) <= MAX_LABEL for label in ops | writers)
+    counted = sum(
+        sample.value
+        for sample in families["cdccheck_events_by_op"].samples
+        if sample.name == "cdccheck_events_by_op_total"
+    )
+    assert counted == 320
+
+
+def test_health_answers_while_the_loop_holds_the_interpreter(
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    """A check that never lets go of the interpreter (a backtracking regular expression,
+    injected by the test-only stall hook) cannot keep /healthz from answering."""
+    from cdccheck.sidecar.crash import STALL_ENV, STALL_OVER, STALLED
+
+    seed(redis_client, "s", 5)
+    port = free_port()
+    log = tmp_path / "consumer.log"
+    process = consumer(
+        redis_url,
+        "--stream", "s", "--start-id", "0", "--block-ms", "50", "--fail-on", "none",
+        "--metrics-port", str(port), "--metrics-host", "127.0.0.1",
+        log=log,
+        env={STALL_ENV: "8"},
+    )  # fmt: skip
+
+    def said(message: str) -> bool:
+        return any(line.get("msg") == message for line in log_lines(log))
+
+    try:
+        wait_for(lambda: said(STALLED), timeout=60, what="the stall")
+        answers = [http_get(port, path, timeout=1.0) for path in ("/healthz", "/readyz")]
+        stall_was_on = not said(STALL_OVER)
+        status, text = http_get(port, "/metrics", timeout=1.0)
+        assert answers == [(200, "ok\n"), (200, "ready\n")]
+        assert status == 200
+        assert "cdccheck_ready 1.0" in text
+        # The answers came while the interpreter was held (else the test proves nothing).
+        assert stall_was_on
+        wait_for(lambda: said(STALL_OVER), timeout=120, what="the end of the stall")
+        wait_for(lambda: fleet_summary(redis_url, "s").totals.events == 5, what="5 events")
+        process.send_signal(signal.SIGTERM)
+        assert finish(process, timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 
-from cdccheck.errors import SourceError, SourceUnavailable
+from cdccheck.errors import CdccheckError, SourceError, SourceUnavailable
+from cdccheck.sidecar.fleet import fleet_report
 from cdccheck.sources._redis import (
     PASSWORD_ENV,
     GroupMissing,
@@ -17,10 +24,14 @@ from cdccheck.sources._redis import (
     connect,
     credentials_error,
     one_line,
+    redact_url,
     redis_errors,
+    scrub,
     secret_of,
     unreachable_text,
 )
+from cdccheck.sources.redis_group import RedisGroup
+from cdccheck.sources.redis_range import RedisRange
 
 LOCKED = "redis://:hunter2@127.0.0.1:6379/0"
 
@@ -111,3 +122,92 @@ def test_a_script_runs_again_after_the_server_forgot_it(
         assert redis_client.script_exists(script.sha) == [True]
     finally:
         client.close()
+
+
+# -- passwords never leak, whatever they hold (issue 10, defect 6) ------------------
+
+# Passwords with the characters that end a URL's userinfo, unencoded: a URL
+# parser cuts the password there and quotes the rest as a port, path or query.
+HOSTILE_PASSWORDS = ["WrongPw-999#x", "Wrong?Pw-999", "Wrong/Pw-999", "Wr@ngPw-999:x", "hunter2"]
+
+
+def pieces(password: str) -> list[str]:
+    """The password and every piece of it a parser could print (3 characters or more)."""
+    parts = [password, *re.split(r"[/?#@:]", password)]
+    return [part for part in parts if len(part) >= 3]
+
+
+def hostile_urls(port: int) -> list[tuple[str, str]]:
+    urls = []
+    for password in HOSTILE_PASSWORDS:
+        urls.append((f"redis://:{password}@127.0.0.1:{port}/0", password))
+        urls.append((f"redis://alice:{password}@127.0.0.1:{port}/0", password))
+    urls.append((f"redis://:hunter2@127.0.0.1:{port}/x?y", "hunter2"))
+    urls.append(("redis://:hunter2@127.0.0.1:notaport/0", "hunter2"))
+    return urls
+
+
+def assert_no_secret(message: str, password: str) -> None:
+    for piece in pieces(password):
+        assert piece not in message, (piece, message)
+
+
+def refusal(action: Callable[[], Any]) -> str:
+    with pytest.raises(CdccheckError) as caught:
+        action()
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(("url", "password"), hostile_urls(1))
+def test_no_message_shows_the_password_whatever_it_holds(url: str, password: str) -> None:
+    closed = closed_port()
+    url = url.replace("127.0.0.1:1/", f"127.0.0.1:{closed}/")
+    assert_no_secret(redact_url(url), password)
+
+    def read_range() -> None:
+        with RedisRange(url, "s", connect_timeout=1.0) as source:
+            list(source.batches())
+
+    def read_group() -> None:
+        group = RedisGroup(url, ["s"], connect_timeout=1.0)
+        try:
+            group.open()
+        finally:
+            group.close()
+
+    for action in (read_range, read_group, lambda: fleet_report(url, ["s"], "g")):
+        assert_no_secret(refusal(action), password)
+
+
+def test_a_password_cut_by_the_url_parser_is_refused_before_redis_py_sees_it() -> None:
+    message = refusal(lambda: connect("redis://:WrongPw-999#x@host:6379/0"))
+    assert message.startswith("bad --redis-url redis://:***@host:6379/0: ")
+    assert "percent-encode" in message
+    assert_no_secret(message, "WrongPw-999#x")
+
+
+def test_scrub_blanks_out_every_form_and_piece_of_the_secret() -> None:
+    secret = secret_of("redis://:p%40ss/word-1@h/0", None)
+    assert secret == "p@ss/word-1"
+    text = scrub("a p%40ss/word-1 b p@ss/word-1 c word-1 d ss/w", secret)
+    assert text == "a *** b *** c *** d ss/w"
+
+
+def test_the_cli_never_prints_the_password(tmp_path: Path) -> None:
+    url = "redis://:WrongPw-999#x@127.0.0.1:6379/0"
+    for arguments in (
+        ["replay", "--redis-url", url, "--stream", "s"],
+        ["report", "--redis-url", url, "--stream", "s", "--group", "g"],
+        ["consume", "--redis-url", url, "--stream", "s", "--until-idle", "1"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "cdccheck", *arguments],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("cdccheck: error: bad --redis-url"), done.stderr
+        assert_no_secret(done.stdout + done.stderr, "WrongPw-999#x")
