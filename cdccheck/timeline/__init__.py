@@ -1,25 +1,56 @@
-"""The report's timeline; the code lives in :mod:`cdccheck.timeline.core`."""
+"""The report's timeline: fixed-width buckets on stream-id time, mergeable exactly.
 
-from cdccheck.timeline.core import (
+A migration team asks first "since when?". A ``Timeline`` answers it with
+the verdict counters of each writer per time bucket, plus per-bucket event
+counts of the finding groups (docs/reports.md, "timeline").
+
+Time is the millisecond part of the stream id (``1769601600036-0`` ->
+2026-01-28 12:00:00.036 UTC): when Redis assigned the id, which is when the
+writer wrote the event. Entries whose id has no such part (hand-written
+corpus ids) are counted under ``untimed``, so the counters of every bucket
+plus ``untimed`` plus ``before_horizon`` always add up to the report's
+``by_writer``.
+
+Bucket widths come from one ladder, ``WIDTHS_S``, in which every width is a
+multiple of every finer one, and buckets start at multiples of their width
+since the Unix epoch (UTC midnight for a day). So a bucket of a coarse width
+is exactly the union of the finer buckets inside it: re-bucketing never
+splits a count, and two timelines of different widths merge exactly at the
+coarser one.
+
+Automatic width: a timeline with ``max_buckets`` (default 200) takes the
+finest width at which its span fits in ``max_buckets`` buckets; it coarsens
+as it grows. Consecutive ladder widths differ by a factor of 2 to 5, so a
+span longer than 200 s ends up with 40 to 200 buckets. A width given by the
+user (``--bucket``) comes with ``max_buckets=None``: never coarsened by
+itself. Merging takes the coarser width, the smaller bound (``None`` is no
+bound), then fits: the width of a merge is ``max(widths, fit(all events))``
+whatever the order, which makes ``merge`` associative and commutative (a
+Hypothesis test in tests/ops/test_timeline.py checks both laws).
+
+Group series are bounded by the report: only the finding groups in the
+report's ``findings`` are kept (``restrict``), warnings are not tracked.
+
+The package follows those jobs: ``widths`` (the ladder, widths, durations,
+horizons), ``core`` (``Timeline`` and its merge), ``jsonform`` (the report's
+JSON form), ``analysis`` (shares, first seen, rising since, trend lines) and
+``text`` (sparklines).
+"""
+
+from cdccheck.timeline.analysis import first_seen, rising_since, share_series, trend_line
+from cdccheck.timeline.core import Timeline, merge_timelines, within_horizon
+from cdccheck.timeline.text import sparkline, writer_sparklines
+from cdccheck.timeline.widths import (
     DEFAULT_HORIZON_S,
     DEFAULT_MAX_BUCKETS,
     MAX_HORIZON_BUCKETS,
     WIDTHS_S,
-    Timeline,
-    first_seen,
     format_width,
     horizon_cutoff,
     horizon_width,
-    merge_timelines,
     parse_duration,
     parse_width,
-    rising_since,
-    share_series,
-    sparkline,
     stream_ms,
-    trend_line,
-    within_horizon,
-    writer_sparklines,
 )
 
 __all__ = [
