@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from cdccheck.compare.render import COLUMNS as COMPARE_TOTALS
 from cdccheck.report.html.charts import writer_charts
 from cdccheck.report.html.check import timeline_of
 from cdccheck.report.html.pieces import (
@@ -17,16 +18,6 @@ from cdccheck.report.html.pieces import (
     num,
     pct,
     plural,
-)
-
-_COMPARE_TOTALS = (
-    "pairs",
-    "equal",
-    "differing",
-    "missing_in_candidate",
-    "extra_in_candidate",
-    "undecodable",
-    "unkeyed",
 )
 
 
@@ -47,7 +38,7 @@ def compare_sections(report: Mapping[str, Any]) -> str:
             parts.append(f'<p class="meta">{esc(label)} <code>{esc(inline)}</code></p>')
     parts.append('<h2 id="c-totals">Totals</h2><div class="cards">')
     pairs = int(totals.get("pairs", 0) or 0)
-    for key in _COMPARE_TOTALS:
+    for key in COMPARE_TOTALS:
         value = int(totals.get(key, 0) or 0)
         mood = "" if key in ("pairs", "equal") or not value else "bad"
         if key == "equal" and pairs and value == pairs:
@@ -63,9 +54,9 @@ def compare_sections(report: Mapping[str, Any]) -> str:
     )
     by_op = report.get("by_op") or {}
     if by_op:
-        headings = [("op", "name")] + [(esc(k.replace("_", " ")), "n") for k in _COMPARE_TOTALS]
+        headings = [("op", "name")] + [(esc(k.replace("_", " ")), "n") for k in COMPARE_TOTALS]
         rows = [
-            [f"<code>{esc(op)}</code>"] + [num((counts or {}).get(k, 0)) for k in _COMPARE_TOTALS]
+            [f"<code>{esc(op)}</code>"] + [num((counts or {}).get(k, 0)) for k in COMPARE_TOTALS]
             for op, counts in by_op.items()
         ]
         parts.append("<h3>By op</h3>" + html_table(headings, rows))
