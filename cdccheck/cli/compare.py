@@ -10,11 +10,7 @@ and ``finish_compare`` below.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -43,13 +39,11 @@ from cdccheck.cli.options import (
     WriterFieldOption,
     env_option,
 )
-from cdccheck.errors import ConfigError
 
 if TYPE_CHECKING:
-    from cdccheck.compare import CompareSettings, CompareSummary, Decoding
+    from cdccheck.compare import CompareSummary
     from cdccheck.compare.events import Tick
     from cdccheck.model import Entry
-    from cdccheck.sources.redis_range import RedisRange
 
 
 class CompareFailOn(StrEnum):
@@ -188,132 +182,7 @@ CompareFailOnOption = Annotated[
 ]
 
 
-# ---------------------------------------------------------------- sources
-
-
-@dataclass
-class Side:
-    """One side of a compare: its entries and how the report describes where they came from."""
-
-    entries: Iterable[Entry | Tick]
-    source: dict[str, Any]
-
-
-def file_side(path: Path) -> Side:
-    """A corpus file as a side (SourceError, exit 3, when it cannot be read)."""
-    from cdccheck.compare import entries_of
-    from cdccheck.sources.corpus import read_corpus
-
-    return Side(entries_of(read_corpus(path)), {"kind": "file", "files": [str(path)]})
-
-
-def stream_side(source: RedisRange) -> Side:
-    """An opened RedisRange as a side."""
-    from cdccheck.report.run import range_source
-
-    return Side(source, range_source(source))
-
-
-@dataclass(frozen=True)
-class _Streams:
-    """The stream options of one side, before anything is opened."""
-
-    stream: str | None
-    url: str | None
-    file: Path | None
-    name: str
-
-
-def _one_source(side: _Streams, *, required: bool) -> None:
-    flag = f"--{side.name}"
-    if side.url is not None and side.stream is None:
-        raise ConfigError(f"{flag}-redis-url needs {flag}-stream KEY")
-    if side.stream is not None and side.file is not None:
-        raise ConfigError(f"give {flag}-stream KEY or {flag} FILE, not both")
-    if required and side.stream is None and side.file is None:
-        raise ConfigError(
-            f"compare needs a {side.name}: {flag}-stream KEY or {flag} FILE "
-            "(or --stream KEY --split writer=PRIMARY,CANDIDATE for one shared stream)"
-        )
-
-
-def _same_place(a: _Streams, b: _Streams, redis_url: str) -> bool:
-    if a.file is not None and b.file is not None:
-        return a.file.resolve() == b.file.resolve()
-    if a.stream is not None and b.stream is not None:
-        return a.stream == b.stream and (a.url or redis_url) == (b.url or redis_url)
-    return False
-
-
-def split_sides(
-    source: RedisRange, split: tuple[str, str, str]
-) -> tuple[Side, Side, dict[str, int]]:
-    """The two sides of one shared stream by ``(field, primary value, candidate value)``."""
-    from cdccheck.compare import split_entries
-
-    field, primary_value, candidate_value = split
-    primary, candidate, counts = split_entries(source, field, primary_value, candidate_value)
-    base = stream_side(source).source
-    return (
-        Side(primary, {**base, "split": f"{field}={primary_value}"}),
-        Side(candidate, {**base, "split": f"{field}={candidate_value}"}),
-        counts,
-    )
-
-
-# ---------------------------------------------------------------- running
-
-
-def compare_report(
-    primary: Side,
-    candidate: Side,
-    settings: CompareSettings,
-    *,
-    baseline: Side | None = None,
-    decoding: Decoding | None = None,
-    samples: int = 5,
-    show_values: bool = False,
-    events_out: Path | None = None,
-    progress: bool = False,
-) -> tuple[dict[str, Any], CompareSummary]:
-    """Run the comparison of two sides (and a baseline) and build its report."""
-    from contextlib import nullcontext
-
-    from cdccheck.compare import CompareEventsWriter, build_compare_report, run_compare
-
-    started_at = datetime.now(UTC)
-    started = time.perf_counter()
-    with (
-        CompareEventsWriter(events_out) if events_out is not None else nullcontext() as sink,
-        _Progress(progress) as shown,
-    ):
-        summary = run_compare(
-            shown.wrap(primary.entries),
-            candidate.entries,
-            key=settings.keys,
-            entity=settings.entity,
-            ignore=settings.ignores,
-            window_ms=settings.window_ms,
-            baseline=None if baseline is None else baseline.entries,
-            time_tolerance_ms=settings.time_tolerance_ms,
-            noise_ratio=settings.noise_ratio,
-            decoding=decoding,
-            samples=samples,
-            show_values=show_values,
-            events_out=sink,
-        )
-    report = build_compare_report(
-        summary,
-        primary=primary.source,
-        candidate=candidate.source,
-        baseline=None if baseline is None else baseline.source,
-        key=settings.keys,
-        entity=settings.entity,
-        ignored=settings.ignores,
-        started_at=started_at,
-        elapsed_s=time.perf_counter() - started,
-    )
-    return report, summary
+# ---------------------------------------------------------------- progress
 
 
 class _Progress:
@@ -474,8 +343,16 @@ def compare(
     undecodable and unkeyed events), 2 usage or configuration error, 3 a
     stream or file that cannot be read.
     """
-    from cdccheck.compare import Decoding, load_compare_config, parse_split, resolve_settings
-    from cdccheck.sources.redis_range import RedisRange
+    from cdccheck.compare import (
+        CompareSources,
+        Decoding,
+        RunOptions,
+        SideOptions,
+        compare_sources,
+        load_compare_config,
+        parse_split,
+        resolve_settings,
+    )
 
     settings = resolve_settings(
         key=key or (),
@@ -486,46 +363,19 @@ def compare(
         noise_ratio=noise_ratio,
         config=load_compare_config(),
     )
-    sides = {
-        "primary": _Streams(primary_stream, primary_redis_url, primary, "primary"),
-        "candidate": _Streams(candidate_stream, candidate_redis_url, candidate, "candidate"),
-        "baseline": _Streams(baseline_stream, baseline_redis_url, baseline, "baseline"),
-    }
-    if split is not None or stream is not None:
-        if stream is None:
-            raise ConfigError("--split needs --stream KEY, the stream both writers share")
-        if split is None:
-            raise ConfigError(
-                f"--stream {stream} needs --split writer=PRIMARY,CANDIDATE (for two streams "
-                "use --primary-stream and --candidate-stream; is CDCCHECK_STREAM set?)"
-            )
-        given = [
-            flag
-            for name in ("primary", "candidate")
-            for flag, value in (
-                (f"--{name}-stream", sides[name].stream),
-                (f"--{name}-redis-url", sides[name].url),
-                (f"--{name}", sides[name].file),
-            )
-            if value is not None
-        ]
-        if given:
-            raise ConfigError(f"--split reads both sides from --stream; drop {', '.join(given)}")
-    else:
-        _one_source(sides["primary"], required=True)
-        _one_source(sides["candidate"], required=True)
-        if _same_place(sides["primary"], sides["candidate"], redis_url):
-            raise ConfigError(
-                "the primary and the candidate are the same source; for one stream both "
-                "writers share use --stream KEY --split writer=PRIMARY,CANDIDATE"
-            )
-    _one_source(sides["baseline"], required=False)
-    streams_given = stream is not None or any(side.stream for side in sides.values())
-    if not streams_given and (start is not None or end is not None or count is not None):
-        raise ConfigError(
-            "--start, --end and --count select a range of a stream; with corpus files "
-            "cut the range when exporting (cdccheck export --start ... --end ...)"
-        )
+    sources = CompareSources(
+        primary=SideOptions(primary_stream, primary_redis_url, primary, "primary"),
+        candidate=SideOptions(candidate_stream, candidate_redis_url, candidate, "candidate"),
+        baseline=SideOptions(baseline_stream, baseline_redis_url, baseline, "baseline"),
+        redis_url=redis_url,
+        stream=stream,
+        split=split,
+        start=start,
+        end=end,
+        count=count,
+        batch_size=batch_size,
+    )
+    sources.check()
     decoding = Decoding(
         payload_field=payload_field,
         layout=layout.value,
@@ -534,61 +384,22 @@ def compare(
     )
     # Checked before connecting: an overlapping split is a usage error (exit 2).
     split_by = None if split is None else parse_split(split, default_field=writer_field)
-
-    with ExitStack() as stack:
-
-        def ranged(stream_key: str, url: str | None) -> RedisRange:
-            return stack.enter_context(
-                RedisRange(
-                    url or redis_url,
-                    stream_key,
-                    start=start,
-                    end=end,
-                    count=count,
-                    batch_size=batch_size,
-                )
-            )
-
-        # Every range is built (bounds checked) before any is opened (Redis contacted).
-        ranges: dict[str, RedisRange] = {}
-        if stream is not None:
-            ranges["shared"] = ranged(stream, None)
-        for name, side in sides.items():
-            if side.stream is not None:
-                ranges[name] = ranged(side.stream, side.url)
-        resolved: dict[str, Side] = {}
-        for name, side in sides.items():
-            if side.file is not None:
-                resolved[name] = file_side(side.file)
-        for source in ranges.values():
-            source.open()
-        for name, source in ranges.items():
-            if name != "shared":
-                resolved[name] = stream_side(source)
-        counts: dict[str, int] | None = None
-        if split_by is not None:
-            resolved["primary"], resolved["candidate"], counts = split_sides(
-                ranges["shared"], split_by
-            )
-        compared, summary = compare_report(
-            resolved["primary"],
-            resolved["candidate"],
+    with _Progress(not quiet) as shown:
+        compared = compare_sources(
+            sources,
             settings,
-            baseline=resolved.get("baseline"),
-            decoding=decoding,
-            samples=samples,
-            show_values=show_values,
-            events_out=events_out,
-            progress=not quiet,
+            split_by=split_by,
+            options=RunOptions(decoding, samples, show_values, events_out, wrap=shown.wrap),
         )
+    counts = compared.split_counts
     if counts and counts["other"]:
         note(
             f"{counts['other']:,} entries of {stream!r} belong to neither side of --split {split}",
             quiet=quiet,
         )
     code = finish_compare(
-        compared,
-        summary,
+        compared.report,
+        compared.summary,
         output_format=output_format,
         report_path=report,
         fail_on=fail_on.value,
@@ -612,24 +423,11 @@ def run_compare_demo(
 ) -> int:
     """``cdccheck demo --compare``: seed both writers' streams on a private Redis, compare them.
 
-    Key, entity and the one ignore are the demo's (cdccheck.compare.demo);
+    Key, entity and the one ignore are the demo's (``cdccheck.compare.demo.demo_settings``);
     configuration files are not read, so the demo shows the same everywhere.
     """
-    from cdccheck.compare import CompareConfig, Ignore, resolve_settings
-    from cdccheck.compare.demo import (
-        DEMO_CHANGES,
-        DEMO_ENTITY,
-        DEMO_IGNORE_REASON,
-        DEMO_KEY,
-        CompareDemoServer,
-    )
-    from cdccheck.sources.redis_range import RedisRange
+    from cdccheck.compare.demo import DEMO_CHANGES, DEMO_ENTITY, DEMO_KEY, CompareDemoServer
 
-    settings = resolve_settings(
-        key=DEMO_KEY,
-        entity=DEMO_ENTITY,
-        config=CompareConfig(ignores=(Ignore("/event_id", DEMO_IGNORE_REASON),)),
-    )
     with CompareDemoServer(changes or DEMO_CHANGES, seed, keep=keep) as running:
         assert running.demo is not None
         seeded = running.demo.expected
@@ -645,18 +443,11 @@ def run_compare_demo(
             "different event ids (ignored) and timestamp forms",
             quiet=quiet,
         )
-        with (
-            RedisRange(running.url, running.primary_stream) as primary,
-            RedisRange(running.url, running.candidate_stream) as candidate,
-        ):
-            primary.open()
-            candidate.open()
-            report, summary = compare_report(
-                stream_side(primary), stream_side(candidate), settings, progress=not quiet
-            )
+        with _Progress(not quiet) as shown:
+            compared = running.compare(wrap=shown.wrap)
         code = finish_compare(
-            report,
-            summary,
+            compared.report,
+            compared.summary,
             output_format=output_format,
             report_path=report_path,
             fail_on=fail_on,

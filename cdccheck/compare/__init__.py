@@ -15,7 +15,8 @@ The library behind ``cdccheck compare`` (docs/compare.md)::
 Modules, in the order data flows through them: ``options`` (parsing option
 values), ``events`` (entries -> decoded, keyed events), ``pairing`` (FIFO per
 key within the window), ``diff`` (the field-by-field rules), ``entities``,
-``noise``, ``summary`` (CompareSummary), ``run`` (run_compare), ``report``
+``noise``, ``summary`` (CompareSummary), ``run`` (run_compare), ``sides`` (where
+the sides come from), ``session`` (compare_sources: open, run, report), ``report``
 (the JSON document, merge), ``render``/``console`` (table, Markdown, JUnit),
 ``events_out`` and ``demo``. Nothing here imports typer; rich is loaded only
 by ``console``, for the table format.
@@ -46,6 +47,8 @@ from cdccheck.compare.report import (
     merge_compare_reports,
 )
 from cdccheck.compare.run import entries_of, run_compare, split_entries
+from cdccheck.compare.session import Compared, RunOptions, compare_report, compare_sources
+from cdccheck.compare.sides import CompareSources, Side, SideOptions
 from cdccheck.compare.summary import CompareSummary, Counters, EntityCounts
 
 __all__ = [
@@ -54,14 +57,21 @@ __all__ = [
     "CompareConfig",
     "CompareEventsWriter",
     "CompareSettings",
+    "CompareSources",
     "CompareSummary",
+    "Compared",
     "Counters",
     "Decoding",
     "Diff",
     "Differ",
     "EntityCounts",
     "Ignore",
+    "RunOptions",
+    "Side",
+    "SideOptions",
     "build_compare_report",
+    "compare_report",
+    "compare_sources",
     "entries_of",
     "is_compare_report",
     "load_compare_config",

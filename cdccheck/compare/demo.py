@@ -33,7 +33,7 @@ import html
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdccheck.demo import Demo, seed_stream
 from cdccheck.model import Entry
@@ -48,6 +48,10 @@ from cdccheck.samples import (
     _py_json,
     _rfc3339nano,
 )
+
+if TYPE_CHECKING:
+    from cdccheck.compare.options import CompareSettings
+    from cdccheck.compare.session import Compared, Wrap
 
 DEMO_PRIMARY_STREAM = "comments:cdc:py"
 DEMO_CANDIDATE_STREAM = "comments:cdc:go"
@@ -301,3 +305,36 @@ class CompareDemoServer(Demo):
             seed=DEFAULT_SEED if self.seed is None else self.seed,
         )
         return len(self.demo.primary) + len(self.demo.candidate)
+
+    def compare(self, *, wrap: Wrap | None = None) -> Compared:
+        """Compare the two seeded streams with the demo's settings (``demo_settings``)."""
+        from cdccheck.compare.session import RunOptions, compare_report
+        from cdccheck.compare.sides import stream_side
+        from cdccheck.sources.redis_range import RedisRange
+
+        with (
+            RedisRange(self.url, self.primary_stream) as primary,
+            RedisRange(self.url, self.candidate_stream) as candidate,
+        ):
+            primary.open()
+            candidate.open()
+            return compare_report(
+                stream_side(primary),
+                stream_side(candidate),
+                demo_settings(),
+                options=RunOptions(wrap=wrap),
+            )
+
+
+def demo_settings() -> CompareSettings:
+    """Key, entity and the one ignore of the demo; configuration files are not read.
+
+    So ``cdccheck demo --compare`` shows the same everywhere.
+    """
+    from cdccheck.compare.options import CompareConfig, Ignore, resolve_settings
+
+    return resolve_settings(
+        key=DEMO_KEY,
+        entity=DEMO_ENTITY,
+        config=CompareConfig(ignores=(Ignore("/event_id", DEMO_IGNORE_REASON),)),
+    )
