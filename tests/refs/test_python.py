@@ -270,10 +270,17 @@ def test_leaf_types_accept_exactly_what_msgspec_decodes(name: str, data: Any) ->
     payload = json.dumps(value).encode()
     accepted = _accepts(target, payload)
     valid = validator.is_valid(value)
-    if _has_integral_float(value):
+    if _has_integral_float(value) or _ends_in_newline(value):
+        # Wider, never narrower: JSON Schema cannot tell 5.0 from 5, and the
+        # reference validator's `$` (Python's re.search) also matches before
+        # a final newline (docs/schemas-from-code.md, "Where it is wider").
         assert valid or not accepted
     else:
         assert valid == accepted, f"{payload!r}: decoder {accepted}, schema {valid}"
+
+
+def _ends_in_newline(value: Any) -> bool:
+    return isinstance(value, str) and value.endswith("\n")
 
 
 @functools.cache
