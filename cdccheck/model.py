@@ -20,6 +20,10 @@ ENUM_VALUE = "enum_value"
 FORMAT = "format"
 CONSTRAINT = "constraint"
 UNDECODABLE = "undecodable"
+PATTERN_TIMEOUT = "pattern_timeout"
+"""A ``pattern`` whose evaluation ran out of its time budget (docs/security.md, "Patterns")."""
+INTERNAL_ERROR = "internal_error"
+"""Checking the event raised: a bug, reported on the event (docs/semantics.md, rule 4)."""
 FINDING_KINDS = (
     MISSING_REQUIRED,
     UNKNOWN_FIELD,
@@ -29,6 +33,8 @@ FINDING_KINDS = (
     FORMAT,
     CONSTRAINT,
     UNDECODABLE,
+    PATTERN_TIMEOUT,
+    INTERNAL_ERROR,
 )
 
 # Portability warning kinds (DESIGN.md rule 6). They never change a verdict.
@@ -41,6 +47,8 @@ WARNING_KINDS = (BIG_INTEGER, INTEGRAL_FLOAT, DUPLICATE_KEY, UNSAFE_STRING)
 LEGACY = "legacy"
 NEW = "new"
 WIRE = "wire"
+ENGINE = "engine"
+"""The schema name of ``internal_error`` findings: neither schema could be asked."""
 UNKNOWN = "?"
 """Counter key for an event without a string op, or an entry without a writer."""
 
@@ -71,7 +79,17 @@ class Absent:
 
 ABSENT = Absent()
 
-_short = reprlib.Repr()
+class _ShortRepr(reprlib.Repr):
+    """reprlib, with integers too long for ``str()`` shown by their size, at any depth."""
+
+    def repr_int(self, value: int, level: int) -> str:
+        try:
+            return super().repr_int(value, level)
+        except ValueError:  # more digits than str() converts (sys.get_int_max_str_digits)
+            return f"<{value.bit_length()}-bit integer>"
+
+
+_short = _ShortRepr()
 _short.maxstring = 60
 _short.maxother = 60
 _short.maxlist = 5
@@ -79,7 +97,7 @@ _short.maxdict = 5
 
 
 def short_repr(value: Any) -> str:
-    """A bounded repr for messages (payload values can be megabytes)."""
+    """A bounded repr for messages (payload values can be megabytes); never raises."""
     kind = type(value)
     if kind is str:
         return repr(value) if len(value) <= _short.maxstring else _short.repr(value)
@@ -89,8 +107,8 @@ def short_repr(value: Any) -> str:
         return "<absent>"
     try:
         return _short.repr(value)
-    except ValueError:  # an int with more digits than str() converts
-        return f"<{value.bit_length()}-bit integer>"
+    except Exception as error:  # a value no message may fail on (docs/semantics.md, rule 4)
+        return f"<{kind.__name__}: {type(error).__name__}>"
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -120,6 +138,9 @@ class EventVerdict(msgspec.Struct):
     """Why the payload is undecodable; None when it decoded."""
     warnings: list[tuple[str, Finding]] = msgspec.field(default_factory=list)
     """(schema, warning): schema is ``wire``, ``legacy`` or ``new``."""
+    error: str | None = None
+    """Why checking the event raised (``internal_error``); then ``decodable`` is False,
+    ``legacy`` and ``new`` are None and the event counts under ``errors`` only."""
 
     @property
     def legacy_valid(self) -> bool:

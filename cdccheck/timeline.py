@@ -45,7 +45,17 @@ from typing import Any
 import msgspec
 
 from cdccheck.errors import ConfigError
-from cdccheck.model import LEGACY, NEW, UNDECODABLE, UNKNOWN, WIRE, Entry, EventVerdict
+from cdccheck.model import (
+    ENGINE,
+    INTERNAL_ERROR,
+    LEGACY,
+    NEW,
+    UNDECODABLE,
+    UNKNOWN,
+    WIRE,
+    Entry,
+    EventVerdict,
+)
 from cdccheck.summary import COUNTER_COLUMNS, Counters, GroupKey, aggregate_path
 
 __all__ = [
@@ -184,6 +194,8 @@ def _writer_name(raw: bytes | None) -> str:
 
 def _group_keys(verdict: EventVerdict) -> set[GroupKey]:
     """The finding groups an event counts in, as Summary files it (docs/semantics.md, rule 5)."""
+    if verdict.error is not None:
+        return {(ENGINE, INTERNAL_ERROR, "")}
     if not verdict.decodable:
         return {(WIRE, UNDECODABLE, "")}
     keys: set[GroupKey] = set()
@@ -619,6 +631,7 @@ class _CountersJson(msgspec.Struct, forbid_unknown_fields=True):
     legacy_invalid: int
     new_invalid: int
     both_invalid: int
+    errors: int = 0  # absent from timelines written before the counter existed
 
 
 class _BucketJson(msgspec.Struct):

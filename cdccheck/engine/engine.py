@@ -61,6 +61,7 @@ class Engine:
         encoding_field: str = "encoding",
         layout: str = "default",
         fast_path: bool = True,
+        limits: wire.Limits = wire.DEFAULT_LIMITS,
     ) -> None:
         if layout not in LAYOUTS:
             raise ConfigError(f"unknown layout {layout!r} (expected one of {', '.join(LAYOUTS)})")
@@ -77,8 +78,16 @@ class Engine:
         self.writer_field = writer_field
         self.encoding_field = encoding_field
         self.layout = layout
+        try:
+            limits.check()
+        except ValueError as error:
+            raise ConfigError(f"decoding limits: {error}") from None
+        self.limits = limits
         self._compiled = {LEGACY: CompiledSchema(legacy), NEW: CompiledSchema(new)}
         self._integral_floats = IntegralFloats(legacy, new)
+        # The fast tier accepts objects of declared properties only: limits tighter than what
+        # the schemas declare would make it accept what decoding refuses.
+        fast_path = fast_path and all(_declares_within(s.document, limits) for s in (legacy, new))
         self.fast_path = FastAcceptor.build(legacy, new, op_field=op_field) if fast_path else None
 
     # ------------------------------------------------------------ one entry
@@ -132,28 +141,47 @@ class Engine:
             self.writer_field,
             self.encoding_field,
         )
+        max_payload = self.limits.max_payload_bytes
         for entry in entries:
             fields = entry.fields
             payload = fields.get(payload_field)
-            if payload is None or encoding_field in fields:
+            if payload is None or encoding_field in fields or len(payload) > max_payload:
                 verdicts.append(self.check(entry))
                 continue
-            said = answer(payload)
-            if said.accepted:
-                key = (said.op, fields.get(writer_field))
-                healthy[key] = healthy.get(key, 0) + 1
-            else:
-                verdicts.append(
-                    self._decide(entry.id, self.writer_of(entry), payload, "json", said)
-                )
+            # A try block costs nothing until it catches (CPython 3.11).
+            try:
+                said = answer(payload)
+                if said.accepted:
+                    key = (said.op, fields.get(writer_field))
+                    healthy[key] = healthy.get(key, 0) + 1
+                else:
+                    verdicts.append(
+                        self._decide(entry.id, self.writer_of(entry), payload, "json", said)
+                    )
+            except Exception as error:  # every event gets a verdict (docs/semantics.md, rule 4)
+                verdicts.append(internal_error(entry, self.writer_of(entry), error))
         return healthy, verdicts
 
     def check(self, entry: Entry) -> EventVerdict:
-        """The full verdict for one entry; never raises for bad data."""
+        """The full verdict for one entry; never raises.
+
+        Bad data is a verdict (undecodable, findings); an exception while
+        checking is a bug, and becomes an ``internal_error`` verdict on the
+        entry so the run goes on (docs/semantics.md, rule 4).
+        """
+        try:
+            return self._check(entry)
+        except Exception as error:  # every event gets a verdict (docs/semantics.md, rule 4)
+            return internal_error(entry, self.writer_of(entry), error)
+
+    def _check(self, entry: Entry) -> EventVerdict:
         writer = self.writer_of(entry)
         payload, encoding, missing = self.payload_of(entry)
         if payload is None:
             return _undecodable(entry.id, writer, missing or "no payload")
+        large = wire.too_large(payload, self.limits)
+        if large is not None:  # before any tier parses it (docs/security.md, "Limits")
+            return _undecodable(entry.id, writer, large.message)
         fast = self.fast_path
         said = fast.answer(payload) if fast is not None and encoding == "json" else None
         return self._decide(entry.id, writer, payload, encoding, said)
@@ -176,7 +204,7 @@ class Engine:
             if said.findings is not None:
                 legacy, new = said.findings
                 return EventVerdict(event_id, said.op, writer, True, legacy, new)
-        decoded = wire.decode(payload, encoding)
+        decoded = wire.decode(payload, encoding, self.limits)
         if isinstance(decoded, wire.Undecodable):
             return _undecodable(event_id, writer, decoded.message)
         proven = said.proven if said is not None else ()
@@ -216,8 +244,42 @@ class Engine:
         return _distinct(self._compiled[role].findings(value))
 
 
+def internal_error(entry: Entry, writer: str, error: BaseException) -> EventVerdict:
+    """The verdict of an entry whose check raised ``error``: its type and one-line message."""
+    text = " ".join(str(error).split())
+    if len(text) > _MAX_ERROR_TEXT:
+        text = text[: _MAX_ERROR_TEXT - 3] + "..."
+    message = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return EventVerdict(entry.id, UNKNOWN, writer, False, None, None, error=message)
+
+
+_MAX_ERROR_TEXT = 200
+
+
 def _undecodable(event_id: str, writer: str, message: str) -> EventVerdict:
     return EventVerdict(event_id, UNKNOWN, writer, False, None, None, wire_message=message)
+
+
+def _declares_within(document: Any, limits: wire.Limits) -> bool:
+    """Whether every ``properties`` object of ``document`` fits the key limits."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            properties = node.get("properties")
+            if isinstance(properties, dict):
+                if len(properties) > limits.max_object_keys:
+                    return False
+                longest = max(map(len, properties), default=0)
+                if longest * 4 > limits.max_key_bytes and any(
+                    len(name.encode("utf-8", "surrogatepass")) > limits.max_key_bytes
+                    for name in properties
+                ):
+                    return False
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return True
 
 
 def _distinct(findings: list[Finding]) -> list[Finding]:
