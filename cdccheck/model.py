@@ -79,6 +79,7 @@ class Absent:
 
 ABSENT = Absent()
 
+
 class _ShortRepr(reprlib.Repr):
     """reprlib, with integers too long for ``str()`` shown by their size, at any depth."""
 

@@ -28,13 +28,16 @@ from typing import Any
 from cdccheck.engine import wire
 from cdccheck.engine.compiled import CompiledSchema
 from cdccheck.engine.fastpath import FastAcceptor, FastAnswer
+from cdccheck.engine.patterns import PatternTimeout
 from cdccheck.engine.schema import Schema
 from cdccheck.engine.warnings import IntegralFloats
 from cdccheck.errors import ConfigError
 from cdccheck.model import (
+    ABSENT,
     BIG_INTEGER,
     LEGACY,
     NEW,
+    PATTERN_TIMEOUT,
     UNKNOWN,
     WIRE,
     Entry,
@@ -241,7 +244,12 @@ class Engine:
         )
 
     def _findings(self, role: str, value: Any) -> list[Finding]:
-        return _distinct(self._compiled[role].findings(value))
+        try:
+            return _distinct(self._compiled[role].findings(value))
+        except PatternTimeout as error:
+            # A pattern the verdict hinged on ran out of time (an `if` or a `not`
+            # asked it): the schema's answer is unknown, which is a finding of its own.
+            return [Finding(PATTERN_TIMEOUT, "", str(error), ABSENT)]
 
 
 def internal_error(entry: Entry, writer: str, error: BaseException) -> EventVerdict:

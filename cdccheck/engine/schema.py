@@ -212,6 +212,10 @@ def _validator_class(draft: str) -> type[Validator]:
     _defer_rfc3987_syntax()
     from jsonschema import Draft7Validator, Draft202012Validator
 
+    from cdccheck.engine import patterns
+
+    # The reference searches patterns with a bounded engine (docs/security.md, "Patterns").
+    patterns.install()
     return Draft202012Validator if draft == DRAFT_2020_12 else Draft7Validator
 
 

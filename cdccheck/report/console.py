@@ -96,9 +96,7 @@ def _title(report: dict[str, Any]) -> Group:
     return Group(*lines)
 
 
-def _counters_table(
-    title: str, rows: dict[str, dict[str, int]], columns: tuple[str, ...]
-) -> Table:
+def _counters_table(title: str, rows: dict[str, dict[str, int]], columns: tuple[str, ...]) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("", overflow="ellipsis", max_width=16, no_wrap=True)
     for column in columns:

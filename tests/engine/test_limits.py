@@ -122,7 +122,8 @@ def test_the_fast_tier_stays_off_when_a_declared_key_is_beyond_the_limit() -> No
     assert Engine(schema, schema).fast_path is not None
     engine = Engine(schema, schema, limits=Limits(max_key_bytes=39))
     assert engine.fast_path is None
-    [verdict] = engine.check_batch([Entry("1-1", {"payload": json.dumps({"k" * 40: 1}).encode()})])[1]
+    payload = json.dumps({"k" * 40: 1}).encode()
+    [verdict] = engine.check_batch([Entry("1-1", {"payload": payload})])[1]
     assert verdict.wire_message is not None
     assert "(--max-key-bytes)" in verdict.wire_message
 
