@@ -12,12 +12,14 @@ from cdccheck.cli.app import app
 from cdccheck.cli.common import (
     EventOptions,
     Output,
+    bounds,
     build_engine,
     errors_to_exit_codes,
     note,
     report_run,
 )
 from cdccheck.cli.options import (
+    AllowRefPathOption,
     BatchOption,
     CountOption,
     EncodingOption,
@@ -29,8 +31,13 @@ from cdccheck.cli.options import (
     Layout,
     LayoutOption,
     LegacyOption,
+    MaxIntDigitsOption,
+    MaxKeyBytesOption,
+    MaxObjectKeysOption,
+    MaxPayloadBytesOption,
     NewOption,
     OpFieldOption,
+    PatternTimeoutOption,
     PayloadFieldOption,
     QuietOption,
     RedisUrlOption,
@@ -66,6 +73,12 @@ def check(
     writer_field: WriterFieldOption = "writer",
     layout: LayoutOption = Layout.default,
     encoding: EncodingOption = None,
+    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
+    max_int_digits: MaxIntDigitsOption = 4300,
+    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
+    max_object_keys: MaxObjectKeysOption = 100_000,
+    pattern_timeout_ms: PatternTimeoutOption = 100,
+    allow_ref_path: AllowRefPathOption = None,
     output_format: FormatOption = ReportFormat.table,
     report: ReportOption = None,
     events_out: EventsOutOption = None,
@@ -88,7 +101,23 @@ def check(
     from cdccheck.report.run import check_corpus
 
     engine = build_engine(
-        legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
+        legacy,
+        new,
+        EventOptions(
+            payload_field,
+            op_field,
+            writer_field,
+            layout,
+            encoding,
+            bounds(
+                max_payload_bytes,
+                max_int_digits,
+                max_key_bytes,
+                max_object_keys,
+                pattern_timeout_ms,
+                allow_ref_path,
+            ),
+        ),
     )
     run = functools.partial(
         check_corpus,
@@ -129,6 +158,12 @@ def replay(
     writer_field: WriterFieldOption = "writer",
     layout: LayoutOption = Layout.default,
     encoding: EncodingOption = None,
+    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
+    max_int_digits: MaxIntDigitsOption = 4300,
+    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
+    max_object_keys: MaxObjectKeysOption = 100_000,
+    pattern_timeout_ms: PatternTimeoutOption = 100,
+    allow_ref_path: AllowRefPathOption = None,
     output_format: FormatOption = ReportFormat.table,
     report: ReportOption = None,
     events_out: EventsOutOption = None,
@@ -156,7 +191,23 @@ def replay(
     from cdccheck.report.run import check_run, range_source
 
     engine = build_engine(
-        legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
+        legacy,
+        new,
+        EventOptions(
+            payload_field,
+            op_field,
+            writer_field,
+            layout,
+            encoding,
+            bounds(
+                max_payload_bytes,
+                max_int_digits,
+                max_key_bytes,
+                max_object_keys,
+                pattern_timeout_ms,
+                allow_ref_path,
+            ),
+        ),
     )
     with open_range(redis_url, stream, start, end, count, batch_size) as source:
         run = functools.partial(

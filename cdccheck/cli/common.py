@@ -5,7 +5,9 @@ A new command uses these and writes no plumbing of its own:
 - ``errors_to_exit_codes``: wraps EVERY command (docs/cli.md, exit codes);
   ``fail(message, code)`` for a one-line error a command detects itself;
 - ``EventOptions`` with ``build_engine`` (schema paths) or ``engine_for``
-  (loaded schemas): the event options (payload field, layout, ...) into an Engine;
+  (loaded schemas): the event options (payload field, layout, ...) and the
+  ``Bounds`` (decoding limits, pattern budget, ``--allow-ref-path``, built by
+  ``bounds`` from the options) into an Engine;
 - ``Output`` with ``report_run``: the progress display around one library
   run (``cdccheck.report.run``), then ``finish`` writes ``--report``, prints
   the report and returns the exit code;
@@ -31,6 +33,7 @@ from cdccheck.cli.options import Encoding, FailOn, Layout, ReportFormat
 
 if TYPE_CHECKING:
     from cdccheck.check import Engine
+    from cdccheck.engine.wire import Limits
     from cdccheck.model import Entry
     from cdccheck.report.run import CheckRun
     from cdccheck.schema import Schema
@@ -105,6 +108,56 @@ def _describe_bug(error: Exception) -> str:
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """How much work one event may cost and what a schema may read (docs/security.md).
+
+    The options ``--max-payload-bytes``, ``--max-int-digits``,
+    ``--max-key-bytes``, ``--max-object-keys``, ``--pattern-timeout-ms`` and
+    ``--allow-ref-path``; the defaults are the documented ones.
+    """
+
+    max_payload_bytes: int = 8 * 1024 * 1024
+    max_int_digits: int = 4300
+    max_key_bytes: int = 64 * 1024
+    max_object_keys: int = 100_000
+    pattern_timeout_ms: int = 100
+    allow_ref_paths: tuple[Path, ...] = ()
+
+    def limits(self) -> Limits:
+        """The decoding limits (``cdccheck.engine.wire.Limits``)."""
+        from cdccheck.engine.wire import Limits
+
+        return Limits(
+            self.max_payload_bytes, self.max_int_digits, self.max_key_bytes, self.max_object_keys
+        )
+
+    def apply_pattern_timeout(self) -> None:
+        """Give every pattern evaluation of this process the ``--pattern-timeout-ms`` budget."""
+        from cdccheck.engine import patterns
+
+        patterns.set_timeout(self.pattern_timeout_ms)
+
+
+def bounds(
+    max_payload_bytes: int,
+    max_int_digits: int,
+    max_key_bytes: int,
+    max_object_keys: int,
+    pattern_timeout_ms: int,
+    allow_ref_path: list[Path] | None,
+) -> Bounds:
+    """``Bounds`` from the options of the same names."""
+    return Bounds(
+        max_payload_bytes,
+        max_int_digits,
+        max_key_bytes,
+        max_object_keys,
+        pattern_timeout_ms,
+        tuple(allow_ref_path or ()),
+    )
+
+
+@dataclass(frozen=True)
 class EventOptions:
     """Where an entry keeps its event: the options of every command that checks events."""
 
@@ -113,6 +166,8 @@ class EventOptions:
     writer_field: str = "writer"
     layout: Layout = Layout.default
     encoding: Encoding | None = None
+    bounds: Bounds = Bounds()
+    """The decoding limits, the pattern budget and where `$ref` may read."""
 
 
 def build_engine(legacy: Path | None, new: Path | None, events: EventOptions) -> Engine:
@@ -120,10 +175,16 @@ def build_engine(legacy: Path | None, new: Path | None, events: EventOptions) ->
     from cdccheck.schema import bundled_schema_path, load_schema
 
     chosen = events.encoding.value if events.encoding else None
+    allowed = events.bounds.allow_ref_paths
     legacy_schema = load_schema(
-        legacy or bundled_schema_path("legacy"), name="legacy", encoding=chosen
+        legacy or bundled_schema_path("legacy"),
+        name="legacy",
+        encoding=chosen,
+        allow_ref_paths=allowed,
     )
-    new_schema = load_schema(new or bundled_schema_path("new"), name="new", encoding=chosen)
+    new_schema = load_schema(
+        new or bundled_schema_path("new"), name="new", encoding=chosen, allow_ref_paths=allowed
+    )
     return engine_for(legacy_schema, new_schema, events)
 
 
@@ -136,6 +197,7 @@ def engine_for(legacy: Schema, new: Schema, events: EventOptions) -> Engine:
     if events.encoding is not None:
         legacy = dataclasses.replace(legacy, encoding=events.encoding.value)
         new = dataclasses.replace(new, encoding=events.encoding.value)
+    events.bounds.apply_pattern_timeout()
     return Engine(
         legacy,
         new,
@@ -143,6 +205,7 @@ def engine_for(legacy: Schema, new: Schema, events: EventOptions) -> Engine:
         op_field=events.op_field,
         writer_field=events.writer_field,
         layout=events.layout.value,
+        limits=events.bounds.limits(),
     )
 
 

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from cdccheck.cli.app import app
-from cdccheck.cli.common import EventOptions, build_engine, errors_to_exit_codes
+from cdccheck.cli.common import EventOptions, bounds, build_engine, errors_to_exit_codes
 from cdccheck.cli.options import (
+    AllowRefPathOption,
     EncodingOption,
     FailOn,
     FailOnOption,
@@ -18,8 +19,13 @@ from cdccheck.cli.options import (
     Layout,
     LayoutOption,
     LegacyOption,
+    MaxIntDigitsOption,
+    MaxKeyBytesOption,
+    MaxObjectKeysOption,
+    MaxPayloadBytesOption,
     NewOption,
     OpFieldOption,
+    PatternTimeoutOption,
     PayloadFieldOption,
     RedisUrlOption,
     SamplesOption,
@@ -166,6 +172,12 @@ def consume(
     writer_field: WriterFieldOption = "writer",
     layout: LayoutOption = Layout.default,
     encoding: EncodingOption = None,
+    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
+    max_int_digits: MaxIntDigitsOption = 4300,
+    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
+    max_object_keys: MaxObjectKeysOption = 100_000,
+    pattern_timeout_ms: PatternTimeoutOption = 100,
+    allow_ref_path: AllowRefPathOption = None,
     fail_on: FailOnOption = FailOn.any,
     samples: SamplesOption = 5,
     show_values: ShowValuesOption = False,
@@ -198,7 +210,23 @@ def consume(
 
     configure_logging(log_format.value)
     engine = build_engine(
-        legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
+        legacy,
+        new,
+        EventOptions(
+            payload_field,
+            op_field,
+            writer_field,
+            layout,
+            encoding,
+            bounds(
+                max_payload_bytes,
+                max_int_digits,
+                max_key_bytes,
+                max_object_keys,
+                pattern_timeout_ms,
+                allow_ref_path,
+            ),
+        ),
     )
     options = ConsumeOptions(
         url=redis_url,

@@ -29,7 +29,7 @@ from cdccheck.engine import wire
 from cdccheck.engine.compiled import CompiledSchema
 from cdccheck.engine.fastpath import FastAcceptor, FastAnswer
 from cdccheck.engine.patterns import PatternTimeout
-from cdccheck.engine.schema import Schema
+from cdccheck.engine.schema import Schema, gc_paused
 from cdccheck.engine.warnings import IntegralFloats
 from cdccheck.errors import ConfigError
 from cdccheck.model import (
@@ -86,12 +86,17 @@ class Engine:
         except ValueError as error:
             raise ConfigError(f"decoding limits: {error}") from None
         self.limits = limits
-        self._compiled = {LEGACY: CompiledSchema(legacy), NEW: CompiledSchema(new)}
-        self._integral_floats = IntegralFloats(legacy, new)
-        # The fast tier accepts objects of declared properties only: limits tighter than what
-        # the schemas declare would make it accept what decoding refuses.
-        fast_path = fast_path and all(_declares_within(s.document, limits) for s in (legacy, new))
-        self.fast_path = FastAcceptor.build(legacy, new, op_field=op_field) if fast_path else None
+        with gc_paused():  # big schemas: see gc_paused
+            self._compiled = {LEGACY: CompiledSchema(legacy), NEW: CompiledSchema(new)}
+            self._integral_floats = IntegralFloats(legacy, new)
+            # The fast tier accepts objects of declared properties only: limits tighter than
+            # what the schemas declare would make it accept what decoding refuses.
+            fast_path = fast_path and all(
+                _declares_within(s.document, limits) for s in (legacy, new)
+            )
+            self.fast_path = (
+                FastAcceptor.build(legacy, new, op_field=op_field) if fast_path else None
+            )
 
     # ------------------------------------------------------------ one entry
 
@@ -271,11 +276,12 @@ def _undecodable(event_id: str, writer: str, message: str) -> EventVerdict:
 def _declares_within(document: Any, limits: wire.Limits) -> bool:
     """Whether every ``properties`` object of ``document`` fits the key limits."""
     stack = [document]
+    containers = (dict, list)
     while stack:
         node = stack.pop()
-        if isinstance(node, dict):
+        if type(node) is dict:
             properties = node.get("properties")
-            if isinstance(properties, dict):
+            if type(properties) is dict:
                 if len(properties) > limits.max_object_keys:
                     return False
                 longest = max(map(len, properties), default=0)
@@ -284,9 +290,9 @@ def _declares_within(document: Any, limits: wire.Limits) -> bool:
                     for name in properties
                 ):
                     return False
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
+            stack.extend(value for value in node.values() if type(value) in containers)
+        else:
+            stack.extend(value for value in node if type(value) in containers)
     return True
 
 

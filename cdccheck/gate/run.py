@@ -64,6 +64,8 @@ class GateRequest:
     fail_on: str = "any"
     allow: frozenset[str] = frozenset()
     ignores: tuple[Ignore, ...] = ()
+    allow_ref_paths: tuple[Path, ...] = ()
+    """Directories `$ref` may read besides each schema's own (``--allow-ref-path``)."""
 
 
 @dataclass
@@ -237,12 +239,14 @@ def run_gate(
     """
     loaded: list[tuple[str, Schema | None, Schema | None, bool]] = []
     labels = AGAINST_LABELS if request.against is not None else LABELS
+    allowed = request.allow_ref_paths
     if request.against is not None:
-        loaded = _load_against(request.against, request.paths)
+        loaded = _load_against(request.against, request.paths, allowed)
     else:
         for legacy_path, new_path in request.pairs:
-            legacy = load_schema(legacy_path, name="legacy")
-            loaded.append((new_path, legacy, load_schema(new_path, name="new"), True))
+            legacy = load_schema(legacy_path, name="legacy", allow_ref_paths=allowed)
+            new = load_schema(new_path, name="new", allow_ref_paths=allowed)
+            loaded.append((new_path, legacy, new, True))
     results = [
         _judge(
             file=file,
@@ -350,7 +354,7 @@ def _git(directory: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def _load_against(
-    ref: str, paths: Sequence[str]
+    ref: str, paths: Sequence[str], allowed: Sequence[Path] = ()
 ) -> list[tuple[str, Schema | None, Schema | None, bool]]:
     directory = Path.cwd()
     if ref.startswith("-"):
@@ -386,8 +390,8 @@ def _load_against(
     loaded: list[tuple[str, Schema | None, Schema | None, bool]] = []
     for name in sorted(current | previous):
         shown = _display(top / name, directory)
-        new = load_schema(shown, name="new") if name in current else None
-        legacy = _load_at_ref(ref, name, top) if name in previous else None
+        new = load_schema(shown, name="new", allow_ref_paths=allowed) if name in current else None
+        legacy = _load_at_ref(ref, name, top, allowed) if name in previous else None
         loaded.append((shown, legacy, new, False))
     return loaded
 
@@ -411,7 +415,7 @@ def _show(ref: str, name: str, top: Path) -> bytes | None:
     return run.stdout if run.returncode == 0 else None
 
 
-def _load_at_ref(ref: str, name: str, top: Path) -> Schema:
+def _load_at_ref(ref: str, name: str, top: Path, allowed: Sequence[Path] = ()) -> Schema:
     origin = f"{ref}:{name}"
     raw = _show(ref, name, top)
     if raw is None:
@@ -442,7 +446,12 @@ def _load_at_ref(ref: str, name: str, top: Path) -> Schema:
             extra[key] = content_at_ref
             pending.append((joined, content_at_ref))
     return load_schema_bytes(
-        raw, name="legacy", origin=origin, base_dir=top / directory, extra_files=extra
+        raw,
+        name="legacy",
+        origin=origin,
+        base_dir=top / directory,
+        extra_files=extra,
+        allow_ref_paths=allowed,
     )
 
 
