@@ -234,8 +234,13 @@ class Engine:
         payload under; their (empty) findings are not computed again.
         """
         value = decoded.value
-        if decoded.warnings and _has_giant_integer(decoded.warnings):
-            with _int_digits_unlimited():
+        giant = bool(decoded.warnings) and _has_giant_integer(decoded.warnings)
+        if giant or decoded.depth > _DEEP:
+            with contextlib.ExitStack() as stack:
+                if giant:
+                    stack.enter_context(_int_digits_unlimited())
+                if decoded.depth > _DEEP:
+                    stack.enter_context(_recursion_for(decoded.depth))
                 legacy = [] if LEGACY in proven_valid else self._findings(LEGACY, value)
                 new = [] if NEW in proven_valid else self._findings(NEW, value)
         else:
@@ -314,6 +319,30 @@ def _has_giant_integer(warnings: list[Finding]) -> bool:
     return any(
         warning.kind == BIG_INTEGER and warning.value.bit_length() > 14_000 for warning in warnings
     )
+
+
+_DEEP = 32
+"""Values nesting deeper than this get room for deeper recursion while they are checked."""
+_FRAMES_PER_LEVEL = 60
+"""Python frames one level of nesting may take: python-jsonschema descends through
+generators, several per keyword ($ref, allOf, properties ...)."""
+
+
+@contextlib.contextmanager
+def _recursion_for(depth: int) -> Iterator[None]:
+    """Let the checks follow a value ``depth`` levels deep (at most 512, rule 1).
+
+    Both the compiled checks and python-jsonschema recurse once per level,
+    through several frames; Python's default limit of 1,000 frames stops a
+    recursive schema at a few hundred levels, below what rule 1 allows. The
+    limit is raised for this event only (never lowered below what it was).
+    """
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, 1000 + depth * _FRAMES_PER_LEVEL))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 @contextlib.contextmanager

@@ -126,6 +126,8 @@ class Decoded(NamedTuple):
     """Wire-level portability warnings: big integers, duplicate keys, unsafe strings."""
     integral_floats: list[tuple[tuple[str | int, ...], float]]
     """Paths of floats with an integral value (5.0); a warning where a schema says integer."""
+    depth: int = 0
+    """How deep arrays and objects nest (0 for a scalar): deep values need deep checks."""
 
 
 class Undecodable(NamedTuple):
@@ -168,10 +170,10 @@ def decode_json(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> Decoded | Un
     scan = _scan(value, limits=limits, payload_size=len(payload))
     if isinstance(scan, Undecodable):
         return scan
-    warnings, integral_floats, key_count = scan
+    warnings, integral_floats, key_count, depth = scan
     if may_repeat_keys(payload, key_count):
         warnings.extend(_json_duplicate_keys(payload))
-    return Decoded(value, warnings, integral_floats)
+    return Decoded(value, warnings, integral_floats, depth)
 
 
 class _PairsDict(dict[str, Any]):
@@ -290,9 +292,9 @@ def _explain_json(
     scan = _scan(value, limits=limits, payload_size=len(payload))
     if isinstance(scan, Undecodable):
         return scan
-    warnings, integral_floats, _ = scan
+    warnings, integral_floats, _, depth = scan
     warnings.extend(_json_duplicate_keys(payload))
-    return Decoded(value, warnings, integral_floats)
+    return Decoded(value, warnings, integral_floats, depth)
 
 
 def _find_lone_surrogate(value: Any) -> str | None:
@@ -359,9 +361,9 @@ def decode_msgpack(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> Decoded |
     scan = _scan(value, msgpack=True, limits=limits, payload_size=len(payload))
     if isinstance(scan, Undecodable):
         return scan
-    warnings, integral_floats, _ = scan
+    warnings, integral_floats, _, depth = scan
     warnings.extend(_msgpack_duplicate_keys(payload))
-    return Decoded(value, warnings, integral_floats)
+    return Decoded(value, warnings, integral_floats, depth)
 
 
 def _msgpack_duplicate_keys(payload: bytes) -> list[Finding]:
@@ -450,10 +452,10 @@ def _scan(
     msgpack: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     payload_size: int | None = None,
-) -> tuple[list[Finding], list[tuple[tuple[str | int, ...], float]], int] | Undecodable:
+) -> tuple[list[Finding], list[tuple[tuple[str | int, ...], float]], int, int] | Undecodable:
     """One pass over a decoded value: depth, limits, data model, and portability warnings.
 
-    Returns (warnings, integral float paths, number of object keys), or
+    Returns (warnings, integral float paths, number of object keys, depth), or
     Undecodable when the value nests too deep, goes beyond ``limits`` or
     (MessagePack) leaves the JSON data model. Scalars are checked inline and
     paths built only for what is reported: this runs for every event the fast
@@ -463,6 +465,7 @@ def _scan(
     warnings: list[Finding] = []
     integral_floats: list[tuple[tuple[str | int, ...], float]] = []
     key_count = 0
+    deepest = 0
     max_keys = limits.max_object_keys
     # A key of N characters has at least N UTF-8 bytes and at most 4 N.
     long_key = (
@@ -479,8 +482,10 @@ def _scan(
         stack.append((value, ()))
     while stack:
         node, path = stack.pop()
-        if len(path) >= MAX_DEPTH:
-            return Undecodable(f"nesting deeper than {MAX_DEPTH} arrays/objects")
+        if len(path) >= deepest:
+            deepest = len(path) + 1
+            if deepest > MAX_DEPTH:
+                return Undecodable(f"nesting deeper than {MAX_DEPTH} arrays/objects")
         if type(node) is dict:
             key_count += len(node)
             if len(node) > max_keys:
@@ -533,7 +538,7 @@ def _scan(
                 )
                 if problem:
                     return Undecodable(problem)
-    return warnings, integral_floats, key_count
+    return warnings, integral_floats, key_count, deepest
 
 
 def _where(path: tuple[str | int, ...]) -> str:

@@ -148,10 +148,12 @@ def test_errors_name_the_place_the_value_and_the_keyword() -> None:
     )
 
 
-def test_a_wide_schema_is_checked_in_one_pass() -> None:
-    # Each subschema is visited once: 20,000 properties in one document load (defect 12:
-    # 80,000 took 77 s); the count of visits, not time, is what this asserts.
-    properties = {f"field_{i}": {"type": "string", "description": f"field {i}"} for i in range(20_000)}
+def test_a_wide_schema_is_checked_to_its_last_property() -> None:
+    # 20,000 properties, each with its own description (defect 12's schema had 80,000):
+    # every subschema is visited, and an error in the last one is found.
+    properties = {
+        f"field_{i}": {"type": "string", "description": f"field {i}"} for i in range(20_000)
+    }
     document = {"type": "object", "properties": properties}
     assert first_error(document, "2020-12") is None
     properties["field_19999"]["maxLength"] = -1  # type: ignore[index]
