@@ -382,7 +382,7 @@ def _additional_properties(
     declared = frozenset(node.get("properties", {}))
     # Joined into one alternation, as python-jsonschema joins them.
     patterns = "|".join(node.get("patternProperties", {}))
-    matches = regexes.matcher(patterns).search if patterns else None
+    matches = regexes.matcher(patterns).test if patterns else None
 
     def extras(instance: dict[str, Any], path: Path, out: list[Finding]) -> list[str]:
         found = []
@@ -427,7 +427,7 @@ def _pattern_properties(
     compiler: CompiledSchema, patterns: dict[str, Any], node: Any, resolver: Any
 ) -> Check:
     compiled = tuple(
-        (regexes.matcher(pattern).search, compiler.subschema(sub, resolver))
+        (regexes.matcher(pattern).test, compiler.subschema(sub, resolver))
         for pattern, sub in patterns.items()
     )
 
@@ -512,7 +512,7 @@ def _prefix_items(compiler: CompiledSchema, prefix: list[Any], node: Any, resolv
 
 
 def _pattern(compiler: CompiledSchema, pattern: str, node: Any, resolver: Any) -> Check:
-    search = regexes.matcher(pattern).search
+    search = regexes.matcher(pattern).test
     suffix = f"does not match {pattern!r}"
 
     def check(instance: Any, path: Path, out: list[Finding]) -> None:

@@ -296,7 +296,7 @@ def _declares_within(document: Any, limits: wire.Limits) -> bool:
                 ):
                     return False
             stack.extend(value for value in node.values() if type(value) in containers)
-        else:
+        elif type(node) is list:
             stack.extend(value for value in node if type(value) in containers)
     return True
 

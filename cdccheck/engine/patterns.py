@@ -115,11 +115,13 @@ class Matcher:
     pattern: str
     engine: str
     """``re``, ``re2`` or ``regex``."""
-    _search: Callable[[str], bool] = field(repr=False)
+    test: Callable[[str], Any] = field(repr=False)
+    """Truthy exactly when ``re.search(pattern, text)`` finds a match; PatternTimeout when
+    unknown. For ``re`` this is the compiled pattern's own ``search``: hot loops call it."""
 
     def search(self, text: str) -> bool:
         """Whether ``re.search(pattern, text)`` finds a match; PatternTimeout when unknown."""
-        return self._search(text)
+        return bool(self.test(text))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -127,8 +129,7 @@ def matcher(pattern: str) -> Matcher:
     """The Matcher of ``pattern``, built once (``re.error`` when Python cannot compile it)."""
     compiled = re.compile(pattern)
     if linear(pattern):
-        python_search = compiled.search
-        return Matcher(pattern, "re", lambda text: python_search(text) is not None)
+        return Matcher(pattern, "re", compiled.search)
     try:
         translated = _Translator("re2").pattern(pattern)
     except _Untranslatable:

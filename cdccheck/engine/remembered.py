@@ -129,7 +129,7 @@ class RememberedShapes:
                 if kind == "pattern":
                     search = self._patterns.get(spec)
                     if search is None:
-                        search = self._patterns[spec] = patterns.matcher(spec).search
+                        search = self._patterns[spec] = patterns.matcher(spec).test
                     if not search(value):
                         message = f"{short_repr(value)} does not match {spec!r}"
                         findings.append(Finding(CONSTRAINT, pointer, message, value))

@@ -153,3 +153,25 @@ def test_limits_apply_on_the_slow_path_too() -> None:
     result = decode(payload, "json", Limits(max_int_digits=5000, max_object_keys=10))
     assert isinstance(result, Undecodable)
     assert "(--max-object-keys)" in result.message
+
+
+def test_compare_decodes_with_the_same_limits() -> None:
+    from cdccheck.compare.events import decode_payload
+
+    limits = Limits(max_key_bytes=100, max_object_keys=10)
+    short = json.dumps({"k" * 20: 1}).encode()
+    assert decode_payload(short, "json", limits) == ({"k" * 20: 1}, None)
+    for payload, option in (
+        (json.dumps({"k" * 101: 1}).encode(), "--max-key-bytes"),
+        (json.dumps({f"k{i}": i for i in range(11)}).encode(), "--max-object-keys"),
+        (b"[" + b"9" * 5000 + b"]", "--max-int-digits"),
+        (b"[" + b"1," * 60 + b"1]", "--max-payload-bytes"),
+    ):
+        chosen = (
+            limits._replace(max_payload_bytes=100) if option == "--max-payload-bytes" else limits
+        )
+        value, message = decode_payload(payload, "json", chosen)
+        expected = decode(payload, "json", chosen)
+        assert isinstance(expected, Undecodable)
+        assert (value, message) == (None, expected.message)
+        assert f"({option})" in message
