@@ -20,6 +20,8 @@ from cdccheck.demo import seed_stream
 from cdccheck.samples import mixed_stream
 from tests.hostile.support import run_measured
 
+pytestmark = pytest.mark.slow
+
 STREAM = "comments:cdc"
 GROUP = "cdccheck"
 QUARANTINE = "comments:cdc:quarantine"
