@@ -45,6 +45,7 @@ _CLASSES = (
     ("new_only", "new ✗ only", "c-new"),
     ("both", "both ✗", "c-both"),
     ("undecodable", "undecodable", "c-wire"),
+    ("errors", "internal error", "c-wire"),
 )
 _COUNTER_HEADINGS = (
     ("events", "events"),
@@ -53,6 +54,7 @@ _COUNTER_HEADINGS = (
     ("legacy_invalid", "legacy ✗"),
     ("new_invalid", "new ✗"),
     ("both_invalid", "both ✗"),
+    ("errors", "errors"),
 )
 _COMPARE_TOTALS = (
     "pairs",
@@ -272,6 +274,7 @@ def _classes(counters: Mapping[str, Any]) -> dict[str, int]:
         "new_only": get("new_invalid") - both,
         "both": both,
         "undecodable": get("undecodable"),
+        "errors": get("errors"),
     }
 
 

@@ -34,7 +34,7 @@ from cdccheck.samples import (
     samples,
 )
 from cdccheck.sources.corpus import write_corpus
-from tests.helpers import ROOT, validate_report
+from tests.helpers import BUNDLED_NEW, ROOT, validate_report
 
 runner = CliRunner()
 STREAM = "comments:cdc"
@@ -148,6 +148,8 @@ def test_show_takes_a_reference(redis_url: str, redis_client: Any) -> None:
         STREAM,
         "--legacy",
         PY_REF,
+        "--new",
+        str(BUNDLED_NEW),
         "--python-path",
         PY_PATH,
         "--format",
@@ -276,6 +278,8 @@ def test_the_real_reader_refuses_gos_nanosecond_timestamps(
             STREAM,
             "--legacy",
             READER_REF,
+            "--new",
+            str(BUNDLED_NEW),
             "--python-path",
             PY_PATH,
             "--format",

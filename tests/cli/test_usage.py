@@ -71,7 +71,8 @@ def test_missing_argument_and_option_and_unknown_command() -> None:
     unknown = runner.invoke(app, ["chek"])
     assert unknown.exit_code == 2
     assert unknown.output == (
-        "cdccheck: error: no such command 'chek'. Did you mean 'check'? (see cdccheck --help)\n"
+        "cdccheck: error: no such command 'chek'. Did you mean 'check', 'schema'? "
+        "(see cdccheck --help)\n"
     )
 
 

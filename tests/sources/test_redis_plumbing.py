@@ -32,6 +32,7 @@ from cdccheck.sources._redis import (
 )
 from cdccheck.sources.redis_group import RedisGroup
 from cdccheck.sources.redis_range import RedisRange
+from tests.helpers import BUNDLED_LEGACY, BUNDLED_NEW
 
 LOCKED = "redis://:hunter2@127.0.0.1:6379/0"
 
@@ -195,10 +196,11 @@ def test_scrub_blanks_out_every_form_and_piece_of_the_secret() -> None:
 
 def test_the_cli_never_prints_the_password(tmp_path: Path) -> None:
     url = "redis://:WrongPw-999#x@127.0.0.1:6379/0"
+    schemas = ["--legacy", str(BUNDLED_LEGACY), "--new", str(BUNDLED_NEW)]
     for arguments in (
-        ["replay", "--redis-url", url, "--stream", "s"],
+        ["replay", "--redis-url", url, "--stream", "s", *schemas],
         ["report", "--redis-url", url, "--stream", "s", "--group", "g"],
-        ["consume", "--redis-url", url, "--stream", "s", "--until-idle", "1"],
+        ["consume", "--redis-url", url, "--stream", "s", "--until-idle", "1", *schemas],
     ):
         done = subprocess.run(
             [sys.executable, "-m", "cdccheck", *arguments],
