@@ -22,6 +22,10 @@ CONSTRAINT = "constraint"
 UNDECODABLE = "undecodable"
 READER_REJECTED = "reader_rejected"
 """A real reader (the consumer's own decode step, docs/schemas-from-code.md) refused the event."""
+PATTERN_TIMEOUT = "pattern_timeout"
+"""A ``pattern`` whose evaluation ran out of its time budget (docs/security.md, "Patterns")."""
+INTERNAL_ERROR = "internal_error"
+"""Checking the event raised: a bug, reported on the event (docs/semantics.md, rule 4)."""
 FINDING_KINDS = (
     MISSING_REQUIRED,
     UNKNOWN_FIELD,
@@ -32,6 +36,8 @@ FINDING_KINDS = (
     CONSTRAINT,
     UNDECODABLE,
     READER_REJECTED,
+    PATTERN_TIMEOUT,
+    INTERNAL_ERROR,
 )
 
 # Portability warning kinds (DESIGN.md rule 6). They never change a verdict.
@@ -44,6 +50,8 @@ WARNING_KINDS = (BIG_INTEGER, INTEGRAL_FLOAT, DUPLICATE_KEY, UNSAFE_STRING)
 LEGACY = "legacy"
 NEW = "new"
 WIRE = "wire"
+ENGINE = "engine"
+"""The schema name of ``internal_error`` findings: neither schema could be asked."""
 UNKNOWN = "?"
 """Counter key for an event without a string op, or an entry without a writer."""
 
@@ -74,7 +82,18 @@ class Absent:
 
 ABSENT = Absent()
 
-_short = reprlib.Repr()
+
+class _ShortRepr(reprlib.Repr):
+    """reprlib, with integers too long for ``str()`` shown by their size, at any depth."""
+
+    def repr_int(self, value: int, level: int) -> str:
+        try:
+            return super().repr_int(value, level)
+        except ValueError:  # more digits than str() converts (sys.get_int_max_str_digits)
+            return f"<{value.bit_length()}-bit integer>"
+
+
+_short = _ShortRepr()
 _short.maxstring = 60
 _short.maxother = 60
 _short.maxlist = 5
@@ -82,7 +101,7 @@ _short.maxdict = 5
 
 
 def short_repr(value: Any) -> str:
-    """A bounded repr for messages (payload values can be megabytes)."""
+    """A bounded repr for messages (payload values can be megabytes); never raises."""
     kind = type(value)
     if kind is str:
         return repr(value) if len(value) <= _short.maxstring else _short.repr(value)
@@ -92,8 +111,8 @@ def short_repr(value: Any) -> str:
         return "<absent>"
     try:
         return _short.repr(value)
-    except ValueError:  # an int with more digits than str() converts
-        return f"<{value.bit_length()}-bit integer>"
+    except Exception as error:  # a value no message may fail on (docs/semantics.md, rule 4)
+        return f"<{kind.__name__}: {type(error).__name__}>"
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -123,6 +142,9 @@ class EventVerdict(msgspec.Struct):
     """Why the payload is undecodable; None when it decoded."""
     warnings: list[tuple[str, Finding]] = msgspec.field(default_factory=list)
     """(schema, warning): schema is ``wire``, ``legacy`` or ``new``."""
+    error: str | None = None
+    """Why checking the event raised (``internal_error``); then ``decodable`` is False,
+    ``legacy`` and ``new`` are None and the event counts under ``errors`` only."""
 
     @property
     def legacy_valid(self) -> bool:

@@ -55,7 +55,9 @@ import msgspec
 
 from cdccheck.model import (
     ABSENT,
+    ENGINE,
     ENUM_VALUE,
+    INTERNAL_ERROR,
     LEGACY,
     NEW,
     UNDECODABLE,
@@ -221,9 +223,11 @@ def group_role(path: str) -> str:
 
 
 class Counters(msgspec.Struct):
-    """Verdict counters (DESIGN.md rule 4).
+    """Verdict counters (docs/semantics.md, rule 4).
 
-    ``events = ok + undecodable + legacy_invalid + new_invalid - both_invalid``
+    ``events = ok + undecodable + legacy_invalid + new_invalid - both_invalid + errors``;
+    ``errors`` counts events whose check raised (an ``internal_error`` finding).
+    A report written before ``errors`` existed reads back with ``errors`` 0.
     """
 
     events: int = 0
@@ -232,9 +236,13 @@ class Counters(msgspec.Struct):
     legacy_invalid: int = 0
     new_invalid: int = 0
     both_invalid: int = 0
+    errors: int = 0
 
     def count(self, verdict: EventVerdict) -> None:
         self.events += 1
+        if verdict.error is not None:
+            self.errors += 1
+            return
         if not verdict.decodable:
             self.undecodable += 1
             return
@@ -278,11 +286,12 @@ def count_failures(totals: Mapping[str, int], fail_on: str) -> int:
     """
     if fail_on == "none":
         return 0
-    undecodable = int(totals.get("undecodable", 0))
+    # An event whose check raised was judged under neither schema: it fails every --fail-on.
+    unjudged = int(totals.get("undecodable", 0)) + int(totals.get("errors", 0))
     if fail_on == "legacy":
-        return undecodable + int(totals.get("legacy_invalid", 0))
+        return unjudged + int(totals.get("legacy_invalid", 0))
     if fail_on == "new":
-        return undecodable + int(totals.get("new_invalid", 0))
+        return unjudged + int(totals.get("new_invalid", 0))
     return int(totals.get("events", 0)) - int(totals.get("ok", 0))
 
 
@@ -521,7 +530,9 @@ class Summary(msgspec.Struct, dict=True):
         One key per group path of the event, so an overflow group standing for
         two of its paths is named twice: its series counts as its ``events`` do.
         """
-        if not verdict.decodable:
+        if verdict.error is not None:
+            keys = {(ENGINE, INTERNAL_ERROR, "")}
+        elif not verdict.decodable:
             keys = {(WIRE, UNDECODABLE, "")}
         else:
             keys = {
@@ -544,6 +555,10 @@ class Summary(msgspec.Struct, dict=True):
         self._counters("by_op", verdict.op).count(verdict)
         self._counters("by_writer", verdict.writer).count(verdict)
         writer = self._writer(verdict.writer)
+        if verdict.error is not None:
+            finding = Finding(INTERNAL_ERROR, "", verdict.error, ABSENT)
+            self._file("findings", ENGINE, [finding], verdict.id, writer)
+            return writer
         if not verdict.decodable:
             finding = Finding(UNDECODABLE, "", verdict.wire_message or "undecodable", ABSENT)
             self._file("findings", WIRE, [finding], verdict.id, writer)

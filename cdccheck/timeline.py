@@ -45,7 +45,17 @@ from typing import Any
 import msgspec
 
 from cdccheck.errors import ConfigError
-from cdccheck.model import LEGACY, NEW, UNDECODABLE, UNKNOWN, WIRE, Entry, EventVerdict
+from cdccheck.model import (
+    ENGINE,
+    INTERNAL_ERROR,
+    LEGACY,
+    NEW,
+    UNDECODABLE,
+    UNKNOWN,
+    WIRE,
+    Entry,
+    EventVerdict,
+)
 from cdccheck.summary import COUNTER_COLUMNS, Counters, GroupKey, group_path, group_role
 
 __all__ = [
@@ -241,6 +251,7 @@ def _add_counters(table: dict[str, Counters], writer: str, counters: Counters) -
     current.legacy_invalid += counters.legacy_invalid
     current.new_invalid += counters.new_invalid
     current.both_invalid += counters.both_invalid
+    current.errors += counters.errors
 
 
 def _copy_table(table: Mapping[str, Counters]) -> dict[str, Counters]:
@@ -253,6 +264,8 @@ def _writer_name(raw: bytes | None) -> str:
 
 def _group_keys(verdict: EventVerdict) -> set[GroupKey]:
     """The finding groups an event counts in, as Summary files it (docs/semantics.md, rule 5)."""
+    if verdict.error is not None:
+        return {(ENGINE, INTERNAL_ERROR, "")}
     if not verdict.decodable:
         return {(WIRE, UNDECODABLE, "")}
     keys: set[GroupKey] = set()
@@ -827,6 +840,7 @@ class _CountersJson(msgspec.Struct, forbid_unknown_fields=True):
     legacy_invalid: int
     new_invalid: int
     both_invalid: int
+    errors: int = 0  # absent from timelines written before the counter existed
 
 
 class _BucketJson(msgspec.Struct):

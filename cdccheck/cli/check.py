@@ -13,6 +13,7 @@ from cdccheck.cli.common import (
     EventOptions,
     Output,
     SchemaOptions,
+    bounds,
     bucket_width,
     build_engine,
     errors_to_exit_codes,
@@ -21,6 +22,7 @@ from cdccheck.cli.common import (
     report_run,
 )
 from cdccheck.cli.options import (
+    AllowRefPathOption,
     BatchOption,
     BucketOption,
     CountOption,
@@ -33,8 +35,13 @@ from cdccheck.cli.options import (
     Layout,
     LayoutOption,
     LegacyOption,
+    MaxIntDigitsOption,
+    MaxKeyBytesOption,
+    MaxObjectKeysOption,
+    MaxPayloadBytesOption,
     NewOption,
     OpFieldOption,
+    PatternTimeoutOption,
     PayloadFieldOption,
     PythonPathOption,
     QuietOption,
@@ -87,6 +94,12 @@ def check(
     writer_field: WriterFieldOption = "writer",
     layout: LayoutOption = Layout.default,
     encoding: EncodingOption = None,
+    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
+    max_int_digits: MaxIntDigitsOption = 4300,
+    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
+    max_object_keys: MaxObjectKeysOption = 100_000,
+    pattern_timeout_ms: PatternTimeoutOption = 100,
+    allow_ref_path: AllowRefPathOption = None,
     output_format: FormatOption = ReportFormat.table,
     report: ReportOption = None,
     events_out: EventsOutOption = None,
@@ -123,8 +136,26 @@ def check(
     engine = build_engine(
         legacy,
         new,
-        EventOptions(payload_field, op_field, writer_field, layout, encoding),
-        SchemaOptions(tuple(python_path or ()), reader_timeout, quiet),
+        EventOptions(
+            payload_field,
+            op_field,
+            writer_field,
+            layout,
+            encoding,
+            bounds(
+                max_payload_bytes,
+                max_int_digits,
+                max_key_bytes,
+                max_object_keys,
+                pattern_timeout_ms,
+            ),
+        ),
+        SchemaOptions(
+            tuple(python_path or ()),
+            reader_timeout,
+            quiet,
+            allow_ref_paths=tuple(allow_ref_path or ()),
+        ),
     )
     run = functools.partial(
         check_corpus,
@@ -178,6 +209,12 @@ def replay(
     writer_field: WriterFieldOption = "writer",
     layout: LayoutOption = Layout.default,
     encoding: EncodingOption = None,
+    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
+    max_int_digits: MaxIntDigitsOption = 4300,
+    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
+    max_object_keys: MaxObjectKeysOption = 100_000,
+    pattern_timeout_ms: PatternTimeoutOption = 100,
+    allow_ref_path: AllowRefPathOption = None,
     output_format: FormatOption = ReportFormat.table,
     report: ReportOption = None,
     events_out: EventsOutOption = None,
@@ -211,8 +248,26 @@ def replay(
     engine = build_engine(
         legacy,
         new,
-        EventOptions(payload_field, op_field, writer_field, layout, encoding),
-        SchemaOptions(tuple(python_path or ()), reader_timeout, quiet),
+        EventOptions(
+            payload_field,
+            op_field,
+            writer_field,
+            layout,
+            encoding,
+            bounds(
+                max_payload_bytes,
+                max_int_digits,
+                max_key_bytes,
+                max_object_keys,
+                pattern_timeout_ms,
+            ),
+        ),
+        SchemaOptions(
+            tuple(python_path or ()),
+            reader_timeout,
+            quiet,
+            allow_ref_paths=tuple(allow_ref_path or ()),
+        ),
     )
     with open_range(redis_url, stream, start, end, count, batch_size) as source:
         run = functools.partial(

@@ -6,9 +6,11 @@ A new command uses these and writes no plumbing of its own:
   ``fail(message, code)`` for a one-line error a command detects itself;
 - ``EventOptions`` with ``build_engine`` (schema paths or references) or
   ``engine_for`` (loaded schemas): the event options (payload field, layout,
-  ...) into an Engine; ``SchemaOptions`` with ``load_schemas`` for a command
-  that loads schemas without an engine (``--python-path``, ``--reader-timeout``,
-  warnings about derived schemas printed once);
+  ...) and the ``Bounds`` (decoding limits, pattern budget, built by
+  ``bounds`` from the options) into an Engine; ``SchemaOptions`` with
+  ``load_schemas`` for every command that loads schemas (``--python-path``,
+  ``--reader-timeout``, ``--allow-ref-path``; warnings about derived schemas
+  printed once);
 - ``Output`` with ``report_run``: the progress display around one library
   run (``cdccheck.report.run``), then ``finish`` writes ``--report``, prints
   the report and returns the exit code;
@@ -35,6 +37,7 @@ from cdccheck.cli.options import Encoding, FailOn, Layout, ReportFormat
 
 if TYPE_CHECKING:
     from cdccheck.check import Engine
+    from cdccheck.engine.wire import Limits
     from cdccheck.model import Entry
     from cdccheck.report.run import CheckRun
     from cdccheck.schema import Schema
@@ -109,6 +112,54 @@ def _describe_bug(error: Exception) -> str:
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """How much work one event may cost (docs/security.md, "Limits" and "Patterns").
+
+    The options ``--max-payload-bytes``, ``--max-int-digits``,
+    ``--max-key-bytes``, ``--max-object-keys`` and ``--pattern-timeout-ms``;
+    the defaults are the documented ones. Where a schema's `$ref` may read
+    (``--allow-ref-path``) is a schema option: ``SchemaOptions``.
+    """
+
+    max_payload_bytes: int = 8 * 1024 * 1024
+    max_int_digits: int = 4300
+    max_key_bytes: int = 64 * 1024
+    max_object_keys: int = 100_000
+    pattern_timeout_ms: int = 100
+
+    def limits(self) -> Limits:
+        """The decoding limits (``cdccheck.engine.wire.Limits``)."""
+        from cdccheck.engine.wire import Limits
+
+        return Limits(
+            self.max_payload_bytes, self.max_int_digits, self.max_key_bytes, self.max_object_keys
+        )
+
+    def apply_pattern_timeout(self) -> None:
+        """Give every pattern evaluation of this process the ``--pattern-timeout-ms`` budget."""
+        from cdccheck.engine import patterns
+
+        patterns.set_timeout(self.pattern_timeout_ms)
+
+
+def bounds(
+    max_payload_bytes: int,
+    max_int_digits: int,
+    max_key_bytes: int,
+    max_object_keys: int,
+    pattern_timeout_ms: int,
+) -> Bounds:
+    """``Bounds`` from the options of the same names."""
+    return Bounds(
+        max_payload_bytes,
+        max_int_digits,
+        max_key_bytes,
+        max_object_keys,
+        pattern_timeout_ms,
+    )
+
+
+@dataclass(frozen=True)
 class EventOptions:
     """Where an entry keeps its event: the options of every command that checks events."""
 
@@ -117,6 +168,8 @@ class EventOptions:
     writer_field: str = "writer"
     layout: Layout = Layout.default
     encoding: Encoding | None = None
+    bounds: Bounds = Bounds()
+    """The decoding limits and the pattern budget."""
 
 
 NO_SCHEMA_HINT = (
@@ -166,6 +219,8 @@ class SchemaOptions:
     """Seconds a real reader may take on one event before it is stopped (a finding)."""
     quiet: bool = False
     """No warnings about where a derived schema is wider than the code."""
+    allow_ref_paths: tuple[Path, ...] = ()
+    """Directories a schema's `$ref` may read besides its own tree (``--allow-ref-path``)."""
 
 
 def load_schemas(
@@ -188,6 +243,7 @@ def load_schemas(
             encoding=encoding,
             python_path=options.python_path,
             reader_timeout=options.reader_timeout,
+            allow_ref_paths=options.allow_ref_paths,
         )
         for name, path in sides
     ]
@@ -233,6 +289,7 @@ def engine_for(legacy: Schema, new: Schema, events: EventOptions) -> Engine:
     if events.encoding is not None:
         legacy = dataclasses.replace(legacy, encoding=events.encoding.value)
         new = dataclasses.replace(new, encoding=events.encoding.value)
+    events.bounds.apply_pattern_timeout()
     return Engine(
         legacy,
         new,
@@ -240,6 +297,7 @@ def engine_for(legacy: Schema, new: Schema, events: EventOptions) -> Engine:
         op_field=events.op_field,
         writer_field=events.writer_field,
         layout=events.layout.value,
+        limits=events.bounds.limits(),
     )
 
 

@@ -27,6 +27,10 @@ from cdccheck.cli.options import (
     FormatOption,
     Layout,
     LayoutOption,
+    MaxIntDigitsOption,
+    MaxKeyBytesOption,
+    MaxObjectKeysOption,
+    MaxPayloadBytesOption,
     OpFieldOption,
     PayloadFieldOption,
     QuietOption,
@@ -310,6 +314,10 @@ def compare(
     writer_field: WriterFieldOption = "writer",
     layout: LayoutOption = Layout.default,
     encoding: CompareEncodingOption = None,
+    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
+    max_int_digits: MaxIntDigitsOption = 4300,
+    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
+    max_object_keys: MaxObjectKeysOption = 100_000,
     output_format: FormatOption = ReportFormat.table,
     report: ReportOption = None,
     events_out: CompareEventsOutOption = None,
@@ -353,6 +361,7 @@ def compare(
         parse_split,
         resolve_settings,
     )
+    from cdccheck.engine.wire import Limits
 
     settings = resolve_settings(
         key=key or (),
@@ -381,6 +390,7 @@ def compare(
         layout=layout.value,
         encoding=encoding.value if encoding is not None else "json",
         op_field=op_field,
+        limits=Limits(max_payload_bytes, max_int_digits, max_key_bytes, max_object_keys),
     )
     # Checked before connecting: an overlapping split is a usage error (exit 2).
     split_by = None if split is None else parse_split(split, default_field=writer_field)

@@ -12,11 +12,13 @@ from cdccheck.cli.app import app
 from cdccheck.cli.common import (
     EventOptions,
     SchemaOptions,
+    bounds,
     bucket_width,
     build_engine,
     errors_to_exit_codes,
 )
 from cdccheck.cli.options import (
+    AllowRefPathOption,
     BucketOption,
     EncodingOption,
     FailOn,
@@ -25,8 +27,13 @@ from cdccheck.cli.options import (
     Layout,
     LayoutOption,
     LegacyOption,
+    MaxIntDigitsOption,
+    MaxKeyBytesOption,
+    MaxObjectKeysOption,
+    MaxPayloadBytesOption,
     NewOption,
     OpFieldOption,
+    PatternTimeoutOption,
     PayloadFieldOption,
     PythonPathOption,
     ReaderTimeoutOption,
@@ -201,6 +208,12 @@ def consume(
     writer_field: WriterFieldOption = "writer",
     layout: LayoutOption = Layout.default,
     encoding: EncodingOption = None,
+    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
+    max_int_digits: MaxIntDigitsOption = 4300,
+    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
+    max_object_keys: MaxObjectKeysOption = 100_000,
+    pattern_timeout_ms: PatternTimeoutOption = 100,
+    allow_ref_path: AllowRefPathOption = None,
     fail_on: FailOnOption = FailOn.any,
     samples: SamplesOption = 5,
     show_values: ShowValuesOption = False,
@@ -241,8 +254,25 @@ def consume(
     engine = build_engine(
         legacy,
         new,
-        EventOptions(payload_field, op_field, writer_field, layout, encoding),
-        SchemaOptions(tuple(python_path or ()), reader_timeout),
+        EventOptions(
+            payload_field,
+            op_field,
+            writer_field,
+            layout,
+            encoding,
+            bounds(
+                max_payload_bytes,
+                max_int_digits,
+                max_key_bytes,
+                max_object_keys,
+                pattern_timeout_ms,
+            ),
+        ),
+        SchemaOptions(
+            tuple(python_path or ()),
+            reader_timeout,
+            allow_ref_paths=tuple(allow_ref_path or ()),
+        ),
         warn=lambda text: log_warning("schema derived from code is wider there", where=text),
     )
     options = ConsumeOptions(

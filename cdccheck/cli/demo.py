@@ -21,6 +21,7 @@ from cdccheck.cli.common import (
     report_run,
 )
 from cdccheck.cli.options import (
+    AllowRefPathOption,
     FailOn,
     FormatOption,
     LegacyOption,
@@ -67,6 +68,7 @@ def demo(
     new: NewOption = None,
     python_path: PythonPathOption = None,
     reader_timeout: ReaderTimeoutOption = 5.0,
+    allow_ref_path: AllowRefPathOption = None,
     compare: Annotated[
         bool,
         typer.Option(
@@ -118,7 +120,12 @@ def demo(
     from cdccheck.demo import DEMO_EVENTS, Demo
 
     sides = [(name, ref) for name, ref in (("legacy", legacy), ("new", new)) if ref is not None]
-    options = SchemaOptions(tuple(python_path or ()), reader_timeout, quiet)
+    options = SchemaOptions(
+        tuple(python_path or ()),
+        reader_timeout,
+        quiet,
+        allow_ref_paths=tuple(allow_ref_path or ()),
+    )
     chosen = {schema.name: schema for schema in load_schemas(sides, options)}
     with Demo(events or DEMO_EVENTS, seed, keep=keep) as running:
         where = f"{running.stream!r} on {running.url}"

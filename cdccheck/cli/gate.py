@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -10,14 +11,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cdccheck.cli.app import app
-from cdccheck.cli.common import EventOptions, engine_for, errors_to_exit_codes, note
+from cdccheck.cli.common import EventOptions, bounds, engine_for, errors_to_exit_codes, note
 from cdccheck.cli.options import (
+    AllowRefPathOption,
     EncodingOption,
     FailOn,
     GateFormat,
     Layout,
     LayoutOption,
+    MaxIntDigitsOption,
+    MaxKeyBytesOption,
+    MaxObjectKeysOption,
+    MaxPayloadBytesOption,
     OpFieldOption,
+    PatternTimeoutOption,
     PayloadFieldOption,
     PythonPathOption,
     WriterFieldOption,
@@ -111,6 +118,12 @@ def gate_command(
     writer_field: WriterFieldOption = "writer",
     layout: LayoutOption = Layout.default,
     encoding: EncodingOption = None,
+    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
+    max_int_digits: MaxIntDigitsOption = 4300,
+    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
+    max_object_keys: MaxObjectKeysOption = 100_000,
+    pattern_timeout_ms: PatternTimeoutOption = 100,
+    allow_ref_path: AllowRefPathOption = None,
     fmt: Annotated[
         GateFormat,
         env_option("--format", "-f", help="Output format."),
@@ -168,7 +181,23 @@ def gate_command(
         fail_on=fail_on.value if fail_on else None,
         python_path=[str(p) for p in python_path or ()],
     )
-    events = EventOptions(payload_field, op_field, writer_field, layout, encoding)
+    events = EventOptions(
+        payload_field,
+        op_field,
+        writer_field,
+        layout,
+        encoding,
+        bounds(
+            max_payload_bytes,
+            max_int_digits,
+            max_key_bytes,
+            max_object_keys,
+            pattern_timeout_ms,
+        ),
+    )
+    # Where `$ref` may read is a schema option (SchemaOptions in the other commands).
+    request = dataclasses.replace(request, allow_ref_paths=tuple(allow_ref_path or ()))
+    events.bounds.apply_pattern_timeout()  # the witness checks search patterns too
     result = run_gate(request, corpus_check=corpus_check(events))
     _say_widened(result)
     output = render(result, fmt.value, verbose=verbose)

@@ -145,6 +145,61 @@ EncodingOption = Annotated[
     ),
 ]
 
+# ---------------------------------------------------------------- bounds (docs/security.md)
+
+MaxPayloadBytesOption = Annotated[
+    int,
+    env_option(
+        "--max-payload-bytes",
+        min=1,
+        help="Longest payload decoded; a longer one is undecodable.",
+    ),
+]
+MaxIntDigitsOption = Annotated[
+    int,
+    env_option(
+        "--max-int-digits",
+        min=16,
+        help="Most digits in one integer literal (reading one costs time quadratic "
+        "in its digits); beyond, the payload is undecodable.",
+    ),
+]
+MaxKeyBytesOption = Annotated[
+    int,
+    env_option(
+        "--max-key-bytes",
+        min=1,
+        help="Longest object key, in UTF-8 bytes; beyond, the payload is undecodable.",
+    ),
+]
+MaxObjectKeysOption = Annotated[
+    int,
+    env_option(
+        "--max-object-keys",
+        min=1,
+        help="Most keys in one object; beyond, the payload is undecodable.",
+    ),
+]
+PatternTimeoutOption = Annotated[
+    int,
+    env_option(
+        "--pattern-timeout-ms",
+        min=1,
+        help="Time budget of one `pattern` evaluation that neither re (proven linear) "
+        "nor RE2 can take; beyond it the event gets a pattern_timeout finding.",
+    ),
+]
+AllowRefPathOption = Annotated[
+    list[Path] | None,
+    env_option(
+        "--allow-ref-path",
+        metavar="DIR",
+        help="Let schema $ref read files under DIR too (repeatable; by default only the "
+        "schema's own directory tree and the bundled schemas).",
+        show_default=False,
+    ),
+]
+
 # ---------------------------------------------------------------- output
 
 FormatOption = Annotated[

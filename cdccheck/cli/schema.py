@@ -16,6 +16,7 @@ import typer
 from cdccheck.cli.app import app
 from cdccheck.cli.common import SchemaOptions, errors_to_exit_codes, load_schemas, note
 from cdccheck.cli.options import (
+    AllowRefPathOption,
     BatchOption,
     CountOption,
     EncodingOption,
@@ -86,6 +87,7 @@ def derive(
     ],
     output: OutputOption = None,
     python_path: PythonPathOption = None,
+    allow_ref_path: AllowRefPathOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Print the JSON Schema (draft 2020-12) a type in code stands for.
@@ -105,7 +107,9 @@ def derive(
     from cdccheck.files import write_atomic
     from cdccheck.refs import is_reference
 
-    options = SchemaOptions(tuple(python_path or ()), quiet=quiet)
+    options = SchemaOptions(
+        tuple(python_path or ()), quiet=quiet, allow_ref_paths=tuple(allow_ref_path or ())
+    )
     (schema,) = load_schemas([("derived", reference)], options)
     if schema.reader_only:
         raise ConfigError(

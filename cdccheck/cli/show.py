@@ -8,16 +8,28 @@ from typing import Annotated
 import typer
 
 from cdccheck.cli.app import app
-from cdccheck.cli.common import EventOptions, SchemaOptions, build_engine, errors_to_exit_codes
+from cdccheck.cli.common import (
+    EventOptions,
+    SchemaOptions,
+    bounds,
+    build_engine,
+    errors_to_exit_codes,
+)
 from cdccheck.cli.options import (
+    AllowRefPathOption,
     EncodingOption,
     FailOn,
     FailOnOption,
     Layout,
     LayoutOption,
     LegacyOption,
+    MaxIntDigitsOption,
+    MaxKeyBytesOption,
+    MaxObjectKeysOption,
+    MaxPayloadBytesOption,
     NewOption,
     OpFieldOption,
+    PatternTimeoutOption,
     PayloadFieldOption,
     PythonPathOption,
     ReaderTimeoutOption,
@@ -55,6 +67,12 @@ def show(
     writer_field: WriterFieldOption = "writer",
     layout: LayoutOption = Layout.default,
     encoding: EncodingOption = None,
+    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
+    max_int_digits: MaxIntDigitsOption = 4300,
+    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
+    max_object_keys: MaxObjectKeysOption = 100_000,
+    pattern_timeout_ms: PatternTimeoutOption = 100,
+    allow_ref_path: AllowRefPathOption = None,
     output_format: Annotated[
         ShowFormat, env_option("--format", "-f", help="What to print on stdout.")
     ] = ShowFormat.text,
@@ -89,8 +107,26 @@ def show(
     engine = build_engine(
         legacy,
         new,
-        EventOptions(payload_field, op_field, writer_field, layout, encoding),
-        SchemaOptions(tuple(python_path or ()), reader_timeout, False),
+        EventOptions(
+            payload_field,
+            op_field,
+            writer_field,
+            layout,
+            encoding,
+            bounds(
+                max_payload_bytes,
+                max_int_digits,
+                max_key_bytes,
+                max_object_keys,
+                pattern_timeout_ms,
+            ),
+        ),
+        SchemaOptions(
+            tuple(python_path or ()),
+            reader_timeout,
+            False,
+            allow_ref_paths=tuple(allow_ref_path or ()),
+        ),
     )
     entry = read_entry(redis_url, stream, entry_id)
     explained = explain_entry(entry, engine, show_values=show_values)

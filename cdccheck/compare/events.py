@@ -19,8 +19,8 @@ from typing import Any
 
 import msgspec
 
-from cdccheck import wire
 from cdccheck.compare.options import Alternatives, Pointer, format_pointer
+from cdccheck.engine import wire
 from cdccheck.errors import ConfigError
 from cdccheck.model import UNKNOWN, Entry
 
@@ -44,6 +44,8 @@ class Decoding:
     layout: str = "default"
     encoding: str = "json"
     op_field: str = "op"
+    limits: wire.Limits = wire.DEFAULT_LIMITS
+    """The decoding limits (docs/security.md, "Limits"), as for ``check``."""
 
 
 class Event:
@@ -103,14 +105,20 @@ class Unreadable:
         self.message = message
 
 
-def decode_payload(payload: bytes, encoding: str) -> tuple[Any, str | None]:
+def decode_payload(
+    payload: bytes, encoding: str, limits: wire.Limits = wire.DEFAULT_LIMITS
+) -> tuple[Any, str | None]:
     """(value, None) when ``payload`` is decodable under rule 1, else (None, why).
 
     Same verdicts as ``cdccheck.wire.decode``, which decides every payload
     this shortcut does not: msgspec's JSON decoder is already as strict as
-    rule 1 except for nesting depth, and a payload shorter than 1 KiB cannot
-    nest 512 deep (a longer one is counted).
+    rule 1 except for nesting depth and the limits; a payload shorter than
+    1 KiB cannot nest 512 deep (a longer one is counted), and the limits are
+    met when the payload is too short to break them (``_within``).
     """
+    large = wire.too_large(payload, limits)
+    if large is not None:
+        return None, large.message
     if encoding == "json":
         try:
             value = _JSON.decode(payload)
@@ -120,12 +128,29 @@ def decode_payload(payload: bytes, encoding: str) -> tuple[Any, str | None]:
             if (
                 len(payload) < _SHORT_PAYLOAD
                 or payload.count(b"[") + payload.count(b"{") <= wire.MAX_DEPTH
-            ):
+            ) and _within(payload, limits):
                 return value, None
-    result = wire.decode(payload, encoding)
+    result = wire.decode(payload, encoding, limits)
     if isinstance(result, wire.Undecodable):
         return None, result.message
     return result.value, None
+
+
+def _within(payload: bytes, limits: wire.Limits) -> bool:
+    """Whether a payload msgspec decoded cannot break a key or integer limit, by its size alone.
+
+    A key is no longer than the payload; every key needs a ``:``; msgspec
+    itself refuses integers of more than 4,300 digits.
+    """
+    size = len(payload)
+    return (
+        size <= limits.max_key_bytes
+        and (size <= limits.max_object_keys or payload.count(b":") <= limits.max_object_keys)
+        and (limits.max_int_digits >= _MSGSPEC_INT_DIGITS or size <= limits.max_int_digits)
+    )
+
+
+_MSGSPEC_INT_DIGITS = 4300
 
 
 def _steps(pointer: Pointer) -> tuple[tuple[str, int | None], ...]:
@@ -225,6 +250,7 @@ class SideReader:
         decoding = self.decoding
         payload_field, encoding_field = decoding.payload_field, decoding.encoding_field
         default_encoding, op_field = decoding.encoding, decoding.op_field
+        limits = decoding.limits
         debezium = decoding.layout == "debezium"
         keys, entity_of = self._keys, self._entity
         single_key = keys[0] if len(keys) == 1 else None
@@ -285,7 +311,7 @@ class SideReader:
                     f"entry has no {payload_field!r} field (fields: {names})",
                 )
                 continue
-            value, message = decode_payload(payload, encoding)
+            value, message = decode_payload(payload, encoding, limits)
             if message is not None:
                 yield Unreadable(event_id, time, UNKNOWN, "", message)
                 continue

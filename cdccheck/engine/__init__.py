@@ -2,8 +2,12 @@
 
 The layers, from the bytes up (docs/architecture.md walks through them):
 
-* :mod:`~cdccheck.engine.wire`: strict decoding (docs/semantics.md, rule 1);
-* :mod:`~cdccheck.engine.schema`: loading schemas, `$ref` lookup;
+* :mod:`~cdccheck.engine.wire`: strict decoding within the limits
+  (docs/semantics.md, rule 1; docs/security.md, "Limits");
+* :mod:`~cdccheck.engine.patterns`: `pattern` searches that cannot stall
+  (docs/security.md, "Patterns");
+* :mod:`~cdccheck.engine.schema`: loading schemas (the metaschema check in
+  :mod:`~cdccheck.engine.metaschema`), `$ref` lookup and confinement;
 * :mod:`~cdccheck.engine.fastpath`: the msgspec fast tier, which only ever
   accepts what the reference accepts;
 * :mod:`~cdccheck.engine.compiled`: schemas compiled to closures that explain
@@ -32,9 +36,10 @@ from cdccheck.engine.schema import (
     resolve_ref,
     subresource,
 )
-from cdccheck.engine.wire import Decoded, Undecodable, decode
+from cdccheck.engine.wire import DEFAULT_LIMITS, Decoded, Limits, Undecodable, decode
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "DRAFT_7",
     "DRAFT_2020_12",
     "LAYOUTS",
@@ -45,6 +50,7 @@ __all__ = [
     "FastAcceptor",
     "FastAnswer",
     "HealthyCounts",
+    "Limits",
     "Schema",
     "Undecodable",
     "bundled_schema_path",

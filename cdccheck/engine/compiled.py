@@ -16,10 +16,11 @@ compiled part to the same findings on generated instances.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence, Sized
 from typing import Any
 
+from cdccheck.engine import patterns as regexes
+from cdccheck.engine.patterns import PatternTimeout
 from cdccheck.engine.reference import findings_from_errors
 from cdccheck.engine.schema import DRAFT_7, Schema, resolve_ref, subresource
 from cdccheck.model import (
@@ -29,6 +30,7 @@ from cdccheck.model import (
     FORMAT,
     MISSING_REQUIRED,
     NULL_NOT_ALLOWED,
+    PATTERN_TIMEOUT,
     TYPE_MISMATCH,
     UNKNOWN_FIELD,
     Finding,
@@ -85,6 +87,17 @@ def _emit(
         raise _Failed
     text = message or f"{short_repr(value)} {suffix}"
     out.append(Finding(kind, json_pointer(flatten(path)), text, value))
+
+
+def _timed_out(out: list[Finding], path: Path, value: Any, error: PatternTimeout) -> None:
+    """A pattern ran out of its budget: a finding of its own, or no answer for a probe.
+
+    A probe (``if``, ``not``) needs a yes or no; without one the question goes
+    up to the engine, which reports the timeout for the whole schema.
+    """
+    if out.__class__ is _Probe:
+        raise error
+    out.append(Finding(PATTERN_TIMEOUT, json_pointer(flatten(path)), str(error), value))
 
 
 def json_equal(one: Any, two: Any) -> bool:
@@ -214,7 +227,13 @@ class CompiledSchema:
                 if next(iter(errors), None) is not None:
                     raise _Failed
                 return
-            out.extend(findings_from_errors(errors, flatten(path)))
+            # The reference searches patterns through cdccheck.engine.patterns too.
+            try:
+                found = list(findings_from_errors(errors, flatten(path)))
+            except PatternTimeout as error:
+                _timed_out(out, path, instance, error)
+                return
+            out.extend(found)
 
         return reference
 
@@ -361,19 +380,30 @@ def _additional_properties(
     if extra is True:
         return None
     declared = frozenset(node.get("properties", {}))
+    # Joined into one alternation, as python-jsonschema joins them.
     patterns = "|".join(node.get("patternProperties", {}))
-    matcher = re.compile(patterns).search if patterns else None
+    matches = regexes.matcher(patterns).test if patterns else None
 
-    def extras(instance: dict[str, Any]) -> list[str]:
-        return [
-            name for name in instance if name not in declared and not (matcher and matcher(name))
-        ]
+    def extras(instance: dict[str, Any], path: Path, out: list[Finding]) -> list[str]:
+        found = []
+        for name, value in instance.items():
+            if name in declared:
+                continue
+            if matches is not None:
+                try:
+                    if matches(name):
+                        continue
+                except PatternTimeout as error:
+                    _timed_out(out, (path, name), value, error)
+                    continue
+            found.append(name)
+        return found
 
     if extra is False:
 
         def closed(instance: Any, path: Path, out: list[Finding]) -> None:
             if isinstance(instance, dict) and not declared.issuperset(instance):
-                for name in extras(instance):
+                for name in extras(instance, path, out):
                     _emit(
                         out,
                         UNKNOWN_FIELD,
@@ -387,7 +417,7 @@ def _additional_properties(
 
     def open_with_schema(instance: Any, path: Path, out: list[Finding]) -> None:
         if isinstance(instance, dict):
-            for name in extras(instance):
+            for name in extras(instance, path, out):
                 sub(instance[name], (path, name), out)
 
     return open_with_schema
@@ -397,7 +427,7 @@ def _pattern_properties(
     compiler: CompiledSchema, patterns: dict[str, Any], node: Any, resolver: Any
 ) -> Check:
     compiled = tuple(
-        (re.compile(pattern).search, compiler.subschema(sub, resolver))
+        (regexes.matcher(pattern).test, compiler.subschema(sub, resolver))
         for pattern, sub in patterns.items()
     )
 
@@ -405,7 +435,12 @@ def _pattern_properties(
         if isinstance(instance, dict):
             for search, sub in compiled:
                 for name, value in instance.items():
-                    if search(name):
+                    try:
+                        matched = search(name)
+                    except PatternTimeout as error:
+                        _timed_out(out, (path, name), value, error)
+                        continue
+                    if matched:
                         sub(value, (path, name), out)
 
     return check
@@ -477,18 +512,18 @@ def _prefix_items(compiler: CompiledSchema, prefix: list[Any], node: Any, resolv
 
 
 def _pattern(compiler: CompiledSchema, pattern: str, node: Any, resolver: Any) -> Check:
-    search = re.compile(pattern).search
+    search = regexes.matcher(pattern).test
     suffix = f"does not match {pattern!r}"
 
     def check(instance: Any, path: Path, out: list[Finding]) -> None:
-        if isinstance(instance, str) and not search(instance):
-            _emit(
-                out,
-                CONSTRAINT,
-                path,
-                instance,
-                suffix,
-            )
+        if isinstance(instance, str):
+            try:
+                matched = search(instance)
+            except PatternTimeout as error:
+                _timed_out(out, path, instance, error)
+                return
+            if not matched:
+                _emit(out, CONSTRAINT, path, instance, suffix)
 
     return check
 

@@ -34,7 +34,8 @@ from typing import Any
 from cdccheck.engine import wire
 from cdccheck.engine.compiled import CompiledSchema
 from cdccheck.engine.fastpath import FastAcceptor, FastAnswer
-from cdccheck.engine.schema import Schema
+from cdccheck.engine.patterns import PatternTimeout
+from cdccheck.engine.schema import Schema, gc_paused
 from cdccheck.engine.warnings import IntegralFloats
 from cdccheck.errors import ConfigError
 from cdccheck.model import (
@@ -42,6 +43,7 @@ from cdccheck.model import (
     BIG_INTEGER,
     LEGACY,
     NEW,
+    PATTERN_TIMEOUT,
     READER_REJECTED,
     UNKNOWN,
     WIRE,
@@ -69,6 +71,7 @@ class Engine:
         encoding_field: str = "encoding",
         layout: str = "default",
         fast_path: bool = True,
+        limits: wire.Limits = wire.DEFAULT_LIMITS,
     ) -> None:
         if layout not in LAYOUTS:
             raise ConfigError(f"unknown layout {layout!r} (expected one of {', '.join(LAYOUTS)})")
@@ -85,8 +88,11 @@ class Engine:
         self.writer_field = writer_field
         self.encoding_field = encoding_field
         self.layout = layout
-        self._compiled = {LEGACY: CompiledSchema(legacy), NEW: CompiledSchema(new)}
-        self._integral_floats = IntegralFloats(legacy, new)
+        try:
+            limits.check()
+        except ValueError as error:
+            raise ConfigError(f"decoding limits: {error}") from None
+        self.limits = limits
         self._readers = {
             role: schema.reader
             for role, schema in ((LEGACY, legacy), (NEW, new))
@@ -94,7 +100,17 @@ class Engine:
         }
         if self._readers:
             fast_path = False  # it vouches for the schemas, not for what a reader accepts
-        self.fast_path = FastAcceptor.build(legacy, new, op_field=op_field) if fast_path else None
+        with gc_paused():  # big schemas: see gc_paused
+            self._compiled = {LEGACY: CompiledSchema(legacy), NEW: CompiledSchema(new)}
+            self._integral_floats = IntegralFloats(legacy, new)
+            # The fast tier accepts objects of declared properties only: limits tighter than
+            # what the schemas declare would make it accept what decoding refuses.
+            fast_path = fast_path and all(
+                _declares_within(s.document, limits) for s in (legacy, new)
+            )
+            self.fast_path = (
+                FastAcceptor.build(legacy, new, op_field=op_field) if fast_path else None
+            )
 
     def close(self) -> None:
         """Stop the real readers' worker processes (a later event starts them again)."""
@@ -158,28 +174,47 @@ class Engine:
             self.writer_field,
             self.encoding_field,
         )
+        max_payload = self.limits.max_payload_bytes
         for entry in entries:
             fields = entry.fields
             payload = fields.get(payload_field)
-            if payload is None or encoding_field in fields:
+            if payload is None or encoding_field in fields or len(payload) > max_payload:
                 verdicts.append(self.check(entry))
                 continue
-            said = answer(payload)
-            if said.accepted:
-                key = (said.op, fields.get(writer_field))
-                healthy[key] = healthy.get(key, 0) + 1
-            else:
-                verdicts.append(
-                    self._decide(entry.id, self.writer_of(entry), payload, "json", said)
-                )
+            # A try block costs nothing until it catches (CPython 3.11).
+            try:
+                said = answer(payload)
+                if said.accepted:
+                    key = (said.op, fields.get(writer_field))
+                    healthy[key] = healthy.get(key, 0) + 1
+                else:
+                    verdicts.append(
+                        self._decide(entry.id, self.writer_of(entry), payload, "json", said)
+                    )
+            except Exception as error:  # every event gets a verdict (docs/semantics.md, rule 4)
+                verdicts.append(internal_error(entry, self.writer_of(entry), error))
         return healthy, verdicts
 
     def check(self, entry: Entry) -> EventVerdict:
-        """The full verdict for one entry; never raises for bad data."""
+        """The full verdict for one entry; never raises.
+
+        Bad data is a verdict (undecodable, findings); an exception while
+        checking is a bug, and becomes an ``internal_error`` verdict on the
+        entry so the run goes on (docs/semantics.md, rule 4).
+        """
+        try:
+            return self._check(entry)
+        except Exception as error:  # every event gets a verdict (docs/semantics.md, rule 4)
+            return internal_error(entry, self.writer_of(entry), error)
+
+    def _check(self, entry: Entry) -> EventVerdict:
         writer = self.writer_of(entry)
         payload, encoding, missing = self.payload_of(entry)
         if payload is None:
             return _undecodable(entry.id, writer, missing or "no payload")
+        large = wire.too_large(payload, self.limits)
+        if large is not None:  # before any tier parses it (docs/security.md, "Limits")
+            return _undecodable(entry.id, writer, large.message)
         fast = self.fast_path
         said = fast.answer(payload) if fast is not None and encoding == "json" else None
         return self._decide(entry.id, writer, payload, encoding, said)
@@ -202,7 +237,7 @@ class Engine:
             if said.findings is not None:
                 legacy, new = said.findings
                 return EventVerdict(event_id, said.op, writer, True, legacy, new)
-        decoded = wire.decode(payload, encoding)
+        decoded = wire.decode(payload, encoding, self.limits)
         if isinstance(decoded, wire.Undecodable):
             return _undecodable(event_id, writer, decoded.message)
         proven = said.proven if said is not None else ()
@@ -241,8 +276,13 @@ class Engine:
         payload under; their (empty) findings are not computed again.
         """
         value = decoded.value
-        if decoded.warnings and _has_giant_integer(decoded.warnings):
-            with _int_digits_unlimited():
+        giant = bool(decoded.warnings) and _has_giant_integer(decoded.warnings)
+        if giant or decoded.depth > _DEEP:
+            with contextlib.ExitStack() as stack:
+                if giant:
+                    stack.enter_context(_int_digits_unlimited())
+                if decoded.depth > _DEEP:
+                    stack.enter_context(_recursion_for(decoded.depth))
                 legacy = [] if LEGACY in proven_valid else self._findings(LEGACY, value)
                 new = [] if NEW in proven_valid else self._findings(NEW, value)
         else:
@@ -256,11 +296,51 @@ class Engine:
         )
 
     def _findings(self, role: str, value: Any) -> list[Finding]:
-        return _distinct(self._compiled[role].findings(value))
+        try:
+            return _distinct(self._compiled[role].findings(value))
+        except PatternTimeout as error:
+            # A pattern the verdict hinged on ran out of time (an `if` or a `not`
+            # asked it): the schema's answer is unknown, which is a finding of its own.
+            return [Finding(PATTERN_TIMEOUT, "", str(error), ABSENT)]
+
+
+def internal_error(entry: Entry, writer: str, error: BaseException) -> EventVerdict:
+    """The verdict of an entry whose check raised ``error``: its type and one-line message."""
+    text = " ".join(str(error).split())
+    if len(text) > _MAX_ERROR_TEXT:
+        text = text[: _MAX_ERROR_TEXT - 3] + "..."
+    message = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return EventVerdict(entry.id, UNKNOWN, writer, False, None, None, error=message)
+
+
+_MAX_ERROR_TEXT = 200
 
 
 def _undecodable(event_id: str, writer: str, message: str) -> EventVerdict:
     return EventVerdict(event_id, UNKNOWN, writer, False, None, None, wire_message=message)
+
+
+def _declares_within(document: Any, limits: wire.Limits) -> bool:
+    """Whether every ``properties`` object of ``document`` fits the key limits."""
+    stack = [document]
+    containers = (dict, list)
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            properties = node.get("properties")
+            if type(properties) is dict:
+                if len(properties) > limits.max_object_keys:
+                    return False
+                longest = max(map(len, properties), default=0)
+                if longest * 4 > limits.max_key_bytes and any(
+                    len(name.encode("utf-8", "surrogatepass")) > limits.max_key_bytes
+                    for name in properties
+                ):
+                    return False
+            stack.extend(value for value in node.values() if type(value) in containers)
+        elif type(node) is list:
+            stack.extend(value for value in node if type(value) in containers)
+    return True
 
 
 def _distinct(findings: list[Finding]) -> list[Finding]:
@@ -294,6 +374,30 @@ def _has_giant_integer(warnings: list[Finding]) -> bool:
     return any(
         warning.kind == BIG_INTEGER and warning.value.bit_length() > 14_000 for warning in warnings
     )
+
+
+_DEEP = 32
+"""Values nesting deeper than this get room for deeper recursion while they are checked."""
+_FRAMES_PER_LEVEL = 60
+"""Python frames one level of nesting may take: python-jsonschema descends through
+generators, several per keyword ($ref, allOf, properties ...)."""
+
+
+@contextlib.contextmanager
+def _recursion_for(depth: int) -> Iterator[None]:
+    """Let the checks follow a value ``depth`` levels deep (at most 512, rule 1).
+
+    Both the compiled checks and python-jsonschema recurse once per level,
+    through several frames; Python's default limit of 1,000 frames stops a
+    recursive schema at a few hundred levels, below what rule 1 allows. The
+    limit is raised for this event only (never lowered below what it was).
+    """
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, 1000 + depth * _FRAMES_PER_LEVEL))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from typing import Any
 
 from cdccheck.engine.engine import Engine
 from cdccheck.files import AtomicWriter
-from cdccheck.model import Entry, EventVerdict
+from cdccheck.model import INTERNAL_ERROR, Entry, EventVerdict
 from cdccheck.summary import Summary, redact_finding
 
 BatchCallback = Callable[[list[Entry], Summary], None]
@@ -70,7 +70,9 @@ def verdict_line(verdict: EventVerdict, show_values: bool) -> dict[str, Any]:
                 "findings": [redact_finding(finding, show_values) for finding in findings],
             }
         )
-    if not verdict.decodable:
+    if verdict.error is not None:
+        record["error"] = {"kind": INTERNAL_ERROR, "message": verdict.error}
+    elif not verdict.decodable:
         record["wire"] = {"message": verdict.wire_message}
     if verdict.warnings:
         record["warnings"] = [

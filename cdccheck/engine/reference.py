@@ -131,14 +131,17 @@ def additional_properties(instance: dict[str, Any], schema: dict[str, Any]) -> l
     """Properties of ``instance`` that neither ``properties`` nor ``patternProperties`` cover.
 
     Patterns are joined into one alternation exactly as python-jsonschema does,
-    so odd patterns behave the same way in both.
+    so odd patterns behave the same way in both, and searched with a bounded
+    engine (cdccheck.engine.patterns; PatternTimeout beyond the budget).
     """
+    from cdccheck.engine.patterns import search
+
     declared = schema.get("properties", {})
     patterns = "|".join(schema.get("patternProperties", {}))
     return [
         name
         for name in instance
-        if name not in declared and not (patterns and re.search(patterns, name))
+        if name not in declared and not (patterns and search(patterns, name))
     ]
 
 

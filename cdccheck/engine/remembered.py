@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from cdccheck.engine import patterns
 from cdccheck.engine.shapes import AnyOf, DecoderBuilder, Object, Shape, Tagged, Text
 from cdccheck.model import CONSTRAINT, FORMAT, LEGACY, NEW, Finding, short_repr
 
@@ -72,10 +73,13 @@ class RememberedShapes:
                 continue
             self._known[key] = self._known.pop(key)  # recently used: forgotten last
             legacy_paths, new_paths = key
-            return event, {
-                LEGACY: self._findings(LEGACY, event, legacy_paths),
-                NEW: self._findings(NEW, event, new_paths),
-            }
+            try:
+                return event, {
+                    LEGACY: self._findings(LEGACY, event, legacy_paths),
+                    NEW: self._findings(NEW, event, new_paths),
+                }
+            except patterns.PatternTimeout:
+                return None  # the full path reports it, under the schema concerned
         return None
 
     def learn(self, legacy: list[Finding], new: list[Finding]) -> None:
@@ -125,7 +129,7 @@ class RememberedShapes:
                 if kind == "pattern":
                     search = self._patterns.get(spec)
                     if search is None:
-                        search = self._patterns[spec] = re.compile(spec).search
+                        search = self._patterns[spec] = patterns.matcher(spec).test
                     if not search(value):
                         message = f"{short_repr(value)} does not match {spec!r}"
                         findings.append(Finding(CONSTRAINT, pointer, message, value))

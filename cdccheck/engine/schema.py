@@ -14,21 +14,23 @@ about a second, and ``cdccheck --help`` should not pay for it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import importlib
 import importlib.util
 import json
+import os
 import sys
 import types
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urlsplit
 
 from cdccheck.errors import ConfigError
-from cdccheck.model import json_pointer
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -142,13 +144,17 @@ def load_schema(
     encoding: str | None = None,
     python_path: Sequence[str | Path] = (),
     reader_timeout: float = 5.0,
+    allow_ref_paths: Sequence[str | Path] = (),
 ) -> Schema:
     """Read, check and compile the schema file at ``path``, or derive it from code.
 
     ``path`` may be a reference (``go:PATH:Type``, ``py:module:Name``): see
     :func:`load_reference`. Raises ConfigError (exit 2) for an unreadable
     file, invalid JSON, a document that fails its metaschema, an unsupported
-    draft, or a `$ref` that is remote or does not resolve.
+    draft, a `$ref` that is remote, does not resolve, points outside the
+    schema's directory tree (and the bundled schemas, and ``allow_ref_paths``),
+    points at something that is not a schema, or makes a cycle that validation
+    would never leave.
     """
     from cdccheck.refs import is_reference
 
@@ -170,7 +176,12 @@ def load_schema(
     except OSError as exc:
         raise ConfigError(f"cannot read {name} schema {path}: {exc.strerror or exc}") from None
     return load_schema_bytes(
-        raw, name=name, origin=str(path), base_dir=file.resolve().parent, encoding=encoding
+        raw,
+        name=name,
+        origin=str(path),
+        base_dir=file.resolve().parent,
+        encoding=encoding,
+        allow_ref_paths=allow_ref_paths,
     )
 
 
@@ -219,6 +230,33 @@ def document_bytes(document: Any) -> bytes:
     return json.dumps(document, indent=2, ensure_ascii=False).encode() + b"\n"
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a big, long-lived structure is built.
+
+    Each collection walks every object alive; building the registry and the
+    compiled checks of an 80,000-property schema allocates millions, which
+    set collections off again and again: 5 times slower than the work
+    itself (issue 10, defect 12). When millions of objects were built, they
+    are moved out of the collector's sight (``gc.freeze``): they live as
+    long as the run, and would otherwise be walked again by every later
+    full collection. Small schemas leave the collector as it was.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if gc.get_count()[0] > _FREEZE_AFTER:
+                gc.freeze()
+            gc.enable()
+
+
+_FREEZE_AFTER = 1_000_000
+"""Objects built during a pause beyond which they are frozen (a schema of ~10,000 properties)."""
+
+
 def load_schema_bytes(
     raw: bytes,
     *,
@@ -227,19 +265,24 @@ def load_schema_bytes(
     base_dir: Path | None = None,
     encoding: str | None = None,
     extra_files: dict[str, bytes] | None = None,
+    allow_ref_paths: Sequence[str | Path] = (),
 ) -> Schema:
     """Compile a schema from its bytes; ``origin`` names it in messages.
 
     Relative `$ref` files are read from ``base_dir``, or from ``extra_files``
     (path relative to ``base_dir`` -> bytes) when given, which is how the gate
-    loads a schema as it was at a git ref.
+    loads a schema as it was at a git ref. Referenced files must lie under
+    ``base_dir``, the bundled schemas or one of ``allow_ref_paths``
+    (docs/security.md, "What is never fetched or read").
     """
-    document = _parse_json(raw, f"{name} schema {origin}")
-    draft = _draft_of(document, origin)
-    validator_class = _validator_class(draft)
-    _check_against_metaschema(document, validator_class, origin)
-    chosen = _encoding_of(document, encoding, origin)
-    registry = _build_registry(document, origin, base_dir, extra_files or {})
+    with gc_paused():
+        document = _parse_json(raw, f"{name} schema {origin}")
+        draft = _draft_of(document, origin)
+        validator_class = _validator_class(draft)
+        _check_against_metaschema(document, draft, origin)
+        chosen = _encoding_of(document, encoding, origin)
+        roots = _ref_roots(base_dir, allow_ref_paths)
+        registry = _build_registry(document, origin, base_dir, extra_files or {}, roots)
     validator = validator_class(
         document, registry=registry, format_checker=validator_class.FORMAT_CHECKER
     )
@@ -285,6 +328,10 @@ def _validator_class(draft: str) -> type[Validator]:
     _defer_rfc3987_syntax()
     from jsonschema import Draft7Validator, Draft202012Validator
 
+    from cdccheck.engine import patterns
+
+    # The reference searches patterns with a bounded engine (docs/security.md, "Patterns").
+    patterns.install()
     return Draft202012Validator if draft == DRAFT_2020_12 else Draft7Validator
 
 
@@ -313,21 +360,21 @@ def _defer_rfc3987_syntax() -> None:
     sys.modules[name] = stand_in
 
 
-def _check_against_metaschema(document: Any, validator_class: type[Validator], origin: str) -> None:
-    from jsonschema.exceptions import best_match
+def _check_against_metaschema(document: Any, draft: str, origin: str) -> None:
+    """Raise ConfigError unless ``document`` is valid under its draft's metaschema.
 
-    # With the format checker, as check_schema does: a `pattern` that Python's
-    # re cannot compile is a schema error now, not a crash per event later.
-    meta = validator_class(
-        validator_class.META_SCHEMA, format_checker=validator_class.FORMAT_CHECKER
-    )
-    error = best_match(meta.iter_errors(document))
+    With the format checker, as check_schema does: a `pattern` that Python's
+    re cannot compile is a schema error now, not a crash per event later.
+    One pass over the document (cdccheck.engine.metaschema): linear in its size.
+    """
+    from cdccheck.engine.metaschema import first_error
+
+    error = first_error(document, draft)
     if error is None:
         return
-    pointer = json_pointer(error.absolute_path) or "/"
+    pointer, message, keyword = error
     raise ConfigError(
-        f"invalid schema {origin}: at {pointer}: {_shorten(error.message)} "
-        f"(keyword {error.validator!r})"
+        f"invalid schema {origin}: at {pointer}: {_shorten(message)} (keyword {keyword!r})"
     )
 
 
@@ -343,12 +390,18 @@ def _encoding_of(document: Any, override: str | None, origin: str) -> str:
 
 
 def _build_registry(
-    document: Any, origin: str, base_dir: Path | None, extra_files: dict[str, bytes]
+    document: Any,
+    origin: str,
+    base_dir: Path | None,
+    extra_files: dict[str, bytes],
+    roots: tuple[Path, ...] = (),
 ) -> Any:
     """A `referencing` registry holding the document and every local file it refers to.
 
-    Every `$ref` and `$dynamicRef` is resolved now, so a remote or dangling
-    reference is a load-time error, and validation never retrieves anything.
+    Every `$ref` and `$dynamicRef` is resolved now, so a remote, dangling or
+    out-of-tree reference, one to something that is not a schema, and a cycle
+    of references that never reaches into the instance are load-time errors,
+    and validation never retrieves anything.
     """
     from referencing import Registry, Resource
     from referencing.exceptions import NoSuchResource, Unresolvable
@@ -360,6 +413,7 @@ def _build_registry(
         location = _local_location(uri, origin, base_dir)
         key = str(location)
         if key not in loaded:
+            _confine(uri, location, origin, base_dir, roots, on_disk=key not in extra_files)
             if key in extra_files:
                 raw = extra_files[key]
             else:
@@ -382,15 +436,19 @@ def _build_registry(
         .crawl()
     )
     resolver = registry.resolver_with_root(root)
+    draft7 = _draft_of(document, origin) == DRAFT_7
     seen: set[int] = set()
-    pending = [(root, resolver)]
+    in_place = _InPlace()
+    # (subschema, resolver in scope there, its specification). Plain dictionaries, not
+    # `referencing` Resources: a Resource per subschema costs more than the rest of the walk.
+    pending: list[tuple[Any, Any, Any]] = [(document, resolver, default_spec.detect(document))]
     while pending:
-        resource, scope = pending.pop()
-        if id(resource.contents) in seen:
+        contents, scope, spec = pending.pop()
+        if id(contents) in seen:
             continue
-        seen.add(id(resource.contents))
-        contents = resource.contents
+        seen.add(id(contents))
         if isinstance(contents, dict):
+            in_place.applicators(contents, draft7)
             for keyword in ("$ref", "$dynamicRef"):
                 ref = contents.get(keyword)
                 if not isinstance(ref, str):
@@ -407,11 +465,134 @@ def _build_registry(
                         f"invalid schema {origin}: {keyword} {ref!r} does not resolve "
                         f"(no such $defs entry or local file)"
                     ) from None
-                target_resource = Resource.from_contents(target, default_specification=default_spec)
-                pending.append((target_resource, target_scope))
-        for sub in resource.subresources():
-            pending.append((sub, scope.in_subresource(sub)))
+                if not isinstance(target, dict | bool):
+                    raise ConfigError(
+                        f"invalid schema {origin}: {keyword} {ref!r} points at "
+                        f"{_json_type(target)}, not a schema (an object or a boolean)"
+                    )
+                in_place.edge(contents, target, f"{keyword} {ref!r}")
+                pending.append((target, target_scope, default_spec.detect(target)))
+        for child in spec.subresources_of(contents):
+            child_scope, child_spec = scope, spec
+            if isinstance(child, dict) and ("$id" in child or "$schema" in child):
+                # Only an $id moves the base URI, only a $schema the specification.
+                child_spec = spec.detect(child)
+                child_scope = scope.in_subresource(child_spec.create_resource(child))
+            pending.append((child, child_scope, child_spec))
+    cycle = in_place.cycle()
+    if cycle is not None:
+        raise ConfigError(
+            f"invalid schema {origin}: {' -> '.join(cycle)} leads back to where it started "
+            f"without descending into the instance, so validation would never end"
+        )
     return registry
+
+
+class _InPlace:
+    """Which subschemas apply to the SAME instance as a schema: `$ref`, allOf, not, if, ...
+
+    A cycle among them sends validation round forever, whatever the
+    instance; a cycle through properties or items does not (each step
+    descends into the instance, which is finite), so it is not recorded.
+    """
+
+    _ONE = ("not", "if", "then", "else")
+    _MANY = ("allOf", "anyOf", "oneOf")
+
+    def __init__(self) -> None:
+        self.edges: dict[int, list[tuple[int, str]]] = {}
+
+    def edge(self, source: Any, target: Any, label: str) -> None:
+        self.edges.setdefault(id(source), []).append((id(target), label))
+
+    def applicators(self, node: dict[str, Any], draft7: bool) -> None:
+        if draft7 and "$ref" in node:
+            return  # draft-07 ignores every sibling of $ref
+        for keyword in self._ONE:
+            if isinstance(node.get(keyword), dict):
+                self.edge(node, node[keyword], keyword)
+        for keyword in self._MANY:
+            members = node.get(keyword)
+            if isinstance(members, list):
+                for index, member in enumerate(members):
+                    if isinstance(member, dict):
+                        self.edge(node, member, f"{keyword}/{index}")
+        keyword = "dependencies" if draft7 else "dependentSchemas"
+        dependent = node.get(keyword)
+        if isinstance(dependent, dict):
+            for name, member in dependent.items():
+                if isinstance(member, dict):
+                    self.edge(node, member, f"{keyword}/{name}")
+
+    def cycle(self) -> list[str] | None:
+        """The labels along one cycle of in-place edges, or None (iterative: schemas are big)."""
+        state: dict[int, int] = {}  # 1 on the current path, 2 done
+        for start in list(self.edges):
+            if state.get(start):
+                continue
+            path: list[tuple[int, str]] = [(start, "")]
+            stack = [iter(self.edges.get(start, ()))]
+            state[start] = 1
+            while stack:
+                step = next(stack[-1], None)
+                if step is None:
+                    stack.pop()
+                    state[path.pop()[0]] = 2
+                    continue
+                target, label = step
+                if state.get(target) == 1:
+                    begin = next(i for i, (node, _) in enumerate(path) if node == target)
+                    return [edge_label for _, edge_label in path[begin + 1 :]] + [label]
+                if not state.get(target):
+                    state[target] = 1
+                    path.append((target, label))
+                    stack.append(iter(self.edges.get(target, ())))
+        return None
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a number"
+
+
+def _ref_roots(base_dir: Path | None, allowed: Sequence[str | Path]) -> tuple[Path, ...]:
+    """The directories `$ref` may read files from: the schema's, the bundled ones, ``allowed``."""
+    roots = [Path(os.path.realpath(base_dir))] if base_dir is not None else []
+    with contextlib.suppress(ConfigError):  # an installation without them: nothing to allow
+        roots.append(Path(os.path.realpath(bundled_schema_dir())))
+    roots += [Path(os.path.realpath(Path(path).expanduser())) for path in allowed]
+    return tuple(roots)
+
+
+def _confine(
+    uri: str,
+    location: Path,
+    origin: str,
+    base_dir: Path | None,
+    roots: tuple[Path, ...],
+    *,
+    on_disk: bool,
+) -> None:
+    """Refuse a referenced file outside ``roots`` (symbolic links followed, ``..`` resolved).
+
+    A schema from a pull request must not read the machine's other files:
+    their content could end up in reports (docs/security.md).
+    """
+    target = base_dir / location if base_dir is not None else location
+    # A file at a git ref is not on disk: its path is judged as written.
+    resolved = Path(os.path.realpath(target) if on_disk else os.path.normpath(target))
+    if any(resolved == root or root in resolved.parents for root in roots):
+        return
+    own = f"the schema's directory {base_dir}" if base_dir is not None else "no directory"
+    raise ConfigError(
+        f"$ref {uri!r} in {origin} reads {resolved}, outside {own} and the bundled schemas: "
+        f"cdccheck reads no other file unless told (pass --allow-ref-path DIR)"
+    )
 
 
 def _local_location(uri: str, origin: str, base_dir: Path | None) -> Path:

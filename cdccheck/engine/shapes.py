@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
+from cdccheck.engine import patterns as regexes
 from cdccheck.engine.schema import Schema, resolve_ref
 from cdccheck.engine.warnings import SAFE_INTEGER
 
@@ -207,6 +208,10 @@ class _Translator:
         raise Unsupported(f"type {name}")
 
     def _text(self, node: dict[str, Any]) -> Text:
+        if "pattern" in node and not regexes.linear(node["pattern"]):
+            # msgspec searches with re, unbounded: only patterns proven linear go there
+            # (docs/security.md, "Patterns").
+            raise Unsupported("pattern not proven linear-time for re")
         patterns = [node["pattern"]] if "pattern" in node else []
         checks = [("pattern", node["pattern"])] if "pattern" in node else []
         format_name = node.get("format")
@@ -339,7 +344,7 @@ def _admits(shape: Shape, value: str) -> bool:
         return (
             len(value) >= shape.min_length
             and (shape.max_length is None or len(value) <= shape.max_length)
-            and all(re.search(pattern, value) for pattern in shape.patterns)
+            and all(regexes.search(pattern, value) for pattern in shape.patterns)
         )
     return False
 

@@ -24,6 +24,7 @@ import contextlib
 import re
 from typing import Any
 
+from cdccheck.engine import patterns
 from cdccheck.engine.schema import DRAFT_7, Schema, resolve_ref
 from cdccheck.model import (
     BIG_INTEGER,
@@ -183,7 +184,11 @@ def _children(node: Any, key: Any, draft7: bool) -> list[Any]:
         if key in properties:
             found.append(properties[key])
         for pattern, sub in node.get("patternProperties", {}).items():
-            if re.search(pattern, key):
+            try:
+                matched = patterns.search(pattern, key)
+            except patterns.PatternTimeout:
+                matched = True  # unknown: err towards saying yes, as the docstring says
+            if matched:
                 found.append(sub)
         extra = node.get("additionalProperties")
         if not found and isinstance(extra, dict):

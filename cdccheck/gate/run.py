@@ -66,6 +66,8 @@ class GateRequest:
     ignores: tuple[Ignore, ...] = ()
     python_path: tuple[str, ...] = ()
     """Import roots for ``py:`` references (docs/schemas-from-code.md)."""
+    allow_ref_paths: tuple[Path, ...] = ()
+    """Directories `$ref` may read besides each schema's own (``--allow-ref-path``)."""
 
 
 @dataclass
@@ -244,8 +246,9 @@ def run_gate(
     """
     loaded: list[tuple[str, Schema | None, Schema | None, bool]] = []
     labels = AGAINST_LABELS if request.against is not None else LABELS
+    allowed = request.allow_ref_paths
     if request.against is not None:
-        loaded = _load_against(request.against, request.paths)
+        loaded = _load_against(request.against, request.paths, allowed)
     else:
         for legacy_path, new_path in request.pairs:
             legacy = _load_side(legacy_path, "legacy", request)
@@ -278,7 +281,12 @@ def run_gate(
 
 def _load_side(path: str, name: str, request: GateRequest) -> Schema:
     """A schema file or reference; a real reader function is refused (it has no schema)."""
-    schema = load_schema(path, name=name, python_path=request.python_path)
+    schema = load_schema(
+        path,
+        name=name,
+        python_path=request.python_path,
+        allow_ref_paths=request.allow_ref_paths,
+    )
     if schema.reader_only:
         raise ConfigError(
             f"--{name} {path} is a real reader (a function), which has no schema: the gate "
@@ -369,7 +377,7 @@ def _git(directory: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def _load_against(
-    ref: str, paths: Sequence[str]
+    ref: str, paths: Sequence[str], allowed: Sequence[Path] = ()
 ) -> list[tuple[str, Schema | None, Schema | None, bool]]:
     directory = Path.cwd()
     if ref.startswith("-"):
@@ -405,8 +413,8 @@ def _load_against(
     loaded: list[tuple[str, Schema | None, Schema | None, bool]] = []
     for name in sorted(current | previous):
         shown = _display(top / name, directory)
-        new = load_schema(shown, name="new") if name in current else None
-        legacy = _load_at_ref(ref, name, top) if name in previous else None
+        new = load_schema(shown, name="new", allow_ref_paths=allowed) if name in current else None
+        legacy = _load_at_ref(ref, name, top, allowed) if name in previous else None
         loaded.append((shown, legacy, new, False))
     return loaded
 
@@ -430,7 +438,7 @@ def _show(ref: str, name: str, top: Path) -> bytes | None:
     return run.stdout if run.returncode == 0 else None
 
 
-def _load_at_ref(ref: str, name: str, top: Path) -> Schema:
+def _load_at_ref(ref: str, name: str, top: Path, allowed: Sequence[Path] = ()) -> Schema:
     origin = f"{ref}:{name}"
     raw = _show(ref, name, top)
     if raw is None:
@@ -461,7 +469,12 @@ def _load_at_ref(ref: str, name: str, top: Path) -> Schema:
             extra[key] = content_at_ref
             pending.append((joined, content_at_ref))
     return load_schema_bytes(
-        raw, name="legacy", origin=origin, base_dir=top / directory, extra_files=extra
+        raw,
+        name="legacy",
+        origin=origin,
+        base_dir=top / directory,
+        extra_files=extra,
+        allow_ref_paths=allowed,
     )
 
 

@@ -507,12 +507,18 @@ def open_model(node: Node | None) -> ObjectModel:
 
 
 def regex_search(pattern: str, text: str) -> bool | None:
-    """`re.search` as python-jsonschema uses it; None when Python cannot compile the pattern."""
+    """`re.search` as python-jsonschema uses it; None when Python cannot compile the pattern.
+
+    Searched with a bounded engine (docs/security.md, "Patterns"): None too
+    when the search runs out of its time budget.
+    """
     import re
 
+    from cdccheck.engine import patterns
+
     try:
-        return re.search(pattern, text) is not None
-    except re.error:
+        return patterns.search(pattern, text)
+    except (re.error, patterns.PatternTimeout):
         return None
 
 

@@ -17,17 +17,30 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from cdccheck.report.describe import group_example, schema_label, source_label, writers_text
+from cdccheck.report.describe import (
+    counter_columns,
+    group_example,
+    schema_label,
+    source_label,
+    writers_text,
+)
 from cdccheck.report.timeline_text import text_timeline
-from cdccheck.summary import COUNTER_COLUMNS
 
-_HEADINGS = ("events", "ok", "undecod.", "legacy ✗", "new ✗", "both ✗")
+_HEADINGS = {
+    "events": "events",
+    "ok": "ok",
+    "undecodable": "undecod.",
+    "legacy_invalid": "legacy ✗",
+    "new_invalid": "new ✗",
+    "both_invalid": "both ✗",
+    "errors": "errors",
+}
 TOP_GROUPS = 25
 _DETAIL_INDENT = 4
 _MAX_MESSAGE = 160
 """Longer messages are cut in the table (with "..."); the JSON report has them whole."""
 _LABEL_WIDTH = 8
-_SCHEMA_STYLE = {"legacy": "magenta", "new": "blue", "wire": "red"}
+_SCHEMA_STYLE = {"legacy": "magenta", "new": "blue", "wire": "red", "engine": "bold red"}
 
 
 def render_table(
@@ -44,11 +57,12 @@ def render_table(
         soft_wrap=False,
     )
     console.print(_title(report))
-    console.print(_counters_table("Totals", {"all events": report["totals"]}))
+    columns = counter_columns(report)
+    console.print(_counters_table("Totals", {"all events": report["totals"]}, columns))
     if report["by_op"]:
-        console.print(_counters_table("By op", report["by_op"]))
+        console.print(_counters_table("By op", report["by_op"], columns))
     if report["by_writer"]:
-        console.print(_counters_table("By writer", report["by_writer"]))
+        console.print(_counters_table("By writer", report["by_writer"], columns))
     events = report["totals"]["events"]
     console.print(_groups_table("Findings", report["findings"], events, console.width))
     if report["warnings"]:
@@ -84,13 +98,13 @@ def _title(report: dict[str, Any]) -> Group:
     return Group(*lines)
 
 
-def _counters_table(title: str, rows: dict[str, dict[str, int]]) -> Table:
+def _counters_table(title: str, rows: dict[str, dict[str, int]], columns: tuple[str, ...]) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("", overflow="ellipsis", max_width=16, no_wrap=True)
-    for heading in _HEADINGS:
-        table.add_column(heading, justify="right", no_wrap=True)
+    for column in columns:
+        table.add_column(_HEADINGS.get(column, column), justify="right", no_wrap=True)
     for name, counters in rows.items():
-        cells = [f"{counters[column]:,}" for column in COUNTER_COLUMNS]
+        cells = [f"{counters.get(column, 0):,}" for column in columns]
         style = "green" if counters["ok"] == counters["events"] else None
         table.add_row(name, *cells, style=style)
     return table
@@ -201,9 +215,11 @@ def _verdict_line(report: dict[str, Any]) -> Text:
             f"all {totals['events']:,} events decodable and valid under both schemas",
             style="bold green",
         )
+    errors = totals.get("errors", 0)
     return Text(
         f"{bad:,} of {totals['events']:,} events need attention: "
         f"{totals['undecodable']:,} undecodable, {totals['legacy_invalid']:,} invalid under "
-        f"legacy, {totals['new_invalid']:,} invalid under new",
+        f"legacy, {totals['new_invalid']:,} invalid under new"
+        + (f", {errors:,} could not be checked (internal error)" if errors else ""),
         style="bold red",
     )

@@ -11,12 +11,27 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "counter_columns",
     "group_example",
     "group_name",
     "schema_label",
     "source_label",
     "writers_text",
 ]
+
+
+def counter_columns(report: dict[str, Any]) -> tuple[str, ...]:
+    """The counters a report's tables show: ``errors`` only when some event has one.
+
+    Reports written before ``errors`` existed have no such key: they show
+    without it, as every report whose events were all checked.
+    """
+    from cdccheck.summary import COUNTER_COLUMNS
+
+    tables = (report["totals"], *report["by_op"].values(), *report["by_writer"].values())
+    if any(counters.get("errors", 0) for counters in tables):
+        return COUNTER_COLUMNS
+    return tuple(column for column in COUNTER_COLUMNS if column != "errors")
 
 
 def schema_label(path: str) -> str:

@@ -66,7 +66,8 @@ def explain_entry(
 
     Keys: ``id``, ``writer``, ``op``, ``fields`` (name -> shown value),
     ``encoding``, ``decodable``, ``wire`` (``{"message", "hint"}`` when
-    undecodable, else None), ``payload``
+    undecodable, else None), ``error`` (why checking the entry raised, an
+    ``internal_error``; else None), ``payload``
     (the decoded value, leaves as shapes unless ``show_values``), ``legacy``
     and ``new`` (``{"valid", "findings"}`` with a ``hint`` per finding, or
     None when undecodable), ``warnings`` and ``hints`` (about the raw payload).
@@ -116,8 +117,9 @@ def explain_entry(
         "encoding": encoding,
         "decodable": verdict.decodable,
         "wire": None
-        if verdict.decodable
+        if verdict.decodable or verdict.error is not None
         else {"message": verdict.wire_message, "hint": hints.get((WIRE, UNDECODABLE, ""))},
+        "error": verdict.error,
         "payload": decoded,
         "legacy": findings_of(LEGACY, verdict.legacy),
         "new": findings_of(NEW, verdict.new),
@@ -176,7 +178,10 @@ def render_entry(explained: dict[str, Any], output_format: str, *, width: int = 
     lines.append("fields:")
     name_w = max((len(name) for name in explained["fields"]), default=0)
     lines += [f"  {name.ljust(name_w)}  {value}" for name, value in explained["fields"].items()]
-    if not explained["decodable"]:
+    if explained.get("error") is not None:
+        lines.append("")
+        lines += _wrapped(f"internal error while checking: {explained['error']}", "", width)
+    elif not explained["decodable"]:
         wire = explained["wire"]
         lines.append("")
         lines += _wrapped(f"undecodable ({explained['encoding']}): {wire['message']}", "", width)
@@ -211,6 +216,8 @@ def render_entry(explained: dict[str, Any], output_format: str, *, width: int = 
 
 
 def _verdict(explained: dict[str, Any]) -> str:
+    if explained.get("error") is not None:
+        return "verdict: internal error (checked under neither schema; please report it)"
     if not explained["decodable"]:
         return "verdict: undecodable (checked under neither schema)"
     legacy, new = explained[LEGACY]["valid"], explained[NEW]["valid"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from cdccheck.model import INTERNAL_ERROR
 from cdccheck.report.describe import writers_text
 
 
@@ -12,12 +13,14 @@ def render_junit(report: dict[str, Any]) -> str:
     findings = report["findings"]
     warnings = report["warnings"]
     totals = report["totals"]
+    # Events whose check raised are errors in JUnit's sense: nothing was asserted about them.
+    broken = sum(1 for group in findings if group["kind"] == INTERNAL_ERROR)
     suite = ET.Element(
         "testsuite",
         name="cdccheck",
         tests=str(max(1, len(findings)) + len(warnings)),
-        failures=str(len(findings)),
-        errors="0",
+        failures=str(len(findings) - broken),
+        errors=str(broken),
         skipped="0",
         time=str(report["timing"]["elapsed_s"]),
     )
@@ -49,7 +52,7 @@ def render_junit(report: dict[str, Any]) -> str:
         )
         failure = ET.SubElement(
             case,
-            "failure",
+            "error" if group["kind"] == INTERNAL_ERROR else "failure",
             type=group["kind"],
             message=f"{group['events']} events ({group['first_id']} .. {group['last_id']})"
             + (f" from {writers_text(group)}" if group.get("by_writer") else ""),

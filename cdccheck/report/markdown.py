@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdccheck.report.describe import (
+    counter_columns,
     group_example,
     group_name,
     schema_label,
@@ -16,7 +17,6 @@ from cdccheck.report.describe import (
     writers_text,
 )
 from cdccheck.report.timeline_text import markdown_lines
-from cdccheck.summary import COUNTER_COLUMNS
 
 TOP_GROUPS = 25
 _MAX_MESSAGE = 160
@@ -31,6 +31,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         else f"❌ {bad:,} of {totals['events']:,} events need attention"
     )
     schemas = report["schemas"]
+    columns = counter_columns(report)
     lines = [
         f"## cdccheck: {status}",
         "",
@@ -40,12 +41,14 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"legacy {_code(schema_label(schemas['legacy']['path']))}, "
         f"new {_code(schema_label(schemas['new']['path']))}.",
         "",
-        "| | " + " | ".join(COUNTER_COLUMNS) + " |",
-        "|---|" + "---:|" * len(COUNTER_COLUMNS),
-        _row("**all**", totals),
+        "| | " + " | ".join(columns) + " |",
+        "|---|" + "---:|" * len(columns),
+        _row("**all**", totals, columns),
     ]
-    lines += [_row(f"op `{op}`", counters) for op, counters in report["by_op"].items()]
-    lines += [_row(f"writer `{w}`", counters) for w, counters in report["by_writer"].items()]
+    lines += [_row(f"op `{op}`", counters, columns) for op, counters in report["by_op"].items()]
+    lines += [
+        _row(f"writer `{w}`", counters, columns) for w, counters in report["by_writer"].items()
+    ]
     for title, groups in (
         ("Findings", report["findings"]),
         ("Portability warnings", report["warnings"]),
@@ -93,8 +96,8 @@ def _groups(groups: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _row(name: str, counters: dict[str, int]) -> str:
-    return f"| {name} | " + " | ".join(f"{counters[c]:,}" for c in COUNTER_COLUMNS) + " |"
+def _row(name: str, counters: dict[str, int], columns: tuple[str, ...]) -> str:
+    return f"| {name} | " + " | ".join(f"{counters.get(c, 0):,}" for c in columns) + " |"
 
 
 def _cell(text: str) -> str:

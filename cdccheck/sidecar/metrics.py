@@ -31,6 +31,7 @@ def verdict_classes(counters: Counters) -> dict[str, int]:
     ``both_invalid`` (docs/semantics.md, rule 4); a Prometheus label must not
     count an event twice, so the metric's classes are named differently:
     ``legacy_only_invalid`` = legacy_invalid - both_invalid, and so on.
+    ``internal_error`` counts the events whose check raised (``errors``).
     """
     return {
         "ok": counters.ok,
@@ -38,6 +39,7 @@ def verdict_classes(counters: Counters) -> dict[str, int]:
         "legacy_only_invalid": counters.legacy_invalid - counters.both_invalid,
         "new_only_invalid": counters.new_invalid - counters.both_invalid,
         "both_invalid": counters.both_invalid,
+        "internal_error": counters.errors,
     }
 
 
@@ -57,8 +59,9 @@ class Metrics:
         self.events = Counter(
             "cdccheck_events",
             "Events checked and committed by this consumer, by exclusive verdict: ok, "
-            "undecodable, legacy_only_invalid, new_only_invalid, both_invalid (they add up to "
-            "the events; the report's legacy_invalid is legacy_only_invalid + both_invalid).",
+            "undecodable, legacy_only_invalid, new_only_invalid, both_invalid, internal_error "
+            "(they add up to the events; the report's legacy_invalid is legacy_only_invalid "
+            "+ both_invalid).",
             ["verdict"],
             registry=registry,
         )

@@ -242,6 +242,7 @@ def test_gate_corpus_reads_the_payload_where_the_event_options_say(tmp_path: Pat
         "legacy_invalid": 1,
         "new_invalid": 1,
         "both_invalid": 1,
+        "errors": 0,
     }
     assert set(report["by_op"]) == {"create", "delete"}
     assert set(report["by_writer"]) == {"go-comments"}

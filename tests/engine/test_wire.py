@@ -9,7 +9,7 @@ import pytest
 
 from cdccheck.engine.engine import Engine
 from cdccheck.engine.schema import bundled_schema_path, load_schema
-from cdccheck.engine.wire import MAX_DEPTH, Decoded, Undecodable, decode
+from cdccheck.engine.wire import MAX_DEPTH, Decoded, Limits, Undecodable, decode
 from cdccheck.model import BIG_INTEGER, DUPLICATE_KEY, UNSAFE_STRING, Entry
 from cdccheck.summary import Summary
 
@@ -51,15 +51,20 @@ def test_exactly_512_levels_decode() -> None:
     assert isinstance(decode(deepest), Decoded)
 
 
-def test_integers_of_any_size_decode_and_warn_beyond_2_53() -> None:
+def test_integers_up_to_the_digit_limit_decode_and_warn_beyond_2_53() -> None:
     safe = decode(b'{"score": 9007199254740992}')
     assert isinstance(safe, Decoded)
     assert safe.warnings == []
-    for literal in (b"9007199254740993", b"-9007199254740993", b"1" + b"0" * 5000):
+    longest = b"1" + b"0" * (Limits().max_int_digits - 1)
+    for literal in (b"9007199254740993", b"-9007199254740993", longest, b"-" + longest):
         result = decode(b'{"score": ' + literal + b"}")
         assert isinstance(result, Decoded), literal[:20]
         assert [(w.kind, w.path) for w in result.warnings] == [(BIG_INTEGER, "/score")]
-    assert decode(b'{"score": 1' + b"0" * 5000 + b"}").value["score"] == 10**5000  # type: ignore[union-attr]
+    # Beyond --max-int-digits only when the user raised it (docs/security.md, "Limits").
+    raised = Limits(max_int_digits=6000)
+    result = decode(b'{"score": 1' + b"0" * 5000 + b"}", "json", raised)
+    assert isinstance(result, Decoded)
+    assert result.value["score"] == 10**5000
 
 
 def test_tiny_exponents_underflow_to_zero_and_decode() -> None:

@@ -22,6 +22,7 @@ CLASSES = (
     ("new_only", "new ✗ only", "c-new"),
     ("both", "both ✗", "c-both"),
     ("undecodable", "undecodable", "c-wire"),
+    ("errors", "internal error", "c-wire"),
 )
 COUNTER_HEADINGS = (
     ("events", "events"),
@@ -30,6 +31,7 @@ COUNTER_HEADINGS = (
     ("legacy_invalid", "legacy ✗"),
     ("new_invalid", "new ✗"),
     ("both_invalid", "both ✗"),
+    ("errors", "errors"),
 )
 
 
@@ -117,6 +119,7 @@ def verdict_classes(counters: Mapping[str, Any]) -> dict[str, int]:
         "new_only": get("new_invalid") - both,
         "both": both,
         "undecodable": get("undecodable"),
+        "errors": get("errors"),
     }
 
 
