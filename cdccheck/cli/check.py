@@ -17,6 +17,7 @@ from cdccheck.cli.common import (
     note,
     report_run,
 )
+from cdccheck.cli.jobs import JobsOption, check_run_jobs, jobs_wanted, replay_run
 from cdccheck.cli.options import (
     BatchOption,
     CountOption,
@@ -73,6 +74,7 @@ def check(
     samples: SamplesOption = 5,
     show_values: ShowValuesOption = False,
     quiet: QuietOption = False,
+    jobs: JobsOption = 1,
 ) -> None:
     """Check the events in corpus files under the legacy and the new schema.
 
@@ -87,17 +89,30 @@ def check(
     """
     from cdccheck.report.run import check_corpus
 
-    engine = build_engine(
-        legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
-    )
-    run = functools.partial(
-        check_corpus,
-        files,
-        engine,
-        samples=samples,
-        show_values=show_values,
-        events_out=events_out,
-    )
+    workers = jobs_wanted(jobs)
+    events = EventOptions(payload_field, op_field, writer_field, layout, encoding)
+    engine = build_engine(legacy, new, events)
+    if workers > 1:
+        run = check_run_jobs(
+            files,
+            engine,
+            workers,
+            legacy=legacy,
+            new=new,
+            events=events,
+            samples=samples,
+            show_values=show_values,
+            events_out=events_out,
+        )
+    else:
+        run = functools.partial(
+            check_corpus,
+            files,
+            engine,
+            samples=samples,
+            show_values=show_values,
+            events_out=events_out,
+        )
     output = Output(output_format, report, fail_on, quiet)
     raise typer.Exit(report_run(run, total=None, output=output))
 
@@ -136,6 +151,7 @@ def replay(
     samples: SamplesOption = 5,
     show_values: ShowValuesOption = False,
     quiet: QuietOption = False,
+    jobs: JobsOption = 1,
 ) -> None:
     """Replay a range of a Redis stream through both schemas and report.
 
@@ -155,19 +171,32 @@ def replay(
     """
     from cdccheck.report.run import check_run, range_source
 
-    engine = build_engine(
-        legacy, new, EventOptions(payload_field, op_field, writer_field, layout, encoding)
-    )
+    workers = jobs_wanted(jobs, count=count)
+    events = EventOptions(payload_field, op_field, writer_field, layout, encoding)
+    engine = build_engine(legacy, new, events)
     with open_range(redis_url, stream, start, end, count, batch_size) as source:
-        run = functools.partial(
-            check_run,
-            source.batches(),
-            engine,
-            source=range_source(source),
-            samples=samples,
-            show_values=show_values,
-            events_out=events_out,
-        )
+        if workers > 1:
+            run = replay_run(
+                source,
+                engine,
+                workers,
+                legacy=legacy,
+                new=new,
+                events=events,
+                samples=samples,
+                show_values=show_values,
+                events_out=events_out,
+            )
+        else:
+            run = functools.partial(
+                check_run,
+                source.batches(),
+                engine,
+                source=range_source(source),
+                samples=samples,
+                show_values=show_values,
+                events_out=events_out,
+            )
         output = Output(output_format, report, fail_on, quiet)
         code = report_run(run, total=source.total(), output=output)
     raise typer.Exit(code)
