@@ -352,13 +352,7 @@ def _run_parts(
     a failed one are stopped. With ``events_out``, the prefix's events are
     written there in order. Raises WorkerCrashed when a worker dies.
     """
-    scratch = (
-        Path(
-            tempfile.mkdtemp(prefix=f".{Path(events_out).name}.parts.", dir=Path(events_out).parent)
-        )
-        if events_out is not None
-        else None
-    )
+    scratch = None if events_out is None else _scratch_next_to(Path(events_out))
     tasks = deque(
         _Task(
             index,
@@ -383,6 +377,15 @@ def _run_parts(
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _scratch_next_to(target: Path) -> Path:
+    """A private directory beside ``target`` for the parts' events (same filesystem, same space)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{target.name}.parts.", dir=target.parent))
+    except OSError as exc:
+        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
 def _concatenate(pieces: list[Path], target: Path) -> None:

@@ -84,6 +84,21 @@ def test_replay_with_jobs_over_a_range_and_a_report_file(
     assert report["totals"]["events"] == 2_491
 
 
+def test_events_out_with_jobs_holds_every_event_in_order(
+    redis_url: str, stream: list[Entry], tmp_path: Path
+) -> None:
+    target = tmp_path / "new" / "dir" / "events.jsonl"
+    assert replay(redis_url, "--jobs", "2", "--events-out", str(target)).exit_code == 1
+    ids = [json.loads(line)["id"] for line in target.read_text().splitlines()]
+    assert ids == [entry.id for entry in stream]
+    assert os.listdir(target.parent) == ["events.jsonl"]  # the parts' files are gone
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    result = replay(redis_url, "--jobs", "2", "--events-out", str(blocked / "events.jsonl"))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"cdccheck: error: cannot write {blocked / 'events.jsonl'}: ")
+
+
 def test_check_with_jobs_over_several_files_and_one_big_file(tmp_path: Path) -> None:
     entries = every_class(2_000)
     files = []
@@ -192,6 +207,39 @@ def wait_gone(session: int, timeout: float = 10) -> dict[int, tuple[int, str]]:
 @pytest.fixture
 def long_stream(redis_client: Any) -> None:
     seed_stream(redis_client, STREAM, every_class(30_000))
+
+
+def test_progress_on_a_terminal_counts_every_worker(redis_client: Any, redis_url: str) -> None:
+    import pty
+    import re
+    import select
+
+    entries = every_class(20_000)
+    seed_stream(redis_client, STREAM, entries)
+    terminal, stderr = pty.openpty()
+    process = subprocess.Popen(
+        [str(SCRIPT), "replay", "--redis-url", redis_url, "--stream", STREAM,
+         "--batch-size", "100", "--jobs", "2", "-f", "json"],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env={**os.environ, "COLUMNS": "120"},
+    )  # fmt: skip
+    os.close(stderr)
+    shown = b""
+    while process.poll() is None or select.select([terminal], [], [], 0.1)[0]:
+        if select.select([terminal], [], [], 0.1)[0]:
+            try:
+                chunk = os.read(terminal, 1 << 16)
+            except OSError:  # the other end closed
+                break
+            shown += chunk
+    process.communicate(timeout=60)
+    os.close(terminal)
+    assert process.returncode == 1
+    text = re.sub(rb"\x1b\[[0-9;?]*[a-zA-Z]", b"", shown).decode()
+    counts = [int(done) for done in re.findall(rf"(\d+)/{len(entries)}\b", text)]
+    assert counts[-1] == len(entries)
+    assert counts == sorted(counts)
 
 
 @pytest.mark.usefixtures("long_stream")
