@@ -121,6 +121,14 @@ def stream(redis_client: Any, redis_url: str) -> list[Entry]:
 def test_replay_over_workers_equals_one_process(
     redis_url: str, stream: list[Entry], workers: int
 ) -> None:
+    from cdccheck.sources._redis import connect
+    from cdccheck.sources.split import plan_range
+
+    client = connect(redis_url)
+    bounds = plan_range(client, STREAM, "0-0", stream[-1].id, workers)
+    client.close()
+    assert len(bounds) == workers
+    assert any(not start.endswith("-0") for start, _ in bounds[1:])  # a millisecond is cut
     expected = single(redis_url).report
     seen: list[int] = []
     result = jobs(redis_url, workers, on_progress=lambda totals: seen.append(totals.events))
