@@ -590,7 +590,8 @@ def _stop_on_sigterm() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        # None: the handler was not set from Python; the default is the best guess.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 # ---------------------------------------------------------------- in a worker
