@@ -144,6 +144,26 @@ def test_bad_jobs_values_exit_2_with_one_line(redis_url: str, stream: list[Entry
     assert report_of(replay(redis_url, "--count", "10", "--jobs", "1"))["totals"]["events"] == 10
 
 
+def test_unreachable_redis_and_a_bad_schema_fail_as_without_jobs(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    schema = tmp_path / "legacy.json"
+    schema.write_text('{"type": 5}')
+    for args, code in (
+        (("replay", "--redis-url", f"redis://127.0.0.1:{port}/0", "--stream", STREAM), 3),
+        (("check", str(SAMPLE_CORPUS), "--legacy", str(schema)), 2),
+    ):
+        one = invoke(*args)
+        many = invoke(*args, "--jobs", "2")
+        assert one.exit_code == many.exit_code == code
+        assert many.output == one.output
+        assert many.output.startswith("cdccheck: error: ")
+        assert many.output.count("\n") == 1
+
+
 def test_help_lists_jobs() -> None:
     """benchmarks/run.py turns its `replay --jobs 2` row on when replay's help has --jobs."""
     for command in ("check", "replay"):
