@@ -31,6 +31,7 @@ early, and they exit by themselves once this process is gone.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import shutil
@@ -613,6 +614,10 @@ def _worker_main(conn: Connection, engine_factory: EngineFactory) -> None:
         except Exception as error:
             _send(conn, ("crashed", None, _describe(error)))
             return
+        # Everything so far (modules, schemas, compiled checks) lives as long as
+        # the worker: out of the collector's sight, it is not scanned again at
+        # every full collection (measured: about a tenth of a worker's time).
+        gc.freeze()
         while True:
             try:
                 task = conn.recv()
