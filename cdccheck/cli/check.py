@@ -21,6 +21,7 @@ from cdccheck.cli.common import (
     note,
     report_run,
 )
+from cdccheck.cli.jobs import JobsOption, check_run_jobs, jobs_wanted, replay_run
 from cdccheck.cli.options import (
     AllowRefPathOption,
     BatchOption,
@@ -108,6 +109,7 @@ def check(
     show_values: ShowValuesOption = False,
     bucket: BucketOption = None,
     quiet: QuietOption = False,
+    jobs: JobsOption = 1,
 ) -> None:
     """Check the events in corpus files, or bare payloads, under the legacy and the new schema.
 
@@ -132,41 +134,52 @@ def check(
     corpora, bare = list(files or []), list(payloads or [])
     if not corpora and not bare:
         raise ConfigError("nothing to check: pass corpus FILEs or --payloads PATH")
+    workers = jobs_wanted(jobs)
+    if workers > 1 and bare:
+        raise ConfigError("--payloads is checked by one process: leave out --jobs")
     bucket_s = bucket_width(bucket)
-    engine = build_engine(
-        legacy,
-        new,
-        EventOptions(
-            payload_field,
-            op_field,
-            writer_field,
-            layout,
-            encoding,
-            bounds(
-                max_payload_bytes,
-                max_int_digits,
-                max_key_bytes,
-                max_object_keys,
-                pattern_timeout_ms,
-            ),
-        ),
-        SchemaOptions(
-            tuple(python_path or ()),
-            reader_timeout,
-            quiet,
-            allow_ref_paths=tuple(allow_ref_path or ()),
+    events = EventOptions(
+        payload_field,
+        op_field,
+        writer_field,
+        layout,
+        encoding,
+        bounds(
+            max_payload_bytes, max_int_digits, max_key_bytes, max_object_keys, pattern_timeout_ms
         ),
     )
-    run = functools.partial(
-        check_corpus,
-        corpora,
-        engine,
-        payloads=bare,
-        samples=samples,
-        show_values=show_values,
-        events_out=events_out,
-        bucket_s=bucket_s,
+    schemas = SchemaOptions(
+        tuple(python_path or ()),
+        reader_timeout,
+        quiet,
+        allow_ref_paths=tuple(allow_ref_path or ()),
     )
+    engine = build_engine(legacy, new, events, schemas)
+    if workers > 1:
+        run = check_run_jobs(
+            corpora,
+            engine,
+            workers,
+            legacy=legacy,
+            new=new,
+            events=events,
+            schemas=schemas,
+            samples=samples,
+            show_values=show_values,
+            events_out=events_out,
+            bucket_s=bucket_s,
+        )
+    else:
+        run = functools.partial(
+            check_corpus,
+            corpora,
+            engine,
+            payloads=bare,
+            samples=samples,
+            show_values=show_values,
+            events_out=events_out,
+            bucket_s=bucket_s,
+        )
     output = Output(output_format, report, fail_on, quiet, given(context, "output_format"))
     inputs = [f"corpus {', '.join(map(str, corpora))}"] if corpora else []
     inputs += [f"payloads {', '.join(map(str, bare))}"] if bare else []
@@ -223,6 +236,7 @@ def replay(
     show_values: ShowValuesOption = False,
     bucket: BucketOption = None,
     quiet: QuietOption = False,
+    jobs: JobsOption = 1,
 ) -> None:
     """Replay a range of a Redis stream through both schemas and report.
 
@@ -244,42 +258,51 @@ def replay(
     """
     from cdccheck.report.run import check_run, range_source
 
+    workers = jobs_wanted(jobs, count=count)
     bucket_s = bucket_width(bucket)
-    engine = build_engine(
-        legacy,
-        new,
-        EventOptions(
-            payload_field,
-            op_field,
-            writer_field,
-            layout,
-            encoding,
-            bounds(
-                max_payload_bytes,
-                max_int_digits,
-                max_key_bytes,
-                max_object_keys,
-                pattern_timeout_ms,
-            ),
-        ),
-        SchemaOptions(
-            tuple(python_path or ()),
-            reader_timeout,
-            quiet,
-            allow_ref_paths=tuple(allow_ref_path or ()),
+    events = EventOptions(
+        payload_field,
+        op_field,
+        writer_field,
+        layout,
+        encoding,
+        bounds(
+            max_payload_bytes, max_int_digits, max_key_bytes, max_object_keys, pattern_timeout_ms
         ),
     )
+    schemas = SchemaOptions(
+        tuple(python_path or ()),
+        reader_timeout,
+        quiet,
+        allow_ref_paths=tuple(allow_ref_path or ()),
+    )
+    engine = build_engine(legacy, new, events, schemas)
     with open_range(redis_url, stream, start, end, count, batch_size) as source:
-        run = functools.partial(
-            check_run,
-            source.batches(),
-            engine,
-            source=range_source(source),
-            samples=samples,
-            show_values=show_values,
-            events_out=events_out,
-            bucket_s=bucket_s,
-        )
+        if workers > 1:
+            run = replay_run(
+                source,
+                engine,
+                workers,
+                legacy=legacy,
+                new=new,
+                events=events,
+                schemas=schemas,
+                samples=samples,
+                show_values=show_values,
+                events_out=events_out,
+                bucket_s=bucket_s,
+            )
+        else:
+            run = functools.partial(
+                check_run,
+                source.batches(),
+                engine,
+                source=range_source(source),
+                samples=samples,
+                show_values=show_values,
+                events_out=events_out,
+                bucket_s=bucket_s,
+            )
         output = Output(output_format, report, fail_on, quiet, given(context, "output_format"))
         code = report_run(run, total=source.total(), output=output, empty=source.empty_message)
     raise typer.Exit(code)
