@@ -21,7 +21,7 @@ from cdccheck.embedded import EmbeddedRedis
 from cdccheck.model import Entry
 from cdccheck.samples import SAMPLE_CORPUS, samples
 from cdccheck.sources.corpus import write_corpus
-from tests.helpers import validate_report
+from tests.helpers import SCHEMA_ARGS, SCHEMA_ENV, validate_report
 
 runner = CliRunner()
 STREAM = "comments:cdc"
@@ -29,7 +29,8 @@ SCRIPT = Path(sys.executable).with_name("cdccheck")
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
-    return runner.invoke(app, list(args), env=env, catch_exceptions=False)
+    # check and replay need schemas: the bundled pair, from the environment.
+    return runner.invoke(app, list(args), env={**SCHEMA_ENV, **(env or {})}, catch_exceptions=False)
 
 
 def every_class(extra: int = 3_000) -> list[Entry]:
@@ -78,7 +79,8 @@ def test_replay_with_jobs_over_a_range_and_a_report_file(
     written = tmp_path / "report.json"
     result = replay(redis_url, *bounds, "-j", "2", "--report", str(written), "--quiet")
     assert result.exit_code == 1
-    assert result.output == ""
+    printed = json.loads(result.output)  # -f was asked for: printed even with --quiet
+    assert {key: value for key, value in printed.items() if key != "timing"} == one
     report = json.loads(written.read_text())
     assert {key: value for key, value in report.items() if key != "timing"} == one
     assert report["totals"]["events"] == 2_491
@@ -209,7 +211,7 @@ def workers_of(main: int, timeout: float = 60) -> list[int]:
 def start_replay(url: str, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [str(SCRIPT), "replay", "--redis-url", url, "--stream", STREAM, "--batch-size", "10",
-         "--jobs", "2", "--quiet", *extra],
+         "--jobs", "2", "--quiet", *SCHEMA_ARGS, *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -242,7 +244,7 @@ def test_progress_on_a_terminal_counts_every_worker(redis_client: Any, redis_url
          "--batch-size", "100", "--jobs", "2", "-f", "json"],
         stdout=subprocess.PIPE,
         stderr=stderr,
-        env={**os.environ, "COLUMNS": "120"},
+        env={**os.environ, **SCHEMA_ENV, "COLUMNS": "120"},
     )  # fmt: skip
     os.close(stderr)
     shown = b""

@@ -31,7 +31,7 @@ from cdccheck.samples import CLASSES, EXPECTED, samples
 from cdccheck.schema import bundled_schema_path, load_schema
 from cdccheck.sources.corpus import write_corpus
 from cdccheck.sources.redis_range import RedisRange
-from tests.helpers import validate_report
+from tests.helpers import BUNDLED_LEGACY, BUNDLED_NEW, validate_report
 
 STREAM = "comments:cdc"
 
@@ -308,7 +308,7 @@ def test_a_partial_of_a_module_function_is_a_factory(redis_url: str, stream: lis
     """What the command line hands over: build_engine with its options, bound by a partial."""
     from cdccheck.cli.common import EventOptions, build_engine
 
-    factory = functools.partial(build_engine, None, None, EventOptions())
+    factory = functools.partial(build_engine, BUNDLED_LEGACY, BUNDLED_NEW, EventOptions())
     assert without_timing(jobs(redis_url, 2, factory).report) == without_timing(
         single(redis_url).report
     )
