@@ -556,13 +556,13 @@ class DecoderBuilder:
         return struct
 
 
-def _tightest(bounds: tuple[tuple[str, float], ...]) -> dict[str, float]:
+def _tightest(bounds: tuple[tuple[str, float], ...]) -> dict[str, Any]:
     """One msgspec float constraint per option: an intersection may state one twice.
 
     Both schemas' bounds apply, so the highest lower bound and the lowest
     upper bound are the ones to keep, whichever schema stated them.
     """
-    tightest: dict[str, float] = {}
+    tightest: dict[str, Any] = {}
     for option, value in bounds:
         if option not in tightest:
             tightest[option] = value
