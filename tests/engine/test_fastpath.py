@@ -54,7 +54,7 @@ def plausible_date_times(draw: st.DrawFn) -> str:
         draw(st.integers(0, 61)),
         draw(st.integers(0, 61)),
     )
-    offset = draw(st.sampled_from(["Z", "+00:00", "-23:59", "+12:45", "z"]))
+    offset = draw(st.sampled_from(["Z", "+00:00", "-23:59", "+12:45", "z", ""]))
     return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{offset}"
 
 
