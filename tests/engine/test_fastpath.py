@@ -464,3 +464,69 @@ def test_a_big_delta_under_int64_warns(bundled: tuple[Schema, Schema]) -> None:
         verdict = engine.check(Entry("1-1", {"payload": payload}))
         assert verdict.ok
         assert [(w.kind, w.path) for _, w in verdict.warnings] == [(BIG_INTEGER, "/delta")]
+
+
+PAIR_VALUES = [None, True, 0, 3, -3, 9, 10, 2.5, 5.0, "a", "b", "cc", "abcdef",
+               "2026-01-28T12:34:56Z", "2026-01-28 12:34:56", [1, 2], [1, 2, 3], {}]  # fmt: skip
+
+
+def test_every_pair_of_leaves_intersects_soundly() -> None:
+    """Each leaf against each (null against string included): accepted only where both accept."""
+    checked = 0
+    for first in LEAVES:
+        for second in LEAVES:
+            legacy, new = (
+                schema_from(
+                    {
+                        "type": "object",
+                        "properties": {"a": leaf},
+                        "required": ["a"],
+                        "additionalProperties": False,
+                    },
+                    name,
+                )
+                for leaf, name in ((first, "legacy"), (second, "new"))
+            )
+            fast = FastAcceptor.build(legacy, new)
+            assert fast is not None, (first, second)
+            for value in PAIR_VALUES:
+                payload = json.dumps({"a": value}, separators=(",", ":")).encode()
+                for decoder, schemas in ((fast.both, (legacy, new)), (fast.legacy, (legacy,)),
+                                         (fast.new, (new,))):  # fmt: skip
+                    if FastAcceptor.valid(decoder, payload) is not None:
+                        checked += 1
+                        for schema in schemas:
+                            assert schema.validator.is_valid({"a": value}), (first, second, value)
+    assert checked > len(LEAVES) * len(PAIR_VALUES)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"const": "create"},
+        {"enum": ["create"]},
+        {"const": "create", "minLength": 10},
+        {"const": "create", "title": "a create"},
+    ],
+)
+def test_only_const_conditions_become_tagged_unions(condition: dict[str, Any]) -> None:
+    """``if {op: <anything but a plain const>}`` stays with the full path, and stays exact."""
+    document = {
+        "type": "object",
+        "properties": {"op": {"enum": ["create", "delete"]}, "a": {"type": "string"}},
+        "required": ["op"],
+        "additionalProperties": False,
+        "allOf": [
+            {"if": {"properties": {"op": condition}, "required": ["op"]},
+             "then": {"required": ["a"]}},
+        ],
+    }  # fmt: skip
+    schema = schema_from(document)
+    engine = Engine(schema, schema)
+    for value in ({"op": "create"}, {"op": "create", "a": "x"}, {"op": "delete"}):
+        payload = json.dumps(value).encode()
+        verdict = engine.check(Entry("1-1", {"payload": payload}))
+        assert finding_set(verdict.legacy) == reference_set(schema, value), (condition, value)
+        fast = engine.fast_path
+        if fast is not None and fast.accepts(payload) is not None:
+            assert schema.validator.is_valid(value), (condition, value)
