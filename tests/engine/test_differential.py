@@ -181,7 +181,11 @@ def edges(bounds: set[int | float]) -> list[int | float]:
             values.append(number)
             if isinstance(number, int) and float(number) == number:
                 values.append(float(number))
-    return list(dict.fromkeys([*values, *LIMITS]))
+    # Distinct by repr, not by ==: 1 == 1.0 and 0 == -0.0, but a writer tells them apart.
+    distinct: dict[str, int | float] = {}
+    for number in [*values, *LIMITS]:
+        distinct.setdefault(repr(number), number)
+    return list(distinct.values())
 
 
 BUNDLED_NUMBERS = edges(
@@ -538,8 +542,8 @@ def test_systematic_drift_is_explained_from_memory(bundled: tuple[Schema, Schema
 # ---------------------------------------------------------------- generated schemas
 
 NAMES = ["a", "b", "op", "score", "created_at", "tags"]
-GENERATED_MINIMA = [0, -5, 1.5, -(2**63), -(2**53)]
-GENERATED_MAXIMA = [10, 1, 2**63 - 1, 2**53, 99.5]
+GENERATED_MINIMA = [0, -5, 1.5, -(2**63), -(2**63) - 1, -(2**53), 1e2]
+GENERATED_MAXIMA = [10, 10.0, 1, 2**63 - 1, 2**53, 2**53 + 1, 99.5]
 GENERATED_NUMBERS = edges(
     {*GENERATED_MINIMA, *GENERATED_MAXIMA, -1, -(2**53), 0.5, 3, 2**53, 2**64}
 )
@@ -563,7 +567,7 @@ def _leaf() -> st.SearchStrategy[dict[str, Any]]:
             "minimum": st.sampled_from(GENERATED_MINIMA),
             "maximum": st.sampled_from(GENERATED_MAXIMA),
             "exclusiveMinimum": st.sampled_from([-1, -(2**53), 0.5]),
-            "exclusiveMaximum": st.sampled_from([3, 2**53, 2**64]),
+            "exclusiveMaximum": st.sampled_from([3, 3.0, 2**53, 2**64]),
             "multipleOf": st.sampled_from([2, 0.5]),
         },
     )
@@ -710,7 +714,8 @@ def test_numbers_at_generated_bounds_match_the_reference(keyword: str, kind: str
     unbounded other schema makes the intersection take one side's bound.
     """
     compared = fast_decoders = 0
-    bounds = [0, 1, 10, 2.5, 2**53 - 1, 2**53, 2**63 - 1, -(2**63), 2**64]
+    bounds = [0, 1, 10, 10.0, 1e2, 2.5, 2**53 - 1, 2**53, 2**53 + 1, 2**63 - 1, -(2**63),
+              -(2**63) - 1, 2**64]  # fmt: skip
     for bound in bounds:
         legacy = schema_from(_bounded(keyword, bound, kind), "legacy")
         for new in (legacy, schema_from(_bounded("minimum", -(2**64), "number"), "new")):
