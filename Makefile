@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-fast lint demo bench clean system-deps
+.PHONY: help test test-fast lint demo bench mutation clean system-deps
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,8 +45,11 @@ demo: $(STAMP) ## start an embedded Redis, seed a mixed Python/Go stream, replay
 bench: $(STAMP) ## benchmarks: raw read vs naive pipeline vs cdccheck (not part of the tests)
 	$(BIN)/python benchmarks/run.py
 
+mutation: $(STAMP) ## mutation testing of the engine core with cosmic-ray, sampled (about an hour; docs/testing.md)
+	$(BIN)/python scripts/mutation.py $(MUTATION_ARGS)
+
 system-deps: ## install the Go toolchain, Chromium and Prometheus some tests use (Debian, as root)
 	@bash scripts/system-deps.sh
 
 clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .mutation build dist *.egg-info

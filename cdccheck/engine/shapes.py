@@ -495,11 +495,15 @@ class DecoderBuilder:
         if isinstance(shape, Integer):
             return Annotated[int, msgspec.Meta(ge=shape.lowest, le=shape.highest)]
         if isinstance(shape, Number):
-            bounds: dict[str, Any] = dict(shape.bounds)
+            bounds = _tightest(shape.bounds)
             floats = Annotated[float, msgspec.Meta(**bounds)] if bounds else float
-            if shape.integer.lowest > shape.integer.highest:
-                return floats
-            return Union[self.type_of(shape.integer), floats]  # noqa: UP007
+            # Always an int member, even for an empty integer range (as 1..0, which
+            # msgspec can say): without one, msgspec reads an integer literal as a
+            # float, rounding one beyond 2**53 and hiding its big_integer warning.
+            whole = shape.integer
+            if whole.lowest > whole.highest:
+                whole = Integer(1, 0)
+            return Union[self.type_of(whole), floats]  # noqa: UP007
         if isinstance(shape, Boolean):
             return bool
         if isinstance(shape, Null):
@@ -555,6 +559,23 @@ class DecoderBuilder:
         elif root and op_attribute is not None:
             self.op_attributes[struct] = op_attribute
         return struct
+
+
+def _tightest(bounds: tuple[tuple[str, float], ...]) -> dict[str, Any]:
+    """One msgspec float constraint per option: an intersection may state one twice.
+
+    Both schemas' bounds apply, so the highest lower bound and the lowest
+    upper bound are the ones to keep, whichever schema stated them.
+    """
+    tightest: dict[str, Any] = {}
+    for option, value in bounds:
+        if option not in tightest:
+            tightest[option] = value
+        elif option in ("ge", "gt"):
+            tightest[option] = max(tightest[option], value)
+        else:
+            tightest[option] = min(tightest[option], value)
+    return tightest
 
 
 def _holds_objects(shape: Shape) -> bool:

@@ -19,7 +19,7 @@ from cdccheck.engine.engine import Engine
 from cdccheck.engine.fastpath import FastAcceptor
 from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
 from cdccheck.engine.shapes import FORMAT_SUBSETS, joined_pattern
-from cdccheck.model import LEGACY, NEW, UNKNOWN, Entry, Finding
+from cdccheck.model import BIG_INTEGER, LEGACY, NEW, UNKNOWN, Entry, Finding
 from cdccheck.samples import CLASSES, generate
 from tests.helpers import finding_set, reference_set, schema_from
 
@@ -54,7 +54,7 @@ def plausible_date_times(draw: st.DrawFn) -> str:
         draw(st.integers(0, 61)),
         draw(st.integers(0, 61)),
     )
-    offset = draw(st.sampled_from(["Z", "+00:00", "-23:59", "+12:45", "z"]))
+    offset = draw(st.sampled_from(["Z", "+00:00", "-23:59", "+12:45", "z", ""]))
     return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{offset}"
 
 
@@ -402,3 +402,131 @@ def test_every_answer_is_what_the_reference_says(
                     assert findings == [], (sample_class, role)
             if expected.decodable:
                 fast.learn(expected.legacy or [], expected.new or [])
+
+
+# ---------------------------------------------------------------- numbers at their limits
+
+
+def _healthy(op: str) -> dict[str, Any]:
+    for payload in _payloads("py.healthy", 40):
+        value = json.loads(payload)
+        if value["op"] == op:
+            return dict(value)
+    raise AssertionError(f"no healthy {op} among the samples")
+
+
+@pytest.mark.parametrize(
+    ("toxicity", "valid"),
+    [(-1, False), (0, True), (1, True), (2, False), (0.0, True), (1.0, True), (2.0, False),
+     (1.5, False), (-0.5, False), (2**53 + 1, False), (2**64, False)],
+)  # fmt: skip
+def test_a_number_beyond_its_bounds_is_never_accepted(
+    bundled: tuple[Schema, Schema], toxicity: float, valid: bool
+) -> None:
+    """comment.toxicity is a number in [0, 1] under both schemas: 2 must not pass as valid."""
+    value = _healthy("create")
+    value["comment"] = {**value["comment"], "toxicity": toxicity}
+    payload = json.dumps(value, separators=(",", ":")).encode()
+    fast = FastAcceptor.build(*bundled)
+    assert fast is not None
+    if not valid:
+        assert fast.accepts(payload) is None, toxicity
+    verdict = Engine(*bundled).check(Entry("1-1", {"payload": payload}))
+    expected = set() if valid else {("constraint", "/comment/toxicity")}
+    assert finding_set(verdict.legacy) == expected
+    assert finding_set(verdict.new) == expected
+
+
+INT64 = {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}
+
+
+@pytest.mark.parametrize("number", [2**53 + 1, -(2**53) - 1, 2**63 - 1, -(2**63), 2**53, -(2**53)])
+def test_integers_beyond_2_53_are_never_accepted_under_a_wide_maximum(number: int) -> None:
+    """An int64 field still warns beyond 2**53: the fast path keeps its limit under the bound."""
+    schema = schema_from(
+        {"type": "object", "properties": {"n": INT64}, "additionalProperties": False}
+    )
+    fast = FastAcceptor.build(schema, schema)
+    assert fast is not None
+    payload = b'{"n":%d}' % number
+    big = abs(number) > 2**53
+    assert (fast.accepts(payload) is None) == big, number
+    verdict = Engine(schema, schema).check(Entry("1-1", {"payload": payload}))
+    assert verdict.ok
+    assert [(w.kind, w.path) for _, w in verdict.warnings] == ([(BIG_INTEGER, "/n")] if big else [])
+
+
+def test_a_big_delta_under_int64_warns(bundled: tuple[Schema, Schema]) -> None:
+    """The bundled increment: delta is unbounded (legacy) and int64 (new); 2**53 + 1 warns."""
+    value = {**_healthy("increment"), "delta": 2**53 + 1}
+    payload = json.dumps(value).encode()
+    for engine in (Engine(*bundled), Engine(*bundled, fast_path=False)):
+        verdict = engine.check(Entry("1-1", {"payload": payload}))
+        assert verdict.ok
+        assert [(w.kind, w.path) for _, w in verdict.warnings] == [(BIG_INTEGER, "/delta")]
+
+
+PAIR_VALUES = [None, True, 0, 3, -3, 9, 10, 2.5, 5.0, "a", "b", "cc", "abcdef",
+               "2026-01-28T12:34:56Z", "2026-01-28 12:34:56", [1, 2], [1, 2, 3], {}]  # fmt: skip
+
+
+def test_every_pair_of_leaves_intersects_soundly() -> None:
+    """Each leaf against each (null against string included): accepted only where both accept."""
+    checked = 0
+    for first in LEAVES:
+        for second in LEAVES:
+            legacy, new = (
+                schema_from(
+                    {
+                        "type": "object",
+                        "properties": {"a": leaf},
+                        "required": ["a"],
+                        "additionalProperties": False,
+                    },
+                    name,
+                )
+                for leaf, name in ((first, "legacy"), (second, "new"))
+            )
+            fast = FastAcceptor.build(legacy, new)
+            assert fast is not None, (first, second)
+            for value in PAIR_VALUES:
+                payload = json.dumps({"a": value}, separators=(",", ":")).encode()
+                for decoder, schemas in ((fast.both, (legacy, new)), (fast.legacy, (legacy,)),
+                                         (fast.new, (new,))):  # fmt: skip
+                    if FastAcceptor.valid(decoder, payload) is not None:
+                        checked += 1
+                        for schema in schemas:
+                            assert schema.validator.is_valid({"a": value}), (first, second, value)
+    assert checked > len(LEAVES) * len(PAIR_VALUES)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"const": "create"},
+        {"enum": ["create"]},
+        {"const": "create", "minLength": 10},
+        {"const": "create", "title": "a create"},
+    ],
+)
+def test_only_const_conditions_become_tagged_unions(condition: dict[str, Any]) -> None:
+    """``if {op: <anything but a plain const>}`` stays with the full path, and stays exact."""
+    document = {
+        "type": "object",
+        "properties": {"op": {"enum": ["create", "delete"]}, "a": {"type": "string"}},
+        "required": ["op"],
+        "additionalProperties": False,
+        "allOf": [
+            {"if": {"properties": {"op": condition}, "required": ["op"]},
+             "then": {"required": ["a"]}},
+        ],
+    }  # fmt: skip
+    schema = schema_from(document)
+    engine = Engine(schema, schema)
+    for value in ({"op": "create"}, {"op": "create", "a": "x"}, {"op": "delete"}):
+        payload = json.dumps(value).encode()
+        verdict = engine.check(Entry("1-1", {"payload": payload}))
+        assert finding_set(verdict.legacy) == reference_set(schema, value), (condition, value)
+        fast = engine.fast_path
+        if fast is not None and fast.accepts(payload) is not None:
+            assert schema.validator.is_valid(value), (condition, value)

@@ -197,3 +197,30 @@ def test_every_malformed_payload_gets_a_verdict_and_the_run_continues() -> None:
     )
     missing = engine.check(Entry("3-0", {"body": b"x"}))
     assert missing.wire_message == "entry has no 'payload' field (fields: body)"
+
+
+@pytest.mark.parametrize("length", [0, 1, 31, 32, 255, 256, 65535, 65536])
+def test_msgpack_duplicate_keys_are_found_after_strings_of_every_size(length: int) -> None:
+    """fixstr, str8, str16 and str32 values and keys: the key scanner skips each exactly."""
+    text = "s" * length
+    # {"op": "create", "body": text, text: 1, "op": "delete"}, map16 so every length fits.
+    payload = (
+        b"\xde\x00\x04"
+        + msgspec.msgpack.encode("op") + msgspec.msgpack.encode("create")
+        + msgspec.msgpack.encode("body") + msgspec.msgpack.encode(text)
+        + msgspec.msgpack.encode(text) + msgspec.msgpack.encode(1)
+        + msgspec.msgpack.encode("op") + msgspec.msgpack.encode("delete")
+    )  # fmt: skip
+    result = decode(payload, "msgpack")
+    assert isinstance(result, Decoded)
+    assert [(w.kind, w.path) for w in result.warnings] == [(DUPLICATE_KEY, "/op")]
+    clean = decode(msgspec.msgpack.encode({"body": text, text: [text], "n": 1}), "msgpack")
+    assert isinstance(clean, Decoded)
+    assert clean.warnings == []
+
+
+def test_a_long_overflowing_literal_is_clipped_in_the_message() -> None:
+    literal = "9" * 100 + "e400"
+    result = decode(b'{"x": ' + literal.encode() + b"}")
+    assert isinstance(result, Undecodable)
+    assert f"number {literal[:37]}... overflows a double" in result.message

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -272,9 +271,7 @@ def test_refs_to_other_files_are_followed(tmp_path: Path) -> None:
 def test_bundled_style_pair_explains_every_break_with_a_witness() -> None:
     legacy = load_schema(GATE_DATA / "legacy.json", name="legacy")
     new = load_schema(GATE_DATA / "new.json", name="new")
-    started = time.perf_counter()
     comparison = compare(legacy, new)
-    elapsed = time.perf_counter() - started
     assert_witnesses_verified(comparison, legacy.validator, new.validator)
     breaking = {(c.kind, c.path) for c in comparison.changes if c.backward or c.forward}
     assert breaking == {
@@ -288,7 +285,6 @@ def test_bundled_style_pair_explains_every_break_with_a_witness() -> None:
         ("REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "/required"),
     }
     assert all(c.proven for c in comparison.changes if c.backward or c.forward)
-    assert elapsed < 2.0, f"comparison took {elapsed:.2f}s"
 
 
 def test_self_referencing_schema_terminates() -> None:

@@ -22,6 +22,7 @@ import pytest
 
 from cdccheck.gate.compat import compare_documents
 from tests.gate.support import assert_witnesses_verified, shared_dir, validator_for_document
+from tests.helpers import missing_data
 
 CASE_FILES = (
     "diff-schema-examples.json",
@@ -35,7 +36,7 @@ EXPECTED_CASES = 263
 def _data_dir() -> Path:
     directory = shared_dir() / "external" / "confluent-json-schema-diff"
     if not directory.is_dir():
-        pytest.skip(
+        missing_data(
             f"Confluent diff cases not found at {directory} "
             "(set CDCCHECK_SHARED to the shared directory that holds external/)"
         )

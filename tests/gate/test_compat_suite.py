@@ -19,6 +19,7 @@ import pytest
 from cdccheck.gate.compat import compare_documents
 from cdccheck.gate.kinds import KINDS
 from tests.gate.support import shared_dir, validator_for_document
+from tests.helpers import missing_data
 
 GROUPS_PER_FILE = 4
 # Remote references (localhost:1234, metaschemas): cdccheck refuses them when loading.
@@ -28,7 +29,7 @@ SKIPPED_FILES = {"refRemote.json", "vocabulary.json", "ref.json", "dynamicRef.js
 def _suite() -> Path:
     directory = shared_dir() / "external" / "json-schema-test-suite" / "tests"
     if not directory.is_dir():
-        pytest.skip(f"JSON-Schema-Test-Suite not found at {directory} (set CDCCHECK_SHARED)")
+        missing_data(f"JSON-Schema-Test-Suite not found at {directory} (set CDCCHECK_SHARED)")
     return directory
 
 
