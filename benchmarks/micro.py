@@ -48,8 +48,8 @@ def sample_generation(count: int = 200_000) -> float:
 
 def gate_comparison() -> float:
     """Seconds for one comparison of the gate tests' bundled-style schema pair."""
+    from cdccheck.engine.schema import load_schema
     from cdccheck.gate.compat import compare
-    from cdccheck.schema import load_schema
 
     data = ROOT / "tests" / "data" / "gate"
     legacy = load_schema(data / "legacy.json", name="legacy")

@@ -52,12 +52,12 @@ import msgspec
 import redis
 import streams
 
-from cdccheck.check import Engine
 from cdccheck.demo import seed_stream
 from cdccheck.embedded import EmbeddedRedis, redis_server_binary
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.pipeline import check_batch
+from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
 from cdccheck.model import FINDING_KINDS, LEGACY, NEW, READER_REJECTED, UNDECODABLE, WIRE, Entry
-from cdccheck.pipeline import check_batch
-from cdccheck.schema import Schema, bundled_schema_path, load_schema
 from cdccheck.summary import Summary, aggregate_path
 
 BATCH = 1000

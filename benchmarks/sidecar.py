@@ -24,8 +24,8 @@ import redis
 
 from cdccheck.demo import seed_stream
 from cdccheck.embedded import EmbeddedRedis
+from cdccheck.engine.schema import bundled_schema_path
 from cdccheck.samples import mixed_stream
-from cdccheck.schema import bundled_schema_path
 from cdccheck.sidecar.fleet import FleetKeys, field
 
 STREAM = "comments:cdc"

@@ -11,14 +11,14 @@ fails to decode or drifts from a schema, and summarise it. The command line
     summary = run(read_corpus("events.jsonl"), engine, Summary())
 """
 
-from cdccheck.check import Engine
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.pipeline import check_batch, run
+from cdccheck.engine.schema import Schema, load_schema
+from cdccheck.engine.wire import Decoded, Undecodable, decode
 from cdccheck.errors import CdccheckError, ConfigError, SourceError, SourceInterrupted
 from cdccheck.model import Entry, EventVerdict, Finding
-from cdccheck.pipeline import check_batch, run
 from cdccheck.report.json import build_report, merge_reports
-from cdccheck.schema import Schema, load_schema
 from cdccheck.summary import Summary
-from cdccheck.wire import Decoded, Undecodable, decode
 
 __version__ = "0.1.0"
 

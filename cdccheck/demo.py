@@ -29,9 +29,9 @@ from cdccheck.model import Entry
 
 if TYPE_CHECKING:
     from cdccheck.embedded import EmbeddedRedis
-    from cdccheck.pipeline import BatchCallback
+    from cdccheck.engine.pipeline import BatchCallback
+    from cdccheck.engine.schema import Schema
     from cdccheck.report.run import CheckRun
-    from cdccheck.schema import Schema
 
 DEMO_STREAM = "comments:cdc"
 DEMO_EVENTS = 20_000
@@ -230,9 +230,9 @@ class Demo:
         Under the bundled comment schemas, or ``legacy``/``new`` when given
         (`cdccheck demo --legacy py:...` derives one from code).
         """
-        from cdccheck.check import Engine
+        from cdccheck.engine.engine import Engine
+        from cdccheck.engine.schema import bundled_schema_path, load_schema
         from cdccheck.report.run import check_run, range_source
-        from cdccheck.schema import bundled_schema_path, load_schema
         from cdccheck.sources.redis_range import RedisRange
 
         engine = Engine(

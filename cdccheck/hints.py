@@ -43,7 +43,7 @@ from cdccheck.model import (
 )
 
 if TYPE_CHECKING:
-    from cdccheck.schema import Schema
+    from cdccheck.engine.schema import Schema
 
 __all__ = [
     "HINTS",
@@ -509,8 +509,8 @@ class SchemaFacts:
         """Facts from the schema files a report names, when they are still there, unchanged."""
         import hashlib
 
+        from cdccheck.engine.schema import load_schema
         from cdccheck.refs import is_reference
-        from cdccheck.schema import load_schema
 
         loaded: dict[str, Schema] = {}
         for role, info in schemas.items():

@@ -34,9 +34,9 @@ if str(ROOT) not in sys.path:
 
 from cdccheck.demo import seed_stream  # noqa: E402
 from cdccheck.embedded import EmbeddedRedis  # noqa: E402
+from cdccheck.engine.schema import bundled_schema_path  # noqa: E402
 from cdccheck.model import Entry  # noqa: E402
 from cdccheck.samples import mixed_stream  # noqa: E402
-from cdccheck.schema import bundled_schema_path  # noqa: E402
 
 STREAM = "comments:cdc"
 

@@ -31,14 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a plain script from a clone
     sys.path.insert(0, str(ROOT))
 
-from cdccheck.check import Engine  # noqa: E402
 from cdccheck.demo import story_entries  # noqa: E402
+from cdccheck.engine.engine import Engine  # noqa: E402
+from cdccheck.engine.pipeline import check_batch  # noqa: E402
+from cdccheck.engine.schema import bundled_schema_path, load_schema  # noqa: E402
 from cdccheck.model import Entry  # noqa: E402
-from cdccheck.pipeline import check_batch  # noqa: E402
 from cdccheck.report.console import render_table  # noqa: E402
 from cdccheck.report.html import render_html  # noqa: E402
 from cdccheck.report.json import build_report, schema_info  # noqa: E402
-from cdccheck.schema import bundled_schema_path, load_schema  # noqa: E402
 from cdccheck.summary import Summary  # noqa: E402
 from cdccheck.timeline import Timeline  # noqa: E402
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from cdccheck.engine.schema import Schema, load_schema_bytes
 from cdccheck.model import Finding
-from cdccheck.schema import Schema, load_schema_bytes
 from tests.oracle import oracle_findings
 
 ROOT = Path(__file__).resolve().parent.parent

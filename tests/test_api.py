@@ -47,8 +47,8 @@ def test_importing_the_library_pulls_in_no_cli_and_no_heavy_parts() -> None:
 
 
 def test_the_library_api_checks_a_corpus() -> None:
+    from cdccheck.engine.schema import bundled_schema_path
     from cdccheck.samples import SAMPLE_CORPUS
-    from cdccheck.schema import bundled_schema_path
     from cdccheck.sources.corpus import read_corpus
 
     engine = cdccheck.Engine(

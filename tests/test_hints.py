@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 
 from cdccheck import samples as sample_classes
-from cdccheck.check import Engine
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.schema import bundled_schema_path, load_schema
 from cdccheck.hints import HINTS, SchemaFacts, language_of, payload_hint
 from cdccheck.model import Entry
 from cdccheck.report.json import build_report
 from cdccheck.report.run import check_run
 from cdccheck.samples import GO_WRITER, PY_WRITER, generate
-from cdccheck.schema import bundled_schema_path, load_schema
 from tests.helpers import validate_report
 
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from cdccheck.check import Engine
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.schema import bundled_schema_path, load_schema
 from cdccheck.report import render
 from cdccheck.report.json import merge_reports
 from cdccheck.report.run import check_run
 from cdccheck.samples import GO_HEALTHY, GO_OMITEMPTY_SCORE, PY_SPACE_DATETIME, generate
-from cdccheck.schema import bundled_schema_path, load_schema
 from tests.helpers import validate_report
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
+from cdccheck.engine.wire import Undecodable, decode
 from cdccheck.model import (
     CONSTRAINT,
     ENUM_VALUE,
@@ -46,9 +48,7 @@ from cdccheck.samples import (
     mixed_stream,
     samples,
 )
-from cdccheck.schema import Schema, bundled_schema_path, load_schema
 from cdccheck.sources.corpus import read_corpus
-from cdccheck.wire import Undecodable, decode
 
 Findings = set[tuple[str, str, str]]
 Warnings = set[tuple[str, str]]

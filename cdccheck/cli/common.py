@@ -36,11 +36,11 @@ import typer
 from cdccheck.cli.options import Encoding, FailOn, Layout, ReportFormat
 
 if TYPE_CHECKING:
-    from cdccheck.check import Engine
+    from cdccheck.engine.engine import Engine
+    from cdccheck.engine.schema import Schema
     from cdccheck.engine.wire import Limits
     from cdccheck.model import Entry
     from cdccheck.report.run import CheckRun
-    from cdccheck.schema import Schema
     from cdccheck.summary import Summary
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -234,7 +234,7 @@ def load_schemas(
 
     Warnings go to ``warn`` (default: a line on stderr unless quiet).
     """
-    from cdccheck.schema import load_schema
+    from cdccheck.engine.schema import load_schema
 
     loaded = [
         load_schema(
@@ -284,7 +284,7 @@ def engine_for(legacy: Schema, new: Schema, events: EventOptions) -> Engine:
     """The engine for two loaded schemas; ``--encoding`` overrides what they declare."""
     import dataclasses
 
-    from cdccheck.check import Engine
+    from cdccheck.engine.engine import Engine
 
     if events.encoding is not None:
         legacy = dataclasses.replace(legacy, encoding=events.encoding.value)

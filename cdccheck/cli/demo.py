@@ -138,7 +138,7 @@ def demo(
         )
         code = report_run(replay, total=running.written, output=output)
     if keep:
-        from cdccheck.schema import bundled_schema_path
+        from cdccheck.engine.schema import bundled_schema_path
 
         # replay has no default schemas: name the ones the demo used.
         used = {name: legacy if name == "legacy" else new for name in ("legacy", "new")}

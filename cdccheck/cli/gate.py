@@ -34,8 +34,8 @@ from cdccheck.cli.options import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from cdccheck.engine.schema import Schema
     from cdccheck.gate import CorpusCheck
-    from cdccheck.schema import Schema
 
 _GATE_EXAMPLES = """\
 Examples:

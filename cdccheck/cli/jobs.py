@@ -16,7 +16,7 @@ from cdccheck.cli.common import EventOptions, SchemaOptions, build_engine
 from cdccheck.cli.options import env_option
 
 if TYPE_CHECKING:
-    from cdccheck.check import Engine
+    from cdccheck.engine.engine import Engine
     from cdccheck.report.run import CheckRun
     from cdccheck.sources.redis_range import RedisRange
     from cdccheck.summary import Counters

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+from cdccheck.engine.schema import Schema, load_schema, load_schema_bytes
 from cdccheck.errors import ConfigError
 from cdccheck.gate.compat import (
     BACKWARD,
@@ -41,7 +42,6 @@ from cdccheck.gate.config import FAIL_ON, GateConfig, Ignore
 from cdccheck.gate.kinds import LABELS, findings_caused
 from cdccheck.gate.schemaview import walk_refs
 from cdccheck.model import LEGACY, NEW
-from cdccheck.schema import Schema, load_schema, load_schema_bytes
 from cdccheck.summary import aggregate_path, count_failures
 
 DEFAULT_SCHEMA_ROOTS = ("schemas",)

@@ -26,8 +26,8 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag
 
+from cdccheck.engine.schema import DRAFT_7, DRAFT_2020_12
 from cdccheck.model import json_pointer
-from cdccheck.schema import DRAFT_7, DRAFT_2020_12
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator

@@ -26,7 +26,7 @@ from cdccheck.shapes import shape_of
 from cdccheck.summary import Summary, aggregate_path, group_path, redact_finding
 
 if TYPE_CHECKING:
-    from cdccheck.check import Engine
+    from cdccheck.engine.engine import Engine
 
 __all__ = ["explain_entry", "read_entry", "render_entry"]
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cdccheck.engine.schema import Schema
 from cdccheck.errors import ConfigError
 from cdccheck.hints import SchemaFacts, evidence_of, hint_for
-from cdccheck.schema import Schema
 from cdccheck.summary import DEFAULT_SAMPLES, Summary
 
 REPORT_VERSION = 1

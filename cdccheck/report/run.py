@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cdccheck.check import Engine
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.pipeline import BatchCallback, EventsWriter, run
 from cdccheck.errors import SourceInterrupted
 from cdccheck.hints import SchemaFacts
 from cdccheck.model import Entry
-from cdccheck.pipeline import BatchCallback, EventsWriter, run
 from cdccheck.report.json import build_report, schema_info
 from cdccheck.summary import DEFAULT_SAMPLES, Summary
 from cdccheck.timeline import Timeline

@@ -41,10 +41,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from cdccheck.check import Engine
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.pipeline import check_batch, verdict_line
 from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
 from cdccheck.model import Entry, EventVerdict
-from cdccheck.pipeline import check_batch, verdict_line
 from cdccheck.sidecar.crash import CRASH_ENV, STALL_ENV, CrashHook, StallHook
 from cdccheck.sidecar.fleet import TRIMMED, Fleet, QuarantineRecord, hash_tag
 from cdccheck.sidecar.fleet import field as fleet_field

@@ -156,8 +156,8 @@ def test_installed_console_script_end_to_end() -> None:
 
 def test_gate_corpus_runs_the_check_engine(tmp_path: Path) -> None:
     """--corpus replays captured events: "could break" next to "did break on N of M events"."""
+    from cdccheck.engine.schema import bundled_schema_path
     from cdccheck.samples import SAMPLE_CORPUS
-    from cdccheck.schema import bundled_schema_path
 
     legacy, new = str(bundled_schema_path("legacy")), str(bundled_schema_path("new"))
     runner = CliRunner()

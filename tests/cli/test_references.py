@@ -417,8 +417,8 @@ def test_the_gate_compares_a_pydantic_models_widened_schema_and_says_where() -> 
 
 
 def test_hints_read_a_reference_again_when_the_code_is_unchanged() -> None:
+    from cdccheck.engine.schema import load_schema
     from cdccheck.hints import SchemaFacts
-    from cdccheck.schema import load_schema
 
     digest = load_schema(GO_REF, name="new").sha256
     facts = SchemaFacts.from_report({"new": {"path": GO_REF, "sha256": digest}})

@@ -264,9 +264,9 @@ def test_demo_keep_leaves_the_server_running(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_replay_memory_stays_flat_over_200k_entries(redis_client: Any, redis_url: str) -> None:
     """RSS after 200,000 checked entries stays within a generous bound of RSS after warm-up."""
-    from cdccheck.check import Engine
-    from cdccheck.pipeline import check_batch
-    from cdccheck.schema import bundled_schema_path, load_schema
+    from cdccheck.engine.engine import Engine
+    from cdccheck.engine.pipeline import check_batch
+    from cdccheck.engine.schema import bundled_schema_path, load_schema
     from cdccheck.sources.redis_range import RedisRange
     from cdccheck.summary import Summary
 

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from cdccheck.cli import app
 from cdccheck.demo import demo_entries, seed_stream
+from cdccheck.engine.schema import bundled_schema_path, load_schema
 from cdccheck.samples import SAMPLE_CORPUS
-from cdccheck.schema import bundled_schema_path, load_schema
 from tests.helpers import ROOT, validate_report
 
 runner = CliRunner()

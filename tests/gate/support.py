@@ -90,7 +90,7 @@ def assert_json_witnesses_verified(document: Any, legacy: Any, new: Any) -> int:
 
 def load_validators(legacy_path: Any, new_path: Any) -> tuple[Any, Any]:
     """Reference validators for two schema files."""
-    from cdccheck.schema import load_schema
+    from cdccheck.engine.schema import load_schema
 
     return (
         load_schema(legacy_path, name="legacy").validator,

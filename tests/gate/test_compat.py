@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from cdccheck.engine.schema import load_schema
 from cdccheck.gate.compat import Comparison, compare, compare_documents
 from cdccheck.gate.compat.keywords import CHECKS, HANDLED
-from cdccheck.schema import load_schema
 from tests.gate.support import GATE_DATA, assert_witnesses_verified, validator_for_document
 
 OBJ: dict[str, Any] = {"type": "object"}

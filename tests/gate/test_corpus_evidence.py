@@ -17,19 +17,19 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from cdccheck.engine.schema import Schema, bundled_schema_path
 from cdccheck.gate import GateConfig, GateResult, resolve_request, run_gate
 from cdccheck.gate.kinds import findings_caused
 from cdccheck.gate.render import render
-from cdccheck.schema import Schema, bundled_schema_path
 from cdccheck.summary import aggregate_path
 
 
 @cache
 def _demo_report(legacy_path: str, new_path: str) -> Mapping[str, Any]:
-    from cdccheck.check import Engine
-    from cdccheck.pipeline import check_batch
+    from cdccheck.engine.engine import Engine
+    from cdccheck.engine.pipeline import check_batch
+    from cdccheck.engine.schema import load_schema
     from cdccheck.report.json import build_report, schema_info
-    from cdccheck.schema import load_schema
     from cdccheck.summary import Summary
 
     legacy = load_schema(legacy_path, name="legacy")

@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from cdccheck.engine.schema import Schema
 from cdccheck.errors import ConfigError
 from cdccheck.gate import (
     FAIL_ON,
@@ -25,7 +26,6 @@ from cdccheck.gate import (
 from cdccheck.gate.render import line_of, pointer_lines, render
 from cdccheck.model import EventVerdict, Finding
 from cdccheck.report import render as render_report
-from cdccheck.schema import Schema
 from cdccheck.summary import Summary
 from tests.gate.support import (
     GATE_DATA,

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
+from cdccheck.engine.schema import bundled_schema_path, load_schema_bytes
 from cdccheck.gate import GateConfig, GateResult, SchemaResult, compare, resolve_request, run_gate
 from cdccheck.gate.kinds import explain
 from cdccheck.gate.render import FORMATS, LINE_WIDTH, property_description, render
-from cdccheck.schema import bundled_schema_path, load_schema_bytes
 
 HEADLINE = re.compile(
     r"^(?P<file>[^\s:]+):(?P<line>\d+) (?P<path>/\S*)  (?P<kind>[A-Z_]+)  "

@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 
 from cdccheck.embedded import EmbeddedRedis
+from cdccheck.engine.schema import bundled_schema_path
 from cdccheck.samples import mixed_stream
-from cdccheck.schema import bundled_schema_path
 from tests.ops.support import ROOT, need_tool
 from tests.sidecar.support import consumer, finish, wait_for
 

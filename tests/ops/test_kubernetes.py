@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import redis
 
+from cdccheck.engine.schema import bundled_schema_path
 from cdccheck.report.json import load_report
-from cdccheck.schema import bundled_schema_path
 from tests.ops.support import ROOT
 from tests.sidecar.support import consumer, finish, seed, wait_for
 

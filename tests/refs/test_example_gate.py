@@ -19,9 +19,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cdccheck.cli import app
+from cdccheck.engine.schema import bundled_schema_path
 from cdccheck.gate import GateRequest, run_gate
 from cdccheck.gate.run import GateResult
-from cdccheck.schema import bundled_schema_path
 from tests.refs.conftest import EXAMPLES, REPO
 
 PY_PATH = str(EXAMPLES / "python")

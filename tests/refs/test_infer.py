@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from cdccheck import samples, wire
-from cdccheck.check import Engine
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.schema import load_schema_bytes
 from cdccheck.errors import ConfigError
 from cdccheck.model import Entry
 from cdccheck.refs.infer import Inferred, infer_schema
-from cdccheck.schema import load_schema_bytes
 
 HEALTHY_PER_CLASS = 150
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from cdccheck.check import Engine
 from cdccheck.demo import demo_entries, seed_stream
 from cdccheck.embedded import EmbeddedRedis
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.schema import bundled_schema_path, load_schema
 from cdccheck.errors import ConfigError, SourceError, SourceInterrupted
 from cdccheck.model import Entry
 from cdccheck.report.parallel import (
@@ -28,7 +29,6 @@ from cdccheck.report.parallel import (
 )
 from cdccheck.report.run import CheckRun, check_corpus, check_run, range_source
 from cdccheck.samples import CLASSES, EXPECTED, samples
-from cdccheck.schema import bundled_schema_path, load_schema
 from cdccheck.sources.corpus import write_corpus
 from cdccheck.sources.redis_range import RedisRange
 from tests.helpers import BUNDLED_LEGACY, BUNDLED_NEW, validate_report

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from cdccheck.check import Engine
 from cdccheck.demo import seed_stream
+from cdccheck.engine.engine import Engine
+from cdccheck.engine.pipeline import run
+from cdccheck.engine.schema import bundled_schema_path, load_schema
 from cdccheck.model import Entry
-from cdccheck.pipeline import run
 from cdccheck.samples import mixed_stream
-from cdccheck.schema import bundled_schema_path, load_schema
 from cdccheck.sources.redis_range import RedisRange
 from cdccheck.summary import Summary
 from tests.helpers import SCHEMA_ARGS

@@ -9,9 +9,9 @@ import msgspec
 import pytest
 import redis
 
+from cdccheck.engine.pipeline import check_batch
 from cdccheck.errors import ConfigError, SourceError
 from cdccheck.model import EventVerdict, Finding
-from cdccheck.pipeline import check_batch
 from cdccheck.report.json import schema_info
 from cdccheck.samples import samples as sample_events
 from cdccheck.sidecar.fleet import QUARANTINED, Fleet, FleetKeys, QuarantineRecord, field, hash_tag

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from cdccheck.cli import app
 from cdccheck.embedded import EmbeddedRedis
-from cdccheck.pipeline import check_batch
+from cdccheck.engine.pipeline import check_batch
 from cdccheck.report.json import load_report, merge_reports
 from cdccheck.sidecar.loop import ConsumeOptions, Sidecar, _InDoubt
 from cdccheck.summary import Summary

@@ -25,7 +25,7 @@ import pytest
 import redis
 
 from cdccheck.embedded import EmbeddedRedis
-from cdccheck.pipeline import check_batch
+from cdccheck.engine.pipeline import check_batch
 from cdccheck.summary import Summary
 from tests.sidecar.support import (
     GROUP,

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from cdccheck.cli import app
 from cdccheck.demo import seed_stream
+from cdccheck.engine.pipeline import check_batch
 from cdccheck.errors import ConfigError
 from cdccheck.model import Entry
-from cdccheck.pipeline import check_batch
 from cdccheck.report.json import load_report, merge_reports
 from cdccheck.report.run import check_run, range_source
 from cdccheck.samples import mixed_stream

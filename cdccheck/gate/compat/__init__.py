@@ -50,7 +50,7 @@ from cdccheck.gate.schemaview import Doc, make_doc
 from cdccheck.gate.witness import Attempt, Builder, Searcher, Site
 
 if TYPE_CHECKING:
-    from cdccheck.schema import Schema
+    from cdccheck.engine.schema import Schema
 
 __all__ = [
     "BACKWARD",

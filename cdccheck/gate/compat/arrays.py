@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from cdccheck.engine.schema import DRAFT_2020_12
 from cdccheck.gate.compat.scalars import size_bound
 from cdccheck.gate.compat.words import (
     additional_kind,
@@ -25,7 +26,6 @@ from cdccheck.gate.compat.words import (
 )
 from cdccheck.gate.schemaview import Alternative, Node, array_model
 from cdccheck.gate.witness import NOTHING, Site
-from cdccheck.schema import DRAFT_2020_12
 
 if TYPE_CHECKING:
     from cdccheck.gate.compat.walker import Problem, Step, Walk

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from cdccheck.engine.schema import DRAFT_2020_12
 from cdccheck.gate.compat.scalars import accepts_every_string, size_bound, tightest
 from cdccheck.gate.compat.words import (
     additional_kind,
@@ -35,7 +36,6 @@ from cdccheck.gate.schemaview import (
     open_model,
 )
 from cdccheck.gate.witness import DELETE, NOTHING, AnyName, Site
-from cdccheck.schema import DRAFT_2020_12
 
 if TYPE_CHECKING:
     from cdccheck.gate.compat.walker import Step, Walk

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cdccheck.engine.schema import DRAFT_2020_12
 from cdccheck.gate.compat.changes import Location
 from cdccheck.gate.compat.keywords import CHECKS, HANDLED
 from cdccheck.gate.compat.scalars import finite
@@ -34,7 +35,6 @@ from cdccheck.gate.schemaview import (
     types_of,
 )
 from cdccheck.gate.witness import Attempt, Builder, Site
-from cdccheck.schema import DRAFT_2020_12
 
 # Past this many pair checks a walk gives up and says "suspected" (see ANALYSIS_INCOMPLETE).
 MAX_STEPS = 20_000
