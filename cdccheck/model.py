@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-# Finding kinds (DESIGN.md rule 3).
+# Finding kinds (docs/semantics.md, rule 3).
 MISSING_REQUIRED = "missing_required"
 UNKNOWN_FIELD = "unknown_field"
 NULL_NOT_ALLOWED = "null_not_allowed"
@@ -40,7 +40,7 @@ FINDING_KINDS = (
     INTERNAL_ERROR,
 )
 
-# Portability warning kinds (DESIGN.md rule 6). They never change a verdict.
+# Portability warning kinds (docs/semantics.md, rule 6). They never change a verdict.
 BIG_INTEGER = "big_integer"
 INTEGRAL_FLOAT = "integral_float"
 DUPLICATE_KEY = "duplicate_key"

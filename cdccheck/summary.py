@@ -1,4 +1,4 @@
-"""Summary: mergeable counters and bounded, redacted samples (DESIGN.md rules 4-5).
+"""Summary: mergeable counters and bounded, redacted samples (docs/semantics.md, rules 4-5).
 
 A Summary is what every command produces and every report renders. It is
 built by ``add(verdict)`` one event at a time and combined by ``merge``,
@@ -920,7 +920,7 @@ class Summary(msgspec.Struct, dict=True):
         return count_failures(self.totals.as_dict(), fail_on)
 
     def to_dict(self) -> dict[str, Any]:
-        """The summary part of a report (DESIGN.md "Report (JSON)")."""
+        """The summary part of a report (docs/reports.md)."""
         return {
             "range": {"first_id": self.first_id or None, "last_id": self.last_id or None},
             "totals": self.totals.as_dict(),
