@@ -27,7 +27,7 @@ import msgspec
 from cdccheck.compare.diff import Diff, sample_path
 from cdccheck.compare.events import Event, UnkeyedEvent, Unreadable, key_values
 from cdccheck.errors import ConfigError
-from cdccheck.summary import describe_value
+from cdccheck.redaction import describe_value
 
 EQUAL = "equal"
 DIFFERING = "differing"

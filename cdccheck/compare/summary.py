@@ -44,7 +44,8 @@ from cdccheck.compare.noise import (
 from cdccheck.compare.options import DEFAULT_NOISE_RATIO
 from cdccheck.errors import ConfigError
 from cdccheck.model import UNKNOWN
-from cdccheck.summary import DEFAULT_SAMPLES, describe_value
+from cdccheck.redaction import describe_value
+from cdccheck.summary import DEFAULT_SAMPLES
 
 PRIMARY = "primary"
 CANDIDATE = "candidate"

@@ -15,7 +15,8 @@ from typing import Any
 from cdccheck.engine.engine import Engine
 from cdccheck.files import AtomicWriter
 from cdccheck.model import INTERNAL_ERROR, Entry, EventVerdict
-from cdccheck.summary import Summary, redact_finding
+from cdccheck.redaction import redact_finding
+from cdccheck.summary import Summary
 
 BatchCallback = Callable[[list[Entry], Summary], None]
 VerdictSink = Callable[[EventVerdict], None]

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from cdccheck.errors import ConfigError, SourceError
 from cdccheck.hints import SchemaFacts, evidence_of, hint_for, payload_hint
 from cdccheck.model import LEGACY, NEW, UNDECODABLE, WIRE, Entry, json_pointer
+from cdccheck.redaction import redact_finding
 from cdccheck.shapes import shape_of
-from cdccheck.summary import Summary, aggregate_path, group_path, redact_finding
+from cdccheck.summary import Summary, aggregate_path, group_path
 
 if TYPE_CHECKING:
     from cdccheck.engine.engine import Engine
