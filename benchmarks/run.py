@@ -57,8 +57,9 @@ from cdccheck.embedded import EmbeddedRedis, redis_server_binary
 from cdccheck.engine.engine import Engine
 from cdccheck.engine.pipeline import check_batch
 from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
+from cdccheck.grouping import aggregate_path
 from cdccheck.model import FINDING_KINDS, LEGACY, NEW, READER_REJECTED, UNDECODABLE, WIRE, Entry
-from cdccheck.summary import Summary, aggregate_path
+from cdccheck.summary import Summary
 
 BATCH = 1000
 CDCCHECK = str(Path(sys.executable).with_name("cdccheck"))

@@ -10,28 +10,11 @@ are kept as the K smallest by (stream id, path, message), and a group's
 first and last ids are the smallest and largest stream ids seen.
 
 A Summary's size is bounded whatever the events hold (``docs/security.md``,
-"Bounded reports"): paths and op/writer values are clipped to a length, and
-the distinct finding groups and op/writer values it keeps are capped. What
-does not fit is folded into overflow groups and labels by a rule that only
-depends on WHICH keys were seen, never on their order, so counters stay
-exact and merging stays associative and commutative:
-
-* group paths are split into a parent and a last segment (a "name"). For each
-  ``(schema, kind, parent)`` (a "family") the ``max_names`` smallest names keep
-  their group; the others share the family's ``<parent>/~other`` group;
-* the ``max_parents`` smallest families of a table (findings, or warnings)
-  keep their groups; the groups of the others share ``/~other-paths`` of
-  their (schema, kind);
-* the ``max_labels`` smallest op (and writer) values keep their counters; the
-  others share ``(other)``.
-
-"Smallest" is a fixed total order (``name_order``, ``family_order``,
-``label_order``; the fleet summary in Redis sorts its sorted sets the same
-way). A key kept among the smallest of everything is kept among the smallest
-of every part, so folding the parts and then the merge gives what folding
-everything at once gives. An overflow group's ``events`` is the sum of the
-events of the groups it stands for (an event with two folded paths counts
-twice there); every other counter counts events exactly, as without caps.
+"Bounded reports"): ``cdccheck.grouping`` says how paths and labels are
+clipped and which groups are folded into overflow groups when the caps are
+reached. An overflow group's ``events`` is the sum of the events of the
+groups it stands for (an event with two folded paths counts twice there);
+every other counter counts events exactly, as without caps.
 
 The groups' ``by_writer`` and the timeline (``cdccheck.timeline``) follow the
 same caps: a group folded into an overflow group brings its writers' counts
@@ -43,15 +26,33 @@ counts it and in every timeline bucket.
 from __future__ import annotations
 
 import bisect
-import functools
-import hashlib
 import json
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from cdccheck.grouping import (
+    DEFAULT_MAX_LABELS,
+    DEFAULT_MAX_NAMES,
+    DEFAULT_MAX_PARENTS,
+    OTHER_LABEL,
+    OTHER_PATHS,
+    OTHER_SUFFIX,
+    UNCAPPED_LABELS,
+    Family,
+    Folding,
+    GroupKey,
+    clip_label,
+    clip_path,
+    family_order,
+    family_parent,
+    group_path,
+    group_role,
+    id_order,
+    label_order,
+    name_order,
+)
 from cdccheck.model import (
     ABSENT,
     ENGINE,
@@ -74,148 +75,6 @@ if TYPE_CHECKING:
     from cdccheck.timeline import Timeline
 
 DEFAULT_SAMPLES = 5
-DEFAULT_MAX_NAMES = 50
-"""Distinct last path segments kept per (schema, kind, parent path); see the module docstring."""
-DEFAULT_MAX_PARENTS = 200
-"""Distinct (schema, kind, parent path) kept per table (findings, warnings)."""
-DEFAULT_MAX_LABELS = 100
-"""Distinct op values (and, separately, writer values) kept."""
-MAX_SEGMENT = 64
-"""Longest path segment kept as it is (longer ones: a prefix and a hash)."""
-MAX_PATH = 512
-"""Longest path kept as it is (longer ones: leading segments and a hash of the rest)."""
-MAX_LABEL = 64
-"""Longest op or writer value kept as it is (longer ones: a prefix and a hash)."""
-OTHER_NAME = "~other"
-"""The last segment of a family's overflow group: ``/comment/~other``."""
-OTHER_PATHS = "/~other-paths"
-"""The path of a (schema, kind)'s catch-all group, for families beyond ``max_parents``."""
-OTHER_LABEL = "(other)"
-"""The op or writer counting the values beyond ``max_labels``."""
-# Why "~": RFC 6901 escapes a "~" in a key as "~0", so a "~" followed by
-# anything else never comes from a real key, and these markers cannot collide
-# with one. "?" (no op or writer) and "(other)" are never capped.
-UNCAPPED_LABELS = frozenset({UNKNOWN, OTHER_LABEL})
-"""Op and writer values that ``max_labels`` never folds."""
-_OTHER_SUFFIX = "/" + OTHER_NAME
-_DIGEST = 12
-_INDEX = re.compile(r"/\d+(?=/|$)")
-_CACHED_PATH = 256
-
-
-@functools.lru_cache(maxsize=4096)
-def id_order(stream_id: str) -> tuple[int, int, int, str]:
-    """Sort key for ids: Redis stream ids numerically, anything else after, by text."""
-    milliseconds, dash, sequence = stream_id.partition("-")
-    if dash and milliseconds.isdigit() and sequence.isdigit():
-        return (0, int(milliseconds), int(sequence), "")
-    return (1, 0, 0, stream_id)
-
-
-def aggregate_path(path: str) -> str:
-    """``/comment/awards/3/count`` -> ``/comment/awards/*/count``."""
-    return _INDEX.sub("/*", path)
-
-
-def group_path(path: str) -> str:
-    """The path a finding is grouped under: indices as ``*``, then clipped (``clip_path``)."""
-    if len(path) <= _CACHED_PATH:
-        return _cached_group_path(path)
-    return clip_path(aggregate_path(path))
-
-
-# Only short paths are cached: a cache of megabyte-long keys would be the
-# very memory growth the clipping prevents.
-@functools.lru_cache(maxsize=4096)
-def _cached_group_path(path: str) -> str:
-    return clip_path(aggregate_path(path))
-
-
-def _digest(text: str) -> str:
-    # "~h" never starts an RFC 6901 escape, so a digest never looks like a key.
-    data = text.encode("utf-8", "surrogatepass")
-    return "~h" + hashlib.sha256(data).hexdigest()[:_DIGEST]
-
-
-def clip_text(text: str, limit: int) -> str:
-    """``text`` if at most ``limit`` characters, else its start and a hash of all of it.
-
-    The result has ``limit`` characters; two different long texts stay apart
-    (up to a 48-bit hash collision).
-    """
-    if len(text) <= limit:
-        return text
-    return text[: limit - len(_digest(""))] + _digest(text)
-
-
-def clip_path(path: str) -> str:
-    """``path`` with segments over MAX_SEGMENT characters clipped, and at most MAX_PATH long.
-
-    A path still too long after clipping its segments keeps its leading
-    segments and ends with one segment hashing the rest.
-    """
-    if len(path) <= MAX_SEGMENT:
-        return path
-    clipped = "/".join(clip_text(segment, MAX_SEGMENT) for segment in path.split("/"))
-    if len(clipped) <= MAX_PATH:
-        return clipped
-    cut = max(clipped.rfind("/", 0, MAX_PATH - len(_digest("")) - 1), 0)
-    return clipped[:cut] + "/" + _digest(clipped[cut:])
-
-
-def clip_label(value: str) -> str:
-    """An op or writer value clipped to MAX_LABEL characters (``clip_text``)."""
-    return clip_text(value, MAX_LABEL)
-
-
-def counter_field(*parts: str) -> str:
-    """A counter's name as a compact JSON array: ``["findings","new","format","/a"]``.
-
-    The fleet summary names its Redis hash fields so; the caps' orders below
-    compare these names, so Redis sorted sets can keep the same order.
-    """
-    return json.dumps(list(parts), ensure_ascii=False, separators=(",", ":"))
-
-
-def _utf8(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")
-
-
-def split_path(path: str) -> tuple[str, str]:
-    """A group path as (parent, name): ``/comment/x`` -> (``/comment``, ``/x``)."""
-    parent, slash, name = path.rpartition("/")
-    return parent, slash + name
-
-
-def family_order(table: str, schema: str, kind: str, parent: str) -> tuple[int, bytes]:
-    """The order of families (shallowest parent first): the fleet's sorted-set score and member."""
-    return parent.count("/"), _utf8(counter_field(table, schema, kind, parent))
-
-
-def name_order(table: str, schema: str, kind: str, path: str) -> tuple[int, bytes]:
-    """The order of names within a family (shortest first): score and member in Redis."""
-    return len(_utf8(split_path(path)[1])), _utf8(counter_field(table, schema, kind, path))
-
-
-def label_order(table: str, value: str) -> tuple[int, bytes]:
-    """The order of op (``by_op``) or writer (``by_writer``) values (shortest first)."""
-    return len(_utf8(value)), _utf8(counter_field(table, value))
-
-
-def family_parent(path: str) -> str:
-    """The parent path of the family a group belongs to (an overflow group's too)."""
-    if path.endswith(_OTHER_SUFFIX):
-        return path[: -len(_OTHER_SUFFIX)]
-    return split_path(path)[0]
-
-
-def group_role(path: str) -> str:
-    """``catch-all`` (``/~other-paths``), ``overflow`` (``.../~other``) or ``group``."""
-    if path == OTHER_PATHS:
-        return "catch-all"
-    if path.endswith(_OTHER_SUFFIX):
-        return "overflow"
-    return "group"
 
 
 class Counters(msgspec.Struct):
@@ -409,47 +268,6 @@ class Group(msgspec.Struct):
 
 COUNTER_COLUMNS: tuple[str, ...] = Counters.__struct_fields__
 """The verdict counters, in report order."""
-
-GroupKey = tuple[str, str, str]
-
-
-class _Family:
-    """The kept names of one (schema, kind, parent): their groups live in the table."""
-
-    __slots__ = ("names", "paths")
-
-    def __init__(self) -> None:
-        self.names: list[tuple[tuple[int, bytes], str]] = []
-        """(name_order, path) of the kept groups, smallest first."""
-        self.paths: set[str] = set()
-
-
-class _Folding:
-    """What a Summary keeps under its caps, and in which order (see the module docstring)."""
-
-    __slots__ = ("families", "labels", "order", "writer_groups")
-
-    def __init__(self) -> None:
-        self.families: dict[str, dict[tuple[str, str, str], _Family]] = {
-            "findings": {},
-            "warnings": {},
-        }
-        self.order: dict[str, list[tuple[tuple[int, bytes], tuple[str, str, str]]]] = {
-            "findings": [],
-            "warnings": [],
-        }
-        """(family_order, family) of the kept families of each table, smallest first."""
-        self.labels: dict[str, list[tuple[tuple[int, bytes], str]]] = {
-            "by_op": [],
-            "by_writer": [],
-        }
-        """(label_order, value) of the kept op and writer values, smallest first."""
-        self.writer_groups: dict[str, set[tuple[str, GroupKey]]] = {}
-        """Kept writer label -> the (table, group key) whose ``by_writer`` counts it.
-
-        So a writer pushed out of ``max_labels`` moves into ``(other)`` in the
-        groups that count it, not in every group.
-        """
 
 
 class Summary(msgspec.Struct, dict=True):
@@ -667,10 +485,10 @@ class Summary(msgspec.Struct, dict=True):
 
     # ---------------------------------------------------------------- the caps
 
-    def _folding(self) -> _Folding:
-        folding: _Folding | None = self.__dict__.get("_state")
+    def _folding(self) -> Folding:
+        folding: Folding | None = self.__dict__.get("_state")
         if folding is None:
-            folding = self.__dict__["_state"] = _Folding()
+            folding = self.__dict__["_state"] = Folding()
             if self.findings or self.warnings or self.by_op or self.by_writer:
                 # Filled from outside (a report, the fleet summary): fold what is
                 # there once, under this summary's caps.
@@ -740,7 +558,7 @@ class Summary(msgspec.Struct, dict=True):
         if role != "catch-all":
             parent = family_parent(path)
             if (schema, kind, parent) in self._folding().families["findings"]:
-                home = key if role == "overflow" else (schema, kind, parent + _OTHER_SUFFIX)
+                home = key if role == "overflow" else (schema, kind, parent + OTHER_SUFFIX)
                 return home if home in table else None
         home = (schema, kind, OTHER_PATHS)
         return home if home in table else None
@@ -764,7 +582,7 @@ class Summary(msgspec.Struct, dict=True):
             return catch_all
         if role == "overflow" or path in family.paths:
             return key
-        overflow = (schema, kind, parent + _OTHER_SUFFIX)
+        overflow = (schema, kind, parent + OTHER_SUFFIX)
         entry = (name_order(table_name, schema, kind, path), path)
         if len(family.names) >= self.max_names:
             if entry > family.names[-1]:
@@ -781,9 +599,9 @@ class Summary(msgspec.Struct, dict=True):
         self,
         table_name: str,
         table: dict[GroupKey, Group],
-        folding: _Folding,
+        folding: Folding,
         family_key: tuple[str, str, str],
-    ) -> _Family | None:
+    ) -> Family | None:
         """The kept family ``family_key``, admitted if it fits; None when it does not."""
         families = folding.families[table_name]
         family = families.get(family_key)
@@ -800,9 +618,9 @@ class Summary(msgspec.Struct, dict=True):
             catch_all = (schema, kind, OTHER_PATHS)
             for _, path in evicted.names:
                 self._move(table_name, table, (schema, kind, path), catch_all)
-            self._move(table_name, table, (schema, kind, parent + _OTHER_SUFFIX), catch_all)
+            self._move(table_name, table, (schema, kind, parent + OTHER_SUFFIX), catch_all)
         bisect.insort(order, entry)
-        family = families[family_key] = _Family()
+        family = families[family_key] = Family()
         return family
 
     def _move(

@@ -45,6 +45,7 @@ from typing import Any
 import msgspec
 
 from cdccheck.errors import ConfigError
+from cdccheck.grouping import GroupKey, group_path, group_role
 from cdccheck.model import (
     ENGINE,
     INTERNAL_ERROR,
@@ -56,7 +57,7 @@ from cdccheck.model import (
     Entry,
     EventVerdict,
 )
-from cdccheck.summary import COUNTER_COLUMNS, Counters, GroupKey, group_path, group_role
+from cdccheck.summary import COUNTER_COLUMNS, Counters
 
 __all__ = [
     "DEFAULT_HORIZON_S",

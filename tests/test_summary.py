@@ -11,22 +11,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cdccheck.errors import ConfigError
-from cdccheck.model import ABSENT, Entry, EventVerdict, Finding
-from cdccheck.report.json import build_report, load_report, merge_reports
-from cdccheck.summary import (
+from cdccheck.grouping import (
     MAX_LABEL,
     MAX_PATH,
     MAX_SEGMENT,
     OTHER_LABEL,
     OTHER_PATHS,
-    Summary,
     aggregate_path,
     clip_path,
-    describe_value,
     group_path,
     id_order,
-    safe_message,
 )
+from cdccheck.model import ABSENT, Entry, EventVerdict, Finding
+from cdccheck.report.json import build_report, load_report, merge_reports
+from cdccheck.summary import Summary, describe_value, safe_message
 from cdccheck.timeline import Timeline, stream_ms
 from tests.helpers import validate_report
 

@@ -41,8 +41,9 @@ from cdccheck.gate.compat import (
 from cdccheck.gate.config import FAIL_ON, GateConfig, Ignore
 from cdccheck.gate.kinds import LABELS, findings_caused
 from cdccheck.gate.schemaview import walk_refs
+from cdccheck.grouping import aggregate_path
 from cdccheck.model import LEGACY, NEW
-from cdccheck.summary import aggregate_path, count_failures
+from cdccheck.summary import count_failures
 
 DEFAULT_SCHEMA_ROOTS = ("schemas",)
 AGAINST_LABELS = {"legacy": "base", "new": "head"}

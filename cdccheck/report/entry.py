@@ -20,11 +20,12 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from cdccheck.errors import ConfigError, SourceError
+from cdccheck.grouping import aggregate_path, group_path
 from cdccheck.hints import SchemaFacts, evidence_of, hint_for, payload_hint
 from cdccheck.model import LEGACY, NEW, UNDECODABLE, WIRE, Entry, json_pointer
 from cdccheck.redaction import redact_finding
 from cdccheck.shapes import shape_of
-from cdccheck.summary import Summary, aggregate_path, group_path
+from cdccheck.summary import Summary
 
 if TYPE_CHECKING:
     from cdccheck.engine.engine import Engine

@@ -102,6 +102,18 @@ from urllib.parse import quote
 import msgspec
 
 from cdccheck.errors import ConfigError, SourceError
+from cdccheck.grouping import (
+    OTHER_LABEL,
+    OTHER_NAME,
+    OTHER_PATHS,
+    UNCAPPED_LABELS,
+    counter_field,
+    family_order,
+    family_parent,
+    group_role,
+    label_order,
+    name_order,
+)
 from cdccheck.hints import SchemaFacts
 from cdccheck.model import UNKNOWN
 from cdccheck.sources._redis import (
@@ -115,23 +127,7 @@ from cdccheck.sources._redis import (
     redis_errors,
     secret_of,
 )
-from cdccheck.summary import (
-    COUNTER_COLUMNS,
-    OTHER_LABEL,
-    OTHER_NAME,
-    OTHER_PATHS,
-    UNCAPPED_LABELS,
-    Counters,
-    Group,
-    Sample,
-    Summary,
-    counter_field,
-    family_order,
-    family_parent,
-    group_role,
-    label_order,
-    name_order,
-)
+from cdccheck.summary import COUNTER_COLUMNS, Counters, Group, Sample, Summary
 from cdccheck.timeline import Timeline, within_horizon
 
 __all__ = [

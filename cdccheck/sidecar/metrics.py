@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import collections
 
-from cdccheck.summary import OTHER_LABEL, Counters, Summary, clip_label
+from cdccheck.grouping import OTHER_LABEL, clip_label
+from cdccheck.summary import Counters, Summary
 
 __all__ = ["DEFAULT_PATH_LABELS", "MAX_LABEL_VALUES", "OTHER_PATH", "Metrics", "verdict_classes"]
 

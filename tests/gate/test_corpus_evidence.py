@@ -21,7 +21,7 @@ from cdccheck.engine.schema import Schema, bundled_schema_path
 from cdccheck.gate import GateConfig, GateResult, resolve_request, run_gate
 from cdccheck.gate.kinds import findings_caused
 from cdccheck.gate.render import render
-from cdccheck.summary import aggregate_path
+from cdccheck.grouping import aggregate_path
 
 
 @cache

@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from cdccheck.cli import app
+from cdccheck.grouping import aggregate_path
 from cdccheck.model import Entry
 from cdccheck.report.json import merge_reports
 from cdccheck.samples import SAMPLE_CORPUS, mixed_stream
 from cdccheck.sources.corpus import write_corpus
-from cdccheck.summary import aggregate_path
 from cdccheck.timeline import Timeline, stream_ms
 from tests.helpers import SCHEMA_ENV, validate_report
 from tests.ops.support import ROOT, Page, outside_references

@@ -11,12 +11,13 @@ import redis
 
 from cdccheck.engine.pipeline import check_batch
 from cdccheck.errors import ConfigError, SourceError
+from cdccheck.grouping import id_order
 from cdccheck.model import EventVerdict, Finding
 from cdccheck.report.json import schema_info
 from cdccheck.samples import samples as sample_events
 from cdccheck.sidecar.fleet import QUARANTINED, Fleet, FleetKeys, QuarantineRecord, field, hash_tag
 from cdccheck.sources.redis_group import RedisGroup, key_slot
-from cdccheck.summary import Summary, id_order
+from cdccheck.summary import Summary
 from cdccheck.timeline import Timeline, within_horizon
 from tests.sidecar.support import GROUP, engine, replay_summary, seed
 

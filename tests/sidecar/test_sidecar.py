@@ -694,7 +694,7 @@ def test_hostile_ops_and_writers_keep_every_scrape_small(
     """20 events with a 1 MB op once made each scrape 80 MB (issue 10, defect 9)."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    from cdccheck.summary import MAX_LABEL
+    from cdccheck.grouping import MAX_LABEL
 
     huge = "x" * 1_000_000
     for index in range(20):

@@ -10,8 +10,8 @@ from typing import Any
 from cdccheck.gate.compat import BACKWARD, FORWARD, Change
 from cdccheck.gate.kinds import explain
 from cdccheck.gate.run import GateResult, SchemaResult
+from cdccheck.grouping import aggregate_path
 from cdccheck.model import ABSENT
-from cdccheck.summary import aggregate_path
 
 LINE_WIDTH = 120
 """What one text line per change aims at (a CI log, a terminal)."""
