@@ -1,45 +1,9 @@
-"""The report's timeline: fixed-width buckets on stream-id time, mergeable exactly.
-
-A migration team asks first "since when?". A ``Timeline`` answers it with
-the verdict counters of each writer per time bucket, plus per-bucket event
-counts of the finding groups (docs/reports.md, "timeline").
-
-Time is the millisecond part of the stream id (``1769601600036-0`` ->
-2026-01-28 12:00:00.036 UTC): when Redis assigned the id, which is when the
-writer wrote the event. Entries whose id has no such part (hand-written
-corpus ids) are counted under ``untimed``, so the counters of every bucket
-plus ``untimed`` plus ``before_horizon`` always add up to the report's
-``by_writer``.
-
-Bucket widths come from one ladder, ``WIDTHS_S``, in which every width is a
-multiple of every finer one, and buckets start at multiples of their width
-since the Unix epoch (UTC midnight for a day). So a bucket of a coarse width
-is exactly the union of the finer buckets inside it: re-bucketing never
-splits a count, and two timelines of different widths merge exactly at the
-coarser one.
-
-Automatic width: a timeline with ``max_buckets`` (default 200) takes the
-finest width at which its span fits in ``max_buckets`` buckets; it coarsens
-as it grows. Consecutive ladder widths differ by a factor of 2 to 5, so a
-span longer than 200 s ends up with 40 to 200 buckets. A width given by the
-user (``--bucket``) comes with ``max_buckets=None``: never coarsened by
-itself. Merging takes the coarser width, the smaller bound (``None`` is no
-bound), then fits: the width of a merge is ``max(widths, fit(all events))``
-whatever the order, which makes ``merge`` associative and commutative (a
-Hypothesis test in tests/ops/test_timeline.py checks both laws).
-
-Group series are bounded by the report: only the finding groups in the
-report's ``findings`` are kept (``restrict``), warnings are not tracked.
-"""
+"""The Timeline: counters per writer and group counts per bucket, and its JSON form."""
 
 from __future__ import annotations
 
 import collections
-import itertools
-import math
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -58,61 +22,15 @@ from cdccheck.model import (
     EventVerdict,
 )
 from cdccheck.summary import COUNTER_COLUMNS, Counters
-
-__all__ = [
-    "DEFAULT_HORIZON_S",
-    "DEFAULT_MAX_BUCKETS",
-    "MAX_HORIZON_BUCKETS",
-    "WIDTHS_S",
-    "Timeline",
-    "first_seen",
-    "format_width",
-    "horizon_cutoff",
-    "horizon_width",
-    "merge_timelines",
-    "parse_duration",
-    "parse_width",
-    "rising_since",
-    "share_series",
-    "sparkline",
-    "stream_ms",
-    "trend_line",
-    "within_horizon",
-    "writer_sparklines",
-]
-
-WIDTHS_S: tuple[int, ...] = (
-    1,
-    5,
-    10,
-    30,
-    60,
-    300,
-    600,
-    1800,
-    3600,
-    3 * 3600,
-    6 * 3600,
-    12 * 3600,
-    86400,
+from cdccheck.timeline.widths import (
+    DEFAULT_MAX_BUCKETS,
+    WIDTHS_S,
+    format_width,
+    iso,
+    parse_width,
+    stream_ms,
 )
-"""The bucket widths, in seconds: 1s 5s 10s 30s 1m 5m 10m 30m 1h 3h 6h 12h 1d.
 
-Each divides the next, so each divides every coarser one (checked at import).
-"""
-assert all(b % a == 0 for a, b in itertools.pairwise(WIDTHS_S))
-
-DEFAULT_MAX_BUCKETS = 200
-"""An automatic timeline keeps its span within this many buckets."""
-DEFAULT_HORIZON_S = 7 * 86400
-"""The sidecar fleet's rolling horizon (``--timeline-horizon``): a week."""
-MAX_HORIZON_BUCKETS = 2048
-"""The most buckets a rolling horizon may hold (a week of 5-minute buckets fits)."""
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-_BLOCKS = "▁▂▃▄▅▆▇█"
-_NO_EVENTS = " "
 GroupsOf = Callable[[EventVerdict], Iterable[GroupKey]]
 """The finding-group keys an event counts in (a Summary's own, see ``Timeline.add``)."""
 WriterLabel = Callable[[str], str]
@@ -121,84 +39,6 @@ GroupHome = Callable[[GroupKey], "GroupKey | None"]
 """The group a group key is counted in now (a Summary's, under its caps); None: not kept."""
 FAILING = "failing"
 """Derived counter written to JSON next to the stored ones: ``events - ok``."""
-
-
-def parse_width(text: str) -> int:
-    """``"5m"`` -> 300. The width must be on the ladder (``WIDTHS_S``), so merges stay exact."""
-    match = _DURATION.match(text)
-    if match is None:
-        raise ConfigError(
-            f"bad bucket width {text!r}: expected a number and a unit, e.g. 30s, 5m, 1h, 1d"
-        )
-    seconds = int(match.group(1)) * _UNITS[match.group(2)]
-    if seconds not in WIDTHS_S:
-        allowed = ", ".join(format_width(width) for width in WIDTHS_S)
-        raise ConfigError(
-            f"bad bucket width {text!r}: it must be one of {allowed} "
-            "(each divides the coarser ones, so timelines of different widths merge exactly)"
-        )
-    return seconds
-
-
-def format_width(seconds: int) -> str:
-    """300 -> ``"5m"``: the largest unit that divides the width."""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def stream_ms(stream_id: str) -> int | None:
-    """The millisecond part of a Redis stream id, None when the id has none."""
-    milliseconds, dash, sequence = stream_id.partition("-")
-    if dash and milliseconds.isdigit() and sequence.isdigit():
-        return int(milliseconds)
-    return None
-
-
-def horizon_cutoff(now_ms: int, days: float) -> int:
-    """The first millisecond inside a horizon of ``days`` days ending at ``now_ms``."""
-    if days <= 0:
-        raise ConfigError(f"bad timeline horizon {days} days: it must be positive")
-    return now_ms - int(days * 86_400_000)
-
-
-def parse_duration(text: str, option: str = "--timeline-horizon") -> int:
-    """``"7d"`` -> 604800: a positive whole number of seconds, minutes, hours or days."""
-    match = _DURATION.match(text)
-    if match is None or int(match.group(1)) == 0:
-        raise ConfigError(
-            f"bad {option} {text!r}: expected a positive number and a unit, e.g. 12h or 7d"
-        )
-    return int(match.group(1)) * _UNITS[match.group(2)]
-
-
-def horizon_width(horizon_s: int, width_s: int | None = None) -> int:
-    """The bucket width of a timeline kept over a rolling horizon (the sidecar fleet's).
-
-    ``width_s`` when given (``--bucket``), else the finest ladder width that
-    keeps the horizon within ``DEFAULT_MAX_BUCKETS`` buckets (1h for 7
-    days). Either way at most ``MAX_HORIZON_BUCKETS`` buckets, so the keys
-    stay bounded: ConfigError otherwise.
-    """
-    if horizon_s <= 0:
-        raise ConfigError(f"bad timeline horizon {horizon_s}s: it must be positive")
-    if width_s is None:
-        width_s = next(
-            (w for w in WIDTHS_S if math.ceil(horizon_s / w) <= DEFAULT_MAX_BUCKETS), WIDTHS_S[-1]
-        )
-    if width_s > horizon_s:
-        raise ConfigError(
-            f"the timeline horizon ({format_width(horizon_s)}) is shorter than one bucket "
-            f"({format_width(width_s)}): pass a longer --timeline-horizon or a finer --bucket"
-        )
-    if math.ceil(horizon_s / width_s) > MAX_HORIZON_BUCKETS:
-        raise ConfigError(
-            f"a {format_width(horizon_s)} timeline horizon in {format_width(width_s)} buckets "
-            f"would keep {math.ceil(horizon_s / width_s):,} buckets in Redis (at most "
-            f"{MAX_HORIZON_BUCKETS:,}): pass a coarser --bucket or a shorter --timeline-horizon"
-        )
-    return width_s
 
 
 def within_horizon(timeline: Timeline, horizon_s: int) -> Timeline:
@@ -215,17 +55,6 @@ def within_horizon(timeline: Timeline, horizon_s: int) -> Timeline:
     if min(timeline.buckets) + timeline.width_ms > cutoff:
         return timeline
     return timeline.trim(cutoff)
-
-
-def _utc(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
-
-
-def _iso(ms: int) -> str:
-    moment = _utc(ms)
-    if ms % 1000:
-        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _fits(starts: Iterable[int], width_ms: int, limit: int | None) -> bool:
@@ -733,7 +562,7 @@ class Timeline(msgspec.Struct):
             "buckets": [
                 {
                     "start_ms": start,
-                    "start": _iso(start),
+                    "start": iso(start),
                     "writers": {
                         writer: _counters_json(writers[writer]) for writer in sorted(writers)
                     },
@@ -901,158 +730,3 @@ def merge_timelines(timelines: Iterable[Timeline | None]) -> Timeline | None:
             return None
         merged = timeline if merged is None else merged.merge(timeline)
     return merged
-
-
-# ---------------------------------------------------------------- analysis
-
-
-def share_series(timeline: Timeline, key: GroupKey) -> list[tuple[int, float | None]]:
-    """Per bucket start (gaps included): the share of the bucket's events in group ``key``."""
-    totals = timeline.bucket_totals()
-    series = timeline.groups.get(key, {})
-    shares: list[tuple[int, float | None]] = []
-    for start in timeline.starts():
-        total = totals.get(start)
-        events = total.events if total is not None else 0
-        shares.append((start, series.get(start, 0) / events if events else None))
-    return shares
-
-
-def first_seen(timeline: Timeline, key: GroupKey) -> int | None:
-    """Start of the first bucket in which group ``key`` has events."""
-    series = timeline.groups.get(key)
-    hits = [start for start, events in (series or {}).items() if events]
-    return min(hits) if hits else None
-
-
-def rising_since(
-    timeline: Timeline,
-    key: GroupKey,
-    *,
-    min_points: int = 3,
-    min_rise: float = 0.01,
-    columns: int = DEFAULT_MAX_BUCKETS,
-) -> int | None:
-    """Start of the current rising trend of group ``key``'s share of events; None if not rising.
-
-    Shares (group events / bucket events), not counts: more traffic alone is
-    no rise. The timeline is first merged to at most ``columns`` buckets.
-    A hinge is fitted by least squares to the shares of the buckets with
-    events: flat at a baseline up to bucket k, a straight line from k on (k
-    not before the group's first bucket, the later one on a tie). It is a
-    rise when the line goes up, the rising part has at least ``min_points``
-    buckets, and both the fitted rise and the latest share (median of the
-    last three) are at least ``min_rise`` above the baseline (absolute: 0.01
-    is one percentage point), so a spike that went away is not a rise.
-
-    Returned: the start of the bucket after k, the first one on the line.
-    """
-    shown = timeline.fit_to(columns)
-    width_ms = shown.width_ms
-    points = [(start, share) for start, share in share_series(shown, key) if share is not None]
-    if len(points) < min_points:
-        return None
-    times = [start // width_ms for start, _ in points]
-    shares = [share for _, share in points]
-    first = next((i for i, share in enumerate(shares) if share > 0), None)
-    if first is None:
-        return None
-    latest = sorted(shares[-3:])[len(shares[-3:]) // 2]
-    best: tuple[float, int, float, float] | None = None  # (error, k, baseline, slope)
-    for k in range(max(first - 1, 0), len(points) - min_points + 1):
-        xs = [max(0, t - times[k]) for t in times]
-        mean_x, mean_y = sum(xs) / len(xs), sum(shares) / len(shares)
-        spread = sum((x - mean_x) ** 2 for x in xs)
-        if spread == 0:
-            continue
-        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, shares, strict=True)) / spread
-        baseline = mean_y - slope * mean_x
-        error = sum((y - baseline - slope * x) ** 2 for x, y in zip(xs, shares, strict=True))
-        if best is None or error <= best[0] + 1e-15:
-            best = (error, k, baseline, slope)
-    if best is None:
-        return None
-    _, k, baseline, slope = best
-    rise = slope * (times[-1] - times[k])
-    if slope <= 0 or rise < min_rise or latest - baseline < min_rise:
-        return None
-    return points[k + 1][0]
-
-
-def sparkline(values: Iterable[float | None], top: float = 1.0) -> str:
-    """One block character per value in [0, top]; a space for None (no events).
-
-    Zero is the lowest block; any share above zero is at least the second
-    lowest, so a single failing event never looks like a clean bucket.
-    """
-    characters = []
-    for value in values:
-        if value is None:
-            characters.append(_NO_EVENTS)
-        elif value <= 0 or top <= 0:
-            characters.append(_BLOCKS[0])
-        else:
-            level = math.ceil(min(value / top, 1.0) * (len(_BLOCKS) - 1))
-            characters.append(_BLOCKS[max(level, 1)])
-    return "".join(characters)
-
-
-def writer_sparklines(
-    timeline: Timeline, columns: int = 60, *, relative: bool = True
-) -> tuple[dict[str, str], float, int]:
-    """Per writer, a sparkline of the failing share over time, at most ``columns`` wide.
-
-    Returns (lines, top, width_s): the share that a full block stands for
-    (the highest failing share of any writer when ``relative``, else 1.0),
-    and the bucket width shown (buckets are merged exactly to fit).
-    """
-    shown = timeline.fit_to(max(columns, 1))
-    starts = shown.starts()
-    shares: dict[str, list[float | None]] = {}
-    for writer in shown.writers():
-        row: list[float | None] = []
-        for start in starts:
-            counters = shown.buckets.get(start, {}).get(writer)
-            row.append(
-                (counters.events - counters.ok) / counters.events
-                if counters is not None and counters.events
-                else None
-            )
-        shares[writer] = row
-    top = 1.0
-    if relative:
-        peak = max((v for row in shares.values() for v in row if v is not None), default=0.0)
-        top = peak if peak > 0 else 1.0
-    return {writer: sparkline(row, top) for writer, row in shares.items()}, top, shown.width_s
-
-
-def _moment(ms: int, *, seconds: bool) -> str:
-    return _utc(ms).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-
-
-def trend_line(group: Mapping[str, Any], timeline: Timeline | None) -> str:
-    """``legacy ✗ /comment/awards first seen 2026-01-28 10:42:10 UTC (id …), rising since 11:05``.
-
-    ``group`` is a report finding group: its ``first_id`` gives the exact
-    first moment; the timeline gives the trend (omitted without one).
-    """
-    path = group["path"] or "(payload)"
-    label = "wire" if group["schema"] == WIRE else f"{group['schema']} ✗"
-    line = f"{label} {path} ({group['kind']})"
-    first_ms = stream_ms(group.get("first_id") or "")
-    if first_ms is not None:
-        line += f" first seen {_moment(first_ms, seconds=True)} UTC (id {group['first_id']})"
-    elif group.get("first_id"):
-        line += f" first seen at id {group['first_id']}"
-    if timeline is None:
-        return line
-    key = (group["schema"], group["kind"], group["path"])
-    since = rising_since(timeline, key)
-    if since is not None:
-        same_day = first_ms is not None and _utc(first_ms).date() == _utc(since).date()
-        fine = timeline.width_s < 60
-        moment = _utc(since).strftime(
-            ("%H:%M:%S" if fine else "%H:%M") if same_day else ("%Y-%m-%d %H:%M")
-        )
-        line += f", rising since {moment}"
-    return line
