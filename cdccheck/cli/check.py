@@ -10,43 +10,32 @@ import typer
 
 from cdccheck.cli.app import app
 from cdccheck.cli.common import (
+    GROUPED_EVENTS,
+    GROUPED_SCHEMAS,
     EventOptions,
     Output,
     SchemaOptions,
-    bounds,
     bucket_width,
     build_engine,
     errors_to_exit_codes,
     given,
+    grouped_options,
     note,
     report_run,
 )
-from cdccheck.cli.jobs import JobsOption, check_run_jobs, jobs_wanted, replay_run
+from cdccheck.cli.jobs import JobsOption, jobs_wanted, parallel_run
 from cdccheck.cli.options import (
-    AllowRefPathOption,
     BatchOption,
     BucketOption,
     CountOption,
-    EncodingOption,
     EndOption,
     EventsOutOption,
     FailOn,
     FailOnOption,
     FormatOption,
-    Layout,
-    LayoutOption,
     LegacyOption,
-    MaxIntDigitsOption,
-    MaxKeyBytesOption,
-    MaxObjectKeysOption,
-    MaxPayloadBytesOption,
     NewOption,
-    OpFieldOption,
-    PatternTimeoutOption,
-    PayloadFieldOption,
-    PythonPathOption,
     QuietOption,
-    ReaderTimeoutOption,
     RedisUrlOption,
     ReportFormat,
     ReportOption,
@@ -54,7 +43,6 @@ from cdccheck.cli.options import (
     ShowValuesOption,
     StartOption,
     StreamOption,
-    WriterFieldOption,
     env_option,
 )
 
@@ -64,6 +52,7 @@ if TYPE_CHECKING:
 
 @app.command()
 @errors_to_exit_codes
+@grouped_options
 def check(
     context: typer.Context,
     files: Annotated[
@@ -88,19 +77,8 @@ def check(
     ] = None,
     legacy: LegacyOption = None,
     new: NewOption = None,
-    python_path: PythonPathOption = None,
-    reader_timeout: ReaderTimeoutOption = 5.0,
-    payload_field: PayloadFieldOption = "payload",
-    op_field: OpFieldOption = "op",
-    writer_field: WriterFieldOption = "writer",
-    layout: LayoutOption = Layout.default,
-    encoding: EncodingOption = None,
-    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
-    max_int_digits: MaxIntDigitsOption = 4300,
-    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
-    max_object_keys: MaxObjectKeysOption = 100_000,
-    pattern_timeout_ms: PatternTimeoutOption = 100,
-    allow_ref_path: AllowRefPathOption = None,
+    schemas: SchemaOptions = GROUPED_SCHEMAS,
+    events: EventOptions = GROUPED_EVENTS,
     output_format: FormatOption = ReportFormat.table,
     report: ReportOption = None,
     events_out: EventsOutOption = None,
@@ -138,25 +116,9 @@ def check(
     if workers > 1 and bare:
         raise ConfigError("--payloads is checked by one process: leave out --jobs")
     bucket_s = bucket_width(bucket)
-    events = EventOptions(
-        payload_field,
-        op_field,
-        writer_field,
-        layout,
-        encoding,
-        bounds(
-            max_payload_bytes, max_int_digits, max_key_bytes, max_object_keys, pattern_timeout_ms
-        ),
-    )
-    schemas = SchemaOptions(
-        tuple(python_path or ()),
-        reader_timeout,
-        quiet,
-        allow_ref_paths=tuple(allow_ref_path or ()),
-    )
     engine = build_engine(legacy, new, events, schemas)
     if workers > 1:
-        run = check_run_jobs(
+        run = parallel_run(
             corpora,
             engine,
             workers,
@@ -205,6 +167,7 @@ def open_range(
 
 @app.command()
 @errors_to_exit_codes
+@grouped_options
 def replay(
     context: typer.Context,
     redis_url: RedisUrlOption = "redis://localhost:6379/0",
@@ -215,19 +178,8 @@ def replay(
     batch_size: BatchOption = 1000,
     legacy: LegacyOption = None,
     new: NewOption = None,
-    python_path: PythonPathOption = None,
-    reader_timeout: ReaderTimeoutOption = 5.0,
-    payload_field: PayloadFieldOption = "payload",
-    op_field: OpFieldOption = "op",
-    writer_field: WriterFieldOption = "writer",
-    layout: LayoutOption = Layout.default,
-    encoding: EncodingOption = None,
-    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
-    max_int_digits: MaxIntDigitsOption = 4300,
-    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
-    max_object_keys: MaxObjectKeysOption = 100_000,
-    pattern_timeout_ms: PatternTimeoutOption = 100,
-    allow_ref_path: AllowRefPathOption = None,
+    schemas: SchemaOptions = GROUPED_SCHEMAS,
+    events: EventOptions = GROUPED_EVENTS,
     output_format: FormatOption = ReportFormat.table,
     report: ReportOption = None,
     events_out: EventsOutOption = None,
@@ -260,26 +212,10 @@ def replay(
 
     workers = jobs_wanted(jobs, count=count)
     bucket_s = bucket_width(bucket)
-    events = EventOptions(
-        payload_field,
-        op_field,
-        writer_field,
-        layout,
-        encoding,
-        bounds(
-            max_payload_bytes, max_int_digits, max_key_bytes, max_object_keys, pattern_timeout_ms
-        ),
-    )
-    schemas = SchemaOptions(
-        tuple(python_path or ()),
-        reader_timeout,
-        quiet,
-        allow_ref_paths=tuple(allow_ref_path or ()),
-    )
     engine = build_engine(legacy, new, events, schemas)
     with open_range(redis_url, stream, start, end, count, batch_size) as source:
         if workers > 1:
-            run = replay_run(
+            run = parallel_run(
                 source,
                 engine,
                 workers,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import os
 import sys
 import time
@@ -33,7 +34,25 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
-from cdccheck.cli.options import Encoding, FailOn, Layout, ReportFormat
+from cdccheck.cli.options import (
+    AllowRefPathOption,
+    Encoding,
+    EncodingOption,
+    FailOn,
+    Layout,
+    LayoutOption,
+    MaxIntDigitsOption,
+    MaxKeyBytesOption,
+    MaxObjectKeysOption,
+    MaxPayloadBytesOption,
+    OpFieldOption,
+    PatternTimeoutOption,
+    PayloadFieldOption,
+    PythonPathOption,
+    ReaderTimeoutOption,
+    ReportFormat,
+    WriterFieldOption,
+)
 
 if TYPE_CHECKING:
     from cdccheck.engine.engine import Engine
@@ -172,6 +191,100 @@ class EventOptions:
     """The decoding limits and the pattern budget."""
 
 
+_EVENT_PARAMETERS: tuple[tuple[str, Any, Any], ...] = (
+    ("payload_field", PayloadFieldOption, "payload"),
+    ("op_field", OpFieldOption, "op"),
+    ("writer_field", WriterFieldOption, "writer"),
+    ("layout", LayoutOption, Layout.default),
+    ("encoding", EncodingOption, None),
+    ("max_payload_bytes", MaxPayloadBytesOption, 8 * 1024 * 1024),
+    ("max_int_digits", MaxIntDigitsOption, 4300),
+    ("max_key_bytes", MaxKeyBytesOption, 64 * 1024),
+    ("max_object_keys", MaxObjectKeysOption, 100_000),
+    ("pattern_timeout_ms", PatternTimeoutOption, 100),
+)
+"""The options an ``events: EventOptions`` parameter stands for, in --help order."""
+
+_SCHEMA_PARAMETERS: tuple[tuple[str, Any, Any], ...] = (
+    ("python_path", PythonPathOption, None),
+    ("reader_timeout", ReaderTimeoutOption, 5.0),
+    ("allow_ref_path", AllowRefPathOption, None),
+)
+"""The options a ``schemas: SchemaOptions`` parameter stands for (``quiet`` stays the command's)."""
+
+
+def _events_from(values: dict[str, Any]) -> EventOptions:
+    return EventOptions(
+        values["payload_field"],
+        values["op_field"],
+        values["writer_field"],
+        values["layout"],
+        values["encoding"],
+        bounds(
+            values["max_payload_bytes"],
+            values["max_int_digits"],
+            values["max_key_bytes"],
+            values["max_object_keys"],
+            values["pattern_timeout_ms"],
+        ),
+    )
+
+
+def _schemas_from(values: dict[str, Any], quiet: bool) -> SchemaOptions:
+    return SchemaOptions(
+        tuple(values["python_path"] or ()),
+        values["reader_timeout"],
+        quiet,
+        allow_ref_paths=tuple(values["allow_ref_path"] or ()),
+    )
+
+
+def grouped_options(command: F) -> F:
+    """Declare the event and schema options once for every command that takes them.
+
+    A command names a parameter ``events: EventOptions`` and/or ``schemas:
+    SchemaOptions``; typer sees, in their place, the command-line options they
+    stand for (``_EVENT_PARAMETERS``, ``_SCHEMA_PARAMETERS``), and the command
+    receives them built. ``SchemaOptions.quiet`` is the command's own
+    ``--quiet`` when it has one.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    groups = {
+        "events": _EVENT_PARAMETERS,
+        "schemas": _SCHEMA_PARAMETERS,
+    }
+    parameters: list[inspect.Parameter] = []
+    taken: dict[str, tuple[str, ...]] = {}
+    for parameter in signature.parameters.values():
+        group = groups.get(parameter.name)
+        if group is None:
+            parameters.append(parameter)
+            continue
+        taken[parameter.name] = tuple(name for name, _, _ in group)
+        parameters.extend(
+            inspect.Parameter(name, parameter.kind, default=default, annotation=annotation)
+            for name, annotation, default in group
+        )
+    if not taken:
+        raise TypeError(f"{command.__name__} has no events or schemas parameter")
+    has_quiet = "quiet" in signature.parameters
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for names in taken.values() for name in names}
+        if "events" in taken:
+            kwargs["events"] = _events_from(values)
+        if "schemas" in taken:
+            kwargs["schemas"] = _schemas_from(values, bool(has_quiet and kwargs["quiet"]))
+        return command(*args, **kwargs)
+
+    # typer reads the options from the signature; the command's own annotations
+    # (events, schemas) are not options.
+    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
+    return wrapper  # type: ignore[return-value]
+
+
 NO_SCHEMA_HINT = (
     "or set CDCCHECK_LEGACY and CDCCHECK_NEW, or legacy = PATH and new = PATH under "
     "[tool.cdccheck] in pyproject.toml or in cdccheck.toml; to make them, see "
@@ -221,6 +334,12 @@ class SchemaOptions:
     """No warnings about where a derived schema is wider than the code."""
     allow_ref_paths: tuple[Path, ...] = ()
     """Directories a schema's `$ref` may read besides its own tree (``--allow-ref-path``)."""
+
+
+GROUPED_EVENTS = EventOptions()
+"""The default of a command's ``events`` parameter (``grouped_options`` always passes one)."""
+GROUPED_SCHEMAS = SchemaOptions()
+"""The default of a command's ``schemas`` parameter (``grouped_options`` always passes one)."""
 
 
 def load_schemas(

@@ -10,38 +10,26 @@ import typer
 
 from cdccheck.cli.app import app
 from cdccheck.cli.common import (
+    GROUPED_EVENTS,
+    GROUPED_SCHEMAS,
     EventOptions,
     SchemaOptions,
-    bounds,
     bucket_width,
     build_engine,
     errors_to_exit_codes,
+    grouped_options,
 )
 from cdccheck.cli.options import (
-    AllowRefPathOption,
     BucketOption,
-    EncodingOption,
     FailOn,
     FailOnOption,
     GroupOption,
-    Layout,
-    LayoutOption,
     LegacyOption,
-    MaxIntDigitsOption,
-    MaxKeyBytesOption,
-    MaxObjectKeysOption,
-    MaxPayloadBytesOption,
     NewOption,
-    OpFieldOption,
-    PatternTimeoutOption,
-    PayloadFieldOption,
-    PythonPathOption,
-    ReaderTimeoutOption,
     RedisUrlOption,
     SamplesOption,
     ShowValuesOption,
     StreamsOption,
-    WriterFieldOption,
     env_option,
 )
 
@@ -55,6 +43,7 @@ class LogFormat(StrEnum):
 
 @app.command()
 @errors_to_exit_codes
+@grouped_options
 def consume(
     redis_url: RedisUrlOption = "redis://localhost:6379/0",
     stream: StreamsOption = None,
@@ -201,19 +190,8 @@ def consume(
     ] = 30.0,
     legacy: LegacyOption = None,
     new: NewOption = None,
-    python_path: PythonPathOption = None,
-    reader_timeout: ReaderTimeoutOption = 5.0,
-    payload_field: PayloadFieldOption = "payload",
-    op_field: OpFieldOption = "op",
-    writer_field: WriterFieldOption = "writer",
-    layout: LayoutOption = Layout.default,
-    encoding: EncodingOption = None,
-    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
-    max_int_digits: MaxIntDigitsOption = 4300,
-    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
-    max_object_keys: MaxObjectKeysOption = 100_000,
-    pattern_timeout_ms: PatternTimeoutOption = 100,
-    allow_ref_path: AllowRefPathOption = None,
+    schemas: SchemaOptions = GROUPED_SCHEMAS,
+    events: EventOptions = GROUPED_EVENTS,
     fail_on: FailOnOption = FailOn.any,
     samples: SamplesOption = 5,
     show_values: ShowValuesOption = False,
@@ -254,25 +232,8 @@ def consume(
     engine = build_engine(
         legacy,
         new,
-        EventOptions(
-            payload_field,
-            op_field,
-            writer_field,
-            layout,
-            encoding,
-            bounds(
-                max_payload_bytes,
-                max_int_digits,
-                max_key_bytes,
-                max_object_keys,
-                pattern_timeout_ms,
-            ),
-        ),
-        SchemaOptions(
-            tuple(python_path or ()),
-            reader_timeout,
-            allow_ref_paths=tuple(allow_ref_path or ()),
-        ),
+        events,
+        schemas,
         warn=lambda text: log_warning("schema derived from code is wider there", where=text),
     )
     options = ConsumeOptions(

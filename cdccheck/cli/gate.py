@@ -11,23 +11,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cdccheck.cli.app import app
-from cdccheck.cli.common import EventOptions, bounds, engine_for, errors_to_exit_codes, note
+from cdccheck.cli.common import (
+    GROUPED_EVENTS,
+    EventOptions,
+    engine_for,
+    errors_to_exit_codes,
+    grouped_options,
+    note,
+)
 from cdccheck.cli.options import (
     AllowRefPathOption,
-    EncodingOption,
     FailOn,
     GateFormat,
-    Layout,
-    LayoutOption,
-    MaxIntDigitsOption,
-    MaxKeyBytesOption,
-    MaxObjectKeysOption,
-    MaxPayloadBytesOption,
-    OpFieldOption,
-    PatternTimeoutOption,
-    PayloadFieldOption,
     PythonPathOption,
-    WriterFieldOption,
     env_option,
 )
 
@@ -58,6 +54,7 @@ class GateMode(StrEnum):
 
 @app.command("gate", epilog=_GATE_EXAMPLES)
 @errors_to_exit_codes
+@grouped_options
 def gate_command(
     *,
     context: typer.Context,
@@ -113,16 +110,7 @@ def gate_command(
             "gzip or zstd compressed too).",
         ),
     ] = None,
-    payload_field: PayloadFieldOption = "payload",
-    op_field: OpFieldOption = "op",
-    writer_field: WriterFieldOption = "writer",
-    layout: LayoutOption = Layout.default,
-    encoding: EncodingOption = None,
-    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
-    max_int_digits: MaxIntDigitsOption = 4300,
-    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
-    max_object_keys: MaxObjectKeysOption = 100_000,
-    pattern_timeout_ms: PatternTimeoutOption = 100,
+    events: EventOptions = GROUPED_EVENTS,
     allow_ref_path: AllowRefPathOption = None,
     fmt: Annotated[
         GateFormat,
@@ -180,20 +168,6 @@ def gate_command(
         corpus=corpus or (),
         fail_on=fail_on.value if fail_on else None,
         python_path=[str(p) for p in python_path or ()],
-    )
-    events = EventOptions(
-        payload_field,
-        op_field,
-        writer_field,
-        layout,
-        encoding,
-        bounds(
-            max_payload_bytes,
-            max_int_digits,
-            max_key_bytes,
-            max_object_keys,
-            pattern_timeout_ms,
-        ),
     )
     # Where `$ref` may read is a schema option (SchemaOptions in the other commands).
     request = dataclasses.replace(request, allow_ref_paths=tuple(allow_ref_path or ()))

@@ -70,8 +70,8 @@ def _with_progress(run: Callable[..., CheckRun]) -> Callable[..., CheckRun]:
     return adapted
 
 
-def replay_run(
-    source: RedisRange,
+def parallel_run(
+    what: RedisRange | list[Path],
     engine: Engine,
     jobs: int,
     *,
@@ -84,45 +84,16 @@ def replay_run(
     events_out: Path | None,
     bucket_s: int | None = None,
 ) -> Callable[..., CheckRun]:
-    """The run ``report_run`` makes for ``replay --jobs N`` (N > 1)."""
-    from cdccheck.report.parallel import replay_jobs
+    """What ``report_run`` runs for ``replay --jobs N`` (a range) or ``check --jobs N`` (files)."""
+    from cdccheck.report.parallel import check_corpus_jobs, replay_jobs
 
-    return _with_progress(
-        functools.partial(
-            replay_jobs,
-            source,
-            engine,
-            _factory(legacy, new, events, schemas),
-            jobs=jobs,
-            samples=samples,
-            show_values=show_values,
-            events_out=events_out,
-            bucket_s=bucket_s,
-        )
+    library_run: Callable[..., CheckRun] = (
+        check_corpus_jobs if isinstance(what, list) else replay_jobs
     )
-
-
-def check_run_jobs(
-    files: list[Path],
-    engine: Engine,
-    jobs: int,
-    *,
-    legacy: str | Path | None,
-    new: str | Path | None,
-    events: EventOptions,
-    schemas: SchemaOptions,
-    samples: int,
-    show_values: bool,
-    events_out: Path | None,
-    bucket_s: int | None = None,
-) -> Callable[..., CheckRun]:
-    """The run ``report_run`` makes for ``check --jobs N`` (N > 1)."""
-    from cdccheck.report.parallel import check_corpus_jobs
-
     return _with_progress(
         functools.partial(
-            check_corpus_jobs,
-            files,
+            library_run,
+            what,
             engine,
             _factory(legacy, new, events, schemas),
             jobs=jobs,

@@ -9,33 +9,21 @@ import typer
 
 from cdccheck.cli.app import app
 from cdccheck.cli.common import (
+    GROUPED_EVENTS,
+    GROUPED_SCHEMAS,
     EventOptions,
     SchemaOptions,
-    bounds,
     build_engine,
     errors_to_exit_codes,
+    grouped_options,
 )
 from cdccheck.cli.options import (
-    AllowRefPathOption,
-    EncodingOption,
     FailOn,
     FailOnOption,
-    Layout,
-    LayoutOption,
     LegacyOption,
-    MaxIntDigitsOption,
-    MaxKeyBytesOption,
-    MaxObjectKeysOption,
-    MaxPayloadBytesOption,
     NewOption,
-    OpFieldOption,
-    PatternTimeoutOption,
-    PayloadFieldOption,
-    PythonPathOption,
-    ReaderTimeoutOption,
     RedisUrlOption,
     StreamOption,
-    WriterFieldOption,
     env_option,
 )
 
@@ -49,6 +37,7 @@ class ShowFormat(StrEnum):
 
 @app.command()
 @errors_to_exit_codes
+@grouped_options
 def show(
     entry_id: Annotated[
         str,
@@ -60,19 +49,8 @@ def show(
     stream: StreamOption = ...,  # type: ignore[assignment]
     legacy: LegacyOption = None,
     new: NewOption = None,
-    python_path: PythonPathOption = None,
-    reader_timeout: ReaderTimeoutOption = 5.0,
-    payload_field: PayloadFieldOption = "payload",
-    op_field: OpFieldOption = "op",
-    writer_field: WriterFieldOption = "writer",
-    layout: LayoutOption = Layout.default,
-    encoding: EncodingOption = None,
-    max_payload_bytes: MaxPayloadBytesOption = 8 * 1024 * 1024,
-    max_int_digits: MaxIntDigitsOption = 4300,
-    max_key_bytes: MaxKeyBytesOption = 64 * 1024,
-    max_object_keys: MaxObjectKeysOption = 100_000,
-    pattern_timeout_ms: PatternTimeoutOption = 100,
-    allow_ref_path: AllowRefPathOption = None,
+    schemas: SchemaOptions = GROUPED_SCHEMAS,
+    events: EventOptions = GROUPED_EVENTS,
     output_format: Annotated[
         ShowFormat, env_option("--format", "-f", help="What to print on stdout.")
     ] = ShowFormat.text,
@@ -107,26 +85,8 @@ def show(
     engine = build_engine(
         legacy,
         new,
-        EventOptions(
-            payload_field,
-            op_field,
-            writer_field,
-            layout,
-            encoding,
-            bounds(
-                max_payload_bytes,
-                max_int_digits,
-                max_key_bytes,
-                max_object_keys,
-                pattern_timeout_ms,
-            ),
-        ),
-        SchemaOptions(
-            tuple(python_path or ()),
-            reader_timeout,
-            False,
-            allow_ref_paths=tuple(allow_ref_path or ()),
-        ),
+        events,
+        schemas,
     )
     entry = read_entry(redis_url, stream, entry_id)
     explained = explain_entry(entry, engine, show_values=show_values)
