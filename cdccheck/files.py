@@ -22,11 +22,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, TypeVar, overload
+from typing import IO, Any, Self, TypeVar, overload
 
 from cdccheck.errors import ConfigError
 
-__all__ = ["FILE_MODE", "AtomicWriter", "write_atomic"]
+__all__ = ["FILE_MODE", "AtomicWriter", "LinesWriter", "write_atomic"]
 
 FILE_MODE = 0o600
 """Permissions of every file cdccheck writes: owner read and write, nobody else."""
@@ -125,6 +125,48 @@ class AtomicWriter:
         if isinstance(error, OSError):
             # A full disk or a vanished directory is the user's to fix (exit 2).
             raise self._error(error) from None
+
+
+class LinesWriter:
+    """One line per record, through an AtomicWriter: ``--events-out`` of check and of compare.
+
+    ``encode`` turns a record into the bytes of its line (without the newline).
+    As a context manager it keeps what was written even when the block raises
+    (a run stopped early still leaves the lines of the events it saw: nothing
+    is lost); ``close(keep=False)`` throws the file away.
+    """
+
+    def __init__(self, path: str | Path, encode: Callable[[Any], bytes]) -> None:
+        self.path = Path(path)
+        self._file = AtomicWriter(path, buffering=1 << 16)
+        self._encode = encode
+        self.lines = 0
+        """Lines written so far."""
+
+    def write(self, record: Any) -> None:
+        """Write the line of ``record``."""
+        stream = self._file.stream
+        stream.write(self._encode(record))
+        stream.write(b"\n")
+        self.lines += 1
+
+    def close(self, *, keep: bool = True) -> None:
+        """Finish the file (``keep``: fsync and rename) or throw it away. Idempotent."""
+        if keep:
+            self._file.commit()
+        else:
+            self._file.discard()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close(keep=True)
 
 
 @overload

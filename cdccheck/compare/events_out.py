@@ -16,17 +16,14 @@ Baseline pairs are not written: they only calibrate noise.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import msgspec
 
 from cdccheck.compare.diff import Diff, sample_path
 from cdccheck.compare.events import Event, UnkeyedEvent, Unreadable, key_values
-from cdccheck.errors import ConfigError
+from cdccheck.files import LinesWriter
 from cdccheck.redaction import describe_value
 
 EQUAL = "equal"
@@ -92,45 +89,15 @@ def unreadable_line(side: str, item: Unreadable | UnkeyedEvent) -> dict[str, Any
     }
 
 
-class CompareEventsWriter:
-    """Writes one JSON line per call; the file appears complete, by rename, on close."""
+class CompareEventsWriter(LinesWriter):
+    """Writes one JSON line per call; the file appears complete, by rename, on close.
+
+    Kept, as far as written, when the run stops early, as check's ``--events-out``.
+    """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        directory = self.path.parent
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            handle, self._temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
-        except OSError as exc:
-            raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
-        self._stream: IO[bytes] = os.fdopen(handle, "wb", buffering=1 << 16)
-        self._encode = msgspec.json.Encoder().encode
-        self.lines = 0
+        super().__init__(path, msgspec.json.Encoder().encode)
 
     def __call__(self, line: dict[str, Any]) -> None:
         """Write one line."""
-        self._stream.write(self._encode(line))
-        self._stream.write(b"\n")
-        self.lines += 1
-
-    def close(self, *, keep: bool = True) -> None:
-        """Finish the file (``keep``) or throw it away."""
-        if self._stream.closed:
-            return
-        self._stream.close()
-        if keep:
-            os.replace(self._temporary, self.path)
-        else:
-            os.unlink(self._temporary)
-
-    def __enter__(self) -> CompareEventsWriter:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        # Keep what was written even when the run stops early, as check does.
-        self.close(keep=True)
+        self.write(line)

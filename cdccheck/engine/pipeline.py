@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from cdccheck.engine.engine import Engine
-from cdccheck.files import AtomicWriter
+from cdccheck.files import LinesWriter
 from cdccheck.model import INTERNAL_ERROR, Entry, EventVerdict
 from cdccheck.redaction import redact_finding
 from cdccheck.summary import Summary
@@ -83,33 +82,22 @@ def verdict_line(verdict: EventVerdict, show_values: bool) -> dict[str, Any]:
     return record
 
 
-class EventsWriter:
-    """Writes one JSON line per event; the file appears complete or not at all."""
+class EventsWriter(LinesWriter):
+    """Writes one JSON line per event (``verdict_line``); the file appears complete or not at all.
+
+    Kept, as far as written, when the run stops early: nothing is lost.
+    """
 
     def __init__(self, path: str | Path, *, show_values: bool = False) -> None:
-        self.path = Path(path)
+        super().__init__(path, _encode_line)
         self.show_values = show_values
-        self._file = AtomicWriter(path, text=True)
 
     def __call__(self, verdict: EventVerdict) -> None:
-        stream = self._file.stream
-        stream.write(json.dumps(verdict_line(verdict, self.show_values), ensure_ascii=False))
-        stream.write("\n")
+        self.write(verdict_line(verdict, self.show_values))
 
-    def close(self, *, keep: bool = True) -> None:
-        if keep:
-            self._file.commit()
-        else:
-            self._file.discard()
 
-    def __enter__(self) -> EventsWriter:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        # Keep what was written even when the run stops early: nothing is lost.
-        self.close(keep=True)
+def _encode_line(record: dict[str, Any]) -> bytes:
+    try:
+        return json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape: keep it escaped
+        return json.dumps(record).encode("ascii")
