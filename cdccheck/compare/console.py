@@ -7,11 +7,10 @@ columns; plain text without colour when not writing to a terminal.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -22,6 +21,7 @@ from cdccheck.compare.render import (
     headline,
     unreadable_groups,
 )
+from cdccheck.report.console import text_console
 
 _HEADINGS = ("pairs", "equal", "differ", "missing", "extra", "undecod.", "unkeyed")
 WIDE = 100
@@ -32,16 +32,7 @@ def render_table(
     report: dict[str, Any], *, color: bool | None = None, width: int | None = None
 ) -> str:
     """The report as text tables."""
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width or 80,
-        force_terminal=bool(color),
-        no_color=not color,
-        color_system="auto" if color else None,
-        highlight=False,
-        soft_wrap=False,
-    )
+    console, buffer = text_console(color, width)
     console.print(_title(report))
     rows = {"all": report["totals"], **{f"op {op}": c for op, c in report["by_op"].items()}}
     console.print(_counters(rows))

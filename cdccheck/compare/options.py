@@ -28,12 +28,12 @@ in the ``compare`` table of ``cdccheck.toml``; every ignore needs a reason::
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cdccheck.configfile import read_config_table
 from cdccheck.errors import ConfigError
 
 Pointer = tuple[str, ...]
@@ -45,7 +45,6 @@ WILDCARD = "*"
 DEFAULT_WINDOW_MS = 60_000
 DEFAULT_NOISE_RATIO = 0.5
 FAIL_ON = ("differing", "missing", "diverged", "any", "none")
-CONFIG_FILES = ("cdccheck.toml", "pyproject.toml")
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT_MS = {"ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000}
@@ -237,26 +236,17 @@ def load_compare_config(directory: str | Path | None = None) -> CompareConfig:
     ``cdccheck.toml`` wins when both exist, as for the gate. A file without a
     compare table gives the empty configuration.
     """
-    base = Path(directory or Path.cwd())
-    for name in CONFIG_FILES:
-        path = base / name
-        if not path.is_file():
-            continue
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot read {path}: {exc}") from None
-        if name == "pyproject.toml":
-            table = document.get("tool", {}).get("cdccheck")
-            if table is None:
-                continue
-            where = f"{path} [tool.cdccheck.compare]"
-        else:
-            table, where = document, f"{path} [compare]"
-        return compare_config_from(
-            table.get("compare", {}) if isinstance(table, dict) else table, where
-        )
-    return CompareConfig()
+    found = read_config_table(directory)
+    if found is None:
+        return CompareConfig()
+    table, path = found
+    if path.name == "pyproject.toml":
+        where = f"{path} [tool.cdccheck.compare]"
+    else:
+        where = f"{path} [compare]"
+    return compare_config_from(
+        table.get("compare", {}) if isinstance(table, dict) else table, where
+    )
 
 
 def compare_config_from(table: Any, where: str) -> CompareConfig:

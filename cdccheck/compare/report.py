@@ -29,6 +29,7 @@ from typing import Any
 from cdccheck.compare.options import Alternatives, Ignore, format_pointer
 from cdccheck.compare.summary import BASELINE, CANDIDATE, PRIMARY, CompareSummary
 from cdccheck.errors import ConfigError
+from cdccheck.report.json import read_report_json
 from cdccheck.summary import DEFAULT_SAMPLES
 
 REPORT_KEY = "cdccheck_compare_report"
@@ -99,14 +100,7 @@ def is_compare_report(document: Any) -> bool:
 
 def load_compare_report(path: str | Path) -> dict[str, Any]:
     """Read a compare report file; ConfigError when it is not one."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read report {path}: {exc.strerror or exc}") from None
-    try:
-        report = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path} is not a compare report: invalid JSON ({exc.msg})") from None
+    report = read_report_json(path, "a compare report")
     if not is_compare_report(report) or report[REPORT_KEY] != REPORT_VERSION:
         raise ConfigError(f'{path} is not a compare report (no "{REPORT_KEY}": 1 key)')
     missing = [

@@ -12,6 +12,7 @@ The wing, from the outside in (semantics in docs/gate.md):
 The names below are what ``cdccheck.gate`` exported as a single module.
 """
 
+from cdccheck.configfile import CONFIG_FILES
 from cdccheck.gate.compat import (
     BACKWARD,
     FORWARD,
@@ -22,7 +23,7 @@ from cdccheck.gate.compat import (
     Location,
     compare,
 )
-from cdccheck.gate.config import CONFIG_FILES, FAIL_ON, GateConfig, Ignore, load_config
+from cdccheck.gate.config import FAIL_ON, GateConfig, Ignore, load_config
 from cdccheck.gate.run import (
     DEFAULT_SCHEMA_ROOTS,
     CorpusCheck,

@@ -32,17 +32,16 @@ Command-line flags override the configuration, which overrides the defaults
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cdccheck.configfile import read_config_table
 from cdccheck.errors import ConfigError
 from cdccheck.gate.compat import MODES, Change
 from cdccheck.refs import GO_PREFIX, PY_PREFIX
 
 FAIL_ON = ("any", "legacy", "new", "none")
-CONFIG_FILES = ("cdccheck.toml", "pyproject.toml")
 
 
 @dataclass(frozen=True)
@@ -85,24 +84,12 @@ def load_config(directory: Path | None = None) -> GateConfig:
 
     ``cdccheck.toml`` wins when both exist. Paths in it are relative to its directory.
     """
-    base = Path(directory or Path.cwd())
-    for name in CONFIG_FILES:
-        path = base / name
-        if not path.is_file():
-            continue
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot read {path}: {exc}") from None
-        if name == "pyproject.toml":
-            table = document.get("tool", {}).get("cdccheck")
-            if table is None:
-                continue
-            where = f"{path} [tool.cdccheck]"
-        else:
-            table, where = document, str(path)
-        return _parse_config(table, where, base)
-    return GateConfig()
+    found = read_config_table(directory)
+    if found is None:
+        return GateConfig()
+    table, path = found
+    where = f"{path} [tool.cdccheck]" if path.name == "pyproject.toml" else str(path)
+    return _parse_config(table, where, path.parent)
 
 
 def _parse_config(table: Any, where: str, base: Path) -> GateConfig:

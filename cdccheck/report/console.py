@@ -43,9 +43,8 @@ _LABEL_WIDTH = 8
 _SCHEMA_STYLE = {"legacy": "magenta", "new": "blue", "wire": "red", "engine": "bold red"}
 
 
-def render_table(
-    report: dict[str, Any], *, color: bool | None = None, width: int | None = None
-) -> str:
+def text_console(color: bool | None, width: int | None) -> tuple[Console, io.StringIO]:
+    """A console that renders into a string: ``width`` columns (80), colour only if asked."""
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -56,6 +55,13 @@ def render_table(
         highlight=False,
         soft_wrap=False,
     )
+    return console, buffer
+
+
+def render_table(
+    report: dict[str, Any], *, color: bool | None = None, width: int | None = None
+) -> str:
+    console, buffer = text_console(color, width)
     console.print(_title(report))
     columns = counter_columns(report)
     console.print(_counters_table("Totals", {"all events": report["totals"]}, columns))

@@ -82,16 +82,21 @@ def render_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
-def load_report(path: str | Path) -> dict[str, Any]:
-    """Read a report file written by cdccheck; ConfigError when it is not one."""
+def read_report_json(path: str | Path, what: str) -> Any:
+    """The JSON document in the report file ``path``; ConfigError naming ``what`` it should be."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read report {path}: {exc.strerror or exc}") from None
     try:
-        report = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path} is not a cdccheck report: invalid JSON ({exc.msg})") from None
+        raise ConfigError(f"{path} is not {what}: invalid JSON ({exc.msg})") from None
+
+
+def load_report(path: str | Path) -> dict[str, Any]:
+    """Read a report file written by cdccheck; ConfigError when it is not one."""
+    report = read_report_json(path, "a cdccheck report")
     if not isinstance(report, dict) or report.get("cdccheck_report") != REPORT_VERSION:
         raise ConfigError(f'{path} is not a cdccheck report (no "cdccheck_report": 1 key)')
     missing = [
