@@ -541,11 +541,13 @@ class SchemaFacts:
 
 
 def _declared_at(schema: Schema, path: str) -> Declared:
+    from cdccheck.engine.schema import in_place  # the engine is loaded only when hints are made
+
     resolver = schema.registry.resolver() if schema.registry is not None else None
-    nodes = _in_place([(schema.document, resolver)])
+    nodes = in_place([(schema.document, resolver)], with_if=False)
     for step in _steps(path):
         following = [(child, res) for node, res in nodes for child in _children(node, step)]
-        nodes = _in_place(following)
+        nodes = in_place(following, with_if=False)
     types: set[str] = set()
     formats: set[str] = set()
     closed_set = False
@@ -588,39 +590,6 @@ def _search(pattern: str, text: str) -> bool:
         return re.search(pattern, text) is not None
     except re.error:
         return False
-
-
-def _in_place(nodes: list[tuple[Any, Any]]) -> list[tuple[dict[str, Any], Any]]:
-    """The nodes plus every subschema that applies in place of them ($ref, allOf, ...)."""
-    result: list[tuple[dict[str, Any], Any]] = []
-    seen: set[int] = set()
-    pending = list(nodes)
-    while pending:
-        node, resolver = pending.pop()
-        if not isinstance(node, dict) or id(node) in seen:
-            continue
-        seen.add(id(node))
-        result.append((node, resolver))
-        ref = node.get("$ref")
-        if isinstance(ref, str) and resolver is not None:
-            resolved = _lookup(resolver, ref)
-            if resolved is not None:
-                pending.append((resolved.contents, resolved.resolver))
-        for keyword in ("allOf", "anyOf", "oneOf"):
-            subs = node.get(keyword)
-            if isinstance(subs, list):
-                pending.extend((sub, resolver) for sub in subs)
-        # `if` only tests the value; what it names is not what the schema allows.
-        pending.extend((node[k], resolver) for k in ("then", "else") if k in node)
-    return result
-
-
-def _lookup(resolver: Any, ref: str) -> Any:
-    # The loader resolved every $ref already (cdccheck.schema); None is only a safety net.
-    try:
-        return resolver.lookup(ref)
-    except Exception:
-        return None
 
 
 def _json_type(value: Any) -> str:

@@ -102,6 +102,37 @@ def resolve_ref(resolver: Any, ref: str) -> tuple[Any, Any]:
     return resolved.contents, resolved.resolver
 
 
+def in_place(nodes: list[tuple[Any, Any]], *, with_if: bool = True) -> list[tuple[Any, Any]]:
+    """``(subschema, resolver)`` pairs plus every subschema that applies in place of them.
+
+    In place: what `$ref`, `allOf`, `anyOf`, `oneOf`, `then` and `else` name,
+    followed to the end, each object once; `if` too unless ``with_if`` is
+    False (it only tests the value: what it names is not what the schema
+    allows). A `$ref` that does not resolve is left out (a schema from
+    ``load_schema`` has none), as is a reference without a resolver.
+    """
+    result: list[tuple[Any, Any]] = []
+    seen: set[int] = set()
+    pending = list(nodes)
+    conditions = ("if", "then", "else") if with_if else ("then", "else")
+    while pending:
+        node, resolver = pending.pop()
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        result.append((node, resolver))
+        ref = node.get("$ref")
+        if isinstance(ref, str) and resolver is not None:
+            with contextlib.suppress(Exception):
+                pending.append(resolve_ref(resolver, ref))
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            subs = node.get(keyword)
+            if isinstance(subs, list):
+                pending.extend((sub, resolver) for sub in subs)
+        pending.extend((node[keyword], resolver) for keyword in conditions if keyword in node)
+    return result
+
+
 def subresource(resolver: Any, node: Any, draft: str) -> Any:
     """The resolver in scope inside ``node``: its own when it carries an `$id`.
 

@@ -20,12 +20,11 @@ payload repeats no key and holds no unsafe string.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from typing import Any
 
 from cdccheck.engine import patterns
-from cdccheck.engine.schema import DRAFT_7, Schema, resolve_ref
+from cdccheck.engine.schema import DRAFT_7, Schema, in_place
 from cdccheck.model import (
     BIG_INTEGER,
     DUPLICATE_KEY,
@@ -164,12 +163,12 @@ def declares_integer(schema: Schema, path: tuple[Any, ...]) -> bool:
     errs towards saying yes.
     """
     draft7 = schema.draft == DRAFT_7
-    current = _expand([(schema.document, schema.resolver)])
+    current = in_place([(schema.document, schema.resolver)])
     for key in path:
         following: list[tuple[Any, Any]] = []
         for node, resolver in current:
             following.extend((sub, resolver) for sub in _children(node, key, draft7))
-        current = _expand(following)
+        current = in_place(following)
         if not current:
             return False
     return any(_says_integer(node.get("type")) for node, _ in current if isinstance(node, dict))
@@ -199,29 +198,6 @@ def _children(node: Any, key: Any, draft7: bool) -> list[Any]:
         return [prefix[key]]
     rest = node.get("additionalItems") if draft7 and isinstance(prefix, list) else node.get("items")
     return [rest] if isinstance(rest, dict) else []
-
-
-def _expand(nodes: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-    """The nodes plus every schema that applies in place of them."""
-    result: list[tuple[Any, Any]] = []
-    seen: set[int] = set()
-    pending = list(nodes)
-    while pending:
-        node, resolver = pending.pop()
-        if not isinstance(node, dict) or id(node) in seen:
-            continue
-        seen.add(id(node))
-        result.append((node, resolver))
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            with contextlib.suppress(Exception):
-                pending.append(resolve_ref(resolver, ref))
-        for keyword in ("allOf", "anyOf", "oneOf"):
-            pending.extend((sub, resolver) for sub in node.get(keyword, []))
-        pending.extend(
-            (node[keyword], resolver) for keyword in ("if", "then", "else") if keyword in node
-        )
-    return result
 
 
 def _says_integer(declared: Any) -> bool:
