@@ -71,6 +71,17 @@ class Entry(NamedTuple):
     fields: dict[str, bytes]
 
 
+class AscendingBatch(list[Entry]):
+    """A batch whose ids ascend, as one XRANGE (or one stream's XREADGROUP reply) returns them.
+
+    Only a marker: the timeline counts such a batch bucket by bucket without
+    parsing every id. Slicing or concatenating gives a plain list again, which
+    is counted entry by entry (always correct, only slower).
+    """
+
+    __slots__ = ()
+
+
 class Absent:
     """Stands for the value at a path that is not there (a missing property)."""
 

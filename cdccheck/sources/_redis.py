@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from cdccheck.errors import ConfigError, SourceError, SourceUnavailable
-from cdccheck.model import Entry
+from cdccheck.model import AscendingBatch, Entry
 
 # The Lua scripts live in their own module (mostly Lua text); importable here too.
 from cdccheck.sources._scripts import AUTOCLAIM, COMMIT, FORGET_STALE, REGISTER, LuaScript
@@ -443,7 +443,7 @@ _field_name = _FieldNames().__getitem__
 _new_tuple = tuple.__new__
 
 
-def entries_from_xrange(response: list[Any] | None, **_options: Any) -> list[Entry]:
+def entries_from_xrange(response: list[Any] | None, **_options: Any) -> AscendingBatch:
     """XRANGE reply -> entries, replacing redis-py's generic stream parser.
 
     This runs once per entry of every replay, so it avoids redis-py's
@@ -451,7 +451,7 @@ def entries_from_xrange(response: list[Any] | None, **_options: Any) -> list[Ent
     fields) build their dict in one literal, and Entry is created without
     NamedTuple's Python-level ``__new__``.
     """
-    entries: list[Entry] = []
+    entries = AscendingBatch()  # Redis returns a range in id order
     append = entries.append
     name = _field_name
     for raw_id, flat in response or ():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import collections
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -18,6 +19,7 @@ from cdccheck.model import (
     UNDECODABLE,
     UNKNOWN,
     WIRE,
+    AscendingBatch,
     Entry,
     EventVerdict,
 )
@@ -90,6 +92,16 @@ def _copy_table(table: Mapping[str, Counters]) -> dict[str, Counters]:
 
 def _writer_name(raw: bytes | None) -> str:
     return UNKNOWN if raw is None else raw.decode("utf-8", "replace")
+
+
+def _entry_ms(entry: Entry) -> int:
+    # Only for ordered batches, whose ids are all Redis stream ids (-1 never happens there).
+    ms = stream_ms(entry.id)
+    return -1 if ms is None else ms
+
+
+def _verdict_ms(verdict: EventVerdict) -> int | None:
+    return stream_ms(verdict.id)
 
 
 def _group_keys(verdict: EventVerdict) -> set[GroupKey]:
@@ -189,9 +201,10 @@ class Timeline(msgspec.Struct):
         writer named by its ``writer_field`` (``?`` without one, as the
         engine's ``writer_of`` says: docs/semantics.md, rule 7).
 
-        ``ordered``: the caller knows the ids ascend (a Redis read does), so
-        a batch whose first and last ids fall in one bucket is counted with
-        one pass over the writer fields and no id parsing.
+        ``ordered``: the caller knows the ids ascend (a Redis read does, and
+        says so by handing an ``AscendingBatch``), so the batch is counted
+        bucket by bucket with one pass over the writer fields and no parsing
+        of the healthy events' ids.
 
         ``groups_of(verdict)``: the group keys of each verdict (see ``add``);
         ``writer_label(writer)``: the label each writer is counted under.
@@ -200,9 +213,8 @@ class Timeline(msgspec.Struct):
             if verdicts:
                 raise ValueError(f"verdict for {verdicts[0].id} matches no entry of the batch")
             return
-        if ordered and self._add_one_bucket(
-            entries, verdicts, writer_field, groups_of, writer_label
-        ):
+        ordered = ordered or isinstance(entries, AscendingBatch)
+        if ordered and self._add_ordered(entries, verdicts, writer_field, groups_of, writer_label):
             return
         pending = iter(verdicts)
         following = next(pending, None)
@@ -238,6 +250,46 @@ class Timeline(msgspec.Struct):
             slot = (start, _writer_name(raw))  # two raw values may decode alike
             named[slot] = named.get(slot, 0) + events
         self._flush_healthy(named, writer_label)
+
+    def _add_ordered(
+        self,
+        entries: list[Entry],
+        verdicts: list[EventVerdict],
+        writer_field: str,
+        groups_of: GroupsOf | None,
+        writer_label: WriterLabel | None,
+    ) -> bool:
+        """An ordered batch counted bucket by bucket; False (nothing counted) if it cannot be.
+
+        The ids ascend, so the bucket boundaries are found by bisection and
+        each bucket's slice is counted at once (``_add_one_bucket``): no id of
+        a healthy event is parsed.
+        """
+        first, last = stream_ms(entries[0].id), stream_ms(entries[-1].id)
+        if first is None or last is None or last < first:
+            return False
+        width_ms = self.width_ms
+        if first // width_ms == last // width_ms:
+            return self._add_one_bucket(entries, verdicts, writer_field, groups_of, writer_label)
+        slices: list[tuple[list[Entry], list[EventVerdict]]] = []
+        lo = taken = 0
+        while lo < len(entries):
+            start = stream_ms(entries[lo].id)
+            if start is None:
+                return False
+            end = start - start % width_ms + width_ms
+            hi = bisect.bisect_left(entries, end, lo, key=_entry_ms)
+            until = taken
+            while until < len(verdicts) and (_verdict_ms(verdicts[until]) or 0) < end:
+                until += 1
+            slices.append((entries[lo:hi], verdicts[taken:until]))
+            lo, taken = hi, until
+        if taken != len(verdicts):
+            raise ValueError(f"verdict for {verdicts[taken].id} matches no entry of the batch")
+        for part, said in slices:
+            counted = self._add_one_bucket(part, said, writer_field, groups_of, writer_label)
+            assert counted, "a slice of one bucket stays in one bucket as the width coarsens"
+        return True
 
     def _add_one_bucket(
         self,

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cdccheck.errors import ConfigError
-from cdccheck.model import ABSENT, Entry, EventVerdict, Finding
+from cdccheck.model import ABSENT, AscendingBatch, Entry, EventVerdict, Finding
 from cdccheck.samples import mixed_stream
 from cdccheck.summary import Counters, Summary
 from cdccheck.timeline import (
@@ -371,6 +371,41 @@ def test_the_ordered_shortcut_counts_the_same() -> None:
         one_bucket += first // 60_000 == last // 60_000
     assert shortcut == plain
     assert 0 < one_bucket < len(entries) // 40  # both paths were taken
+
+
+@pytest.mark.parametrize("width", ["1m", None])
+def test_an_ascending_batch_over_many_buckets_counts_the_same(width: str | None) -> None:
+    # Batches of 400 entries over an hour span several one-minute buckets; with
+    # an automatic width bounded to 8 buckets the timeline coarsens mid-run.
+    entries = hours_of_entries(3000, hours=1, seed=5)
+    checker = engine()
+
+    def fresh() -> Timeline:
+        return Timeline.with_width(width) if width else Timeline(max_buckets=8)
+
+    plain, ascending = fresh(), fresh()
+    spanning = 0
+    for start in range(0, len(entries), 400):
+        batch = entries[start : start + 400]
+        _, verdicts = checker.check_batch(batch)
+        plain.add_batch(batch, verdicts, checker.writer_field)
+        ascending.add_batch(AscendingBatch(batch), verdicts, checker.writer_field)
+        first, last = stream_ms(batch[0].id) or 0, stream_ms(batch[-1].id) or 0
+        spanning += first // 60_000 != last // 60_000
+    assert spanning > 0
+    assert ascending == plain
+    assert sum(c.events for c in ascending.writer_totals().values()) == len(entries)
+
+
+def test_an_ascending_batch_with_a_stray_verdict_counts_nothing() -> None:
+    entries = AscendingBatch(
+        [Entry("1769601600036-0", {"writer": b"go"}), Entry("1769605200036-0", {"writer": b"go"})]
+    )
+    stray = EventVerdict("1769608800000-0", "create", "go", True, [], [])
+    timeline = Timeline.with_width("1m")
+    with pytest.raises(ValueError, match="matches no entry"):
+        timeline.add_batch(entries, [stray])
+    assert timeline.buckets == {}
 
 
 def test_a_verdict_that_matches_no_entry_is_a_bug() -> None:

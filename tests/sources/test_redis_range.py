@@ -15,7 +15,8 @@ import redis
 
 from cdccheck.embedded import EmbeddedRedis
 from cdccheck.errors import ConfigError, SourceError, SourceInterrupted
-from cdccheck.model import Entry
+from cdccheck.grouping import id_order
+from cdccheck.model import AscendingBatch, Entry
 from cdccheck.sources.redis_range import (
     DEFAULT_BATCH_SIZE,
     PASSWORD_ENV,
@@ -195,6 +196,17 @@ def test_iterating_the_source_yields_entries(redis_client: redis.Redis, redis_ur
         assert [entry.id for entry in source] == ["1-0", "2-0", "3-0"]
         assert source.last_id == "3-0"
         assert source.entries_read == 3
+
+
+def test_batches_say_their_ids_ascend(redis_client: redis.Redis, redis_url: str) -> None:
+    # The timeline counts an AscendingBatch bucket by bucket (cdccheck.timeline.core).
+    add(redis_client, ["1-0", "2-0", "3-0", "3-1", "4-0"])
+    with RedisRange(redis_url, "events", batch_size=2) as source:
+        batches = list(source.batches())
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert all(isinstance(batch, AscendingBatch) for batch in batches)
+    ordered = [id_order(entry.id) for batch in batches for entry in batch]
+    assert ordered == sorted(ordered)
 
 
 def test_range_by_stream_ids_is_inclusive(redis_client: redis.Redis, redis_url: str) -> None:
