@@ -12,6 +12,10 @@ DERIVED_PREFIXES = ("go:", "py:")
 """Schema origins that are references to code (docs/schemas-from-code.md)."""
 
 
+CODE_WORDS = ("Go", "Python")
+"""The first word of a derived property's description (cdccheck.refs.go, cdccheck.refs.python)."""
+
+
 def is_derived(origin: str | None) -> bool:
     """Whether a schema came from a reference to code (``go:``, ``py:``), not a file."""
     return origin is not None and origin.startswith(DERIVED_PREFIXES)
@@ -99,9 +103,12 @@ def named_sides(
     text says it already.
     """
     found = describe_sides(schema, change)
-    words = [text.split(" ", 1)[0] for _, text in found]
-    alike = len(set(words)) < len(words)
-    return [(labels[side] if alike else None, text) for side, text in found]
+    languages = [text.split(" ", 1)[0] for _, text in found]
+    alike = len(set(languages)) < len(languages)
+    return [
+        (labels[side] if alike and language in CODE_WORDS else None, text)
+        for (side, text), language in zip(found, languages, strict=True)
+    ]
 
 
 def pointer_at_instance(document: Any, path: str) -> str | None:
