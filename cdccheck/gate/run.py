@@ -8,7 +8,9 @@ and the corpus report when one was run. Two ways to say what to compare:
 * a pair: ``--legacy A --new B`` (or pairs from the configuration);
 * ``--against GIT_REF``: every schema file under ``schemas/`` (or the given
   paths) against its version at that ref, read with ``git show`` so relative
-  `$ref`s resolve at the same ref; added and removed files are reported.
+  `$ref`s resolve at the same ref; added and removed files are reported. A
+  reference to code among the paths is derived in the working tree and at
+  the ref (`cdccheck.gate.atref`), and the two are compared the same way.
 
 `resolve_request` puts command-line flags over the configuration
 (`cdccheck.gate.config`) over the defaults. The corpus run is injected
