@@ -174,7 +174,8 @@ def test_an_unchanged_struct_passes_with_no_change_at_all(go_repo: Path) -> None
     [schema] = result.schemas
     # Same code, same descriptions: file:line of the declarations read the same.
     assert schema.comparison.changes == []
-    assert schema.legacy_schema is not None and schema.new_schema is not None
+    assert schema.legacy_schema is not None
+    assert schema.new_schema is not None
     assert schema.legacy_schema.sha256 == schema.new_schema.sha256
     code, out, err = _cli("--against", "HEAD", GO_REF)
     assert (code, err) == (0, "")
@@ -374,3 +375,22 @@ def test_files_from_git_never_leave_the_temporary_directory(tmp_path: Path, name
     with pytest.raises(ConfigError, match="not a plain relative path"):
         _safe_target(tmp_path, name)
     assert _safe_target(tmp_path, "a/b.go") == tmp_path / "a" / "b.go"
+
+
+def test_annotations_name_the_reference_and_no_line(go_repo: Path) -> None:
+    _change_go(go_repo)
+    result = _gate(against="HEAD~1", paths=[GO_REF])
+    sarif = json.loads(render(result, "sarif"))
+    [run] = sarif["runs"]
+    locations = [r["locations"][0]["physicalLocation"] for r in run["results"]]
+    assert locations
+    # SARIF lines start at 1: a schema derived from code has none, so no region at all.
+    assert all("region" not in location for location in locations)
+    assert {location["artifactLocation"]["uri"] for location in locations} == {
+        GO_REF,
+        f"{GO_REF}@HEAD~1",
+    }
+    annotations = [line for line in render(result, "github").splitlines() if line.startswith("::")]
+    assert annotations
+    assert all(",line=" not in line.partition("::")[2].partition("::")[0] for line in annotations)
+    assert "::error file=go%3Asvc/events%3AEvent,title=TYPE_CHANGED::" in "\n".join(annotations)
