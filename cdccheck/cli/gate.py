@@ -41,6 +41,8 @@ Examples:
   cdccheck gate --legacy py:consumers.events:CommentEvent --new go:./comment-svc/events:Event
 
   cdccheck gate --against origin/main --format github
+
+  cdccheck gate --against origin/main go:./comment-svc/events:Event
 """
 
 
@@ -62,7 +64,8 @@ def gate_command(
         list[str] | None,
         typer.Argument(
             metavar="[SCHEMA_PATH]...",
-            help="Schema files or directories to compare with --against (default: schemas/).",
+            help="Schema files, directories or references to code (go:PATH:Type, "
+            "py:module:Name) to compare with --against (default: schemas/).",
             show_default=False,
         ),
     ] = None,
@@ -98,7 +101,8 @@ def gate_command(
         env_option(
             "--against",
             metavar="GIT_REF",
-            help="Compare every schema file with its version at this git ref.",
+            help="Compare every schema file (or reference to code, derived there) with its "
+            "version at this git ref.",
         ),
     ] = None,
     corpus: Annotated[

@@ -4,6 +4,7 @@ The wing, from the outside in (semantics in docs/gate.md):
 
 * `config`: ``[tool.cdccheck]`` / ``cdccheck.toml`` settings;
 * `run`: a resolved request, the run (pairs or ``--against GIT_REF``), results;
+* `atref`: references to code as they were at a git ref (the base of ``--against``);
 * `render`: results as text, JSON, Markdown, JUnit, SARIF or GitHub annotations;
 * `compat`: the static comparison of two schemas, by keyword family;
 * `witness`: instances one schema accepts and the other rejects;

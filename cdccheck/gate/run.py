@@ -8,7 +8,9 @@ and the corpus report when one was run. Two ways to say what to compare:
 * a pair: ``--legacy A --new B`` (or pairs from the configuration);
 * ``--against GIT_REF``: every schema file under ``schemas/`` (or the given
   paths) against its version at that ref, read with ``git show`` so relative
-  `$ref`s resolve at the same ref; added and removed files are reported.
+  `$ref`s resolve at the same ref; added and removed files are reported. A
+  reference to code among the paths is derived in the working tree and at
+  the ref (`cdccheck.gate.atref`), and the two are compared the same way.
 
 `resolve_request` puts command-line flags over the configuration
 (`cdccheck.gate.config`) over the defaults. The corpus run is injected
@@ -18,16 +20,17 @@ verdicts mean is in docs/gate.md.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from cdccheck.engine.schema import Schema, load_schema, load_schema_bytes
+from cdccheck.engine.schema import Schema, document_bytes, load_schema, load_schema_bytes
 from cdccheck.errors import ConfigError
+from cdccheck.gate.atref import derive_at_ref, run_git
 from cdccheck.gate.compat import (
     BACKWARD,
     FORWARD,
@@ -43,11 +46,15 @@ from cdccheck.gate.kinds import LABELS, findings_caused
 from cdccheck.gate.schemaview import walk_refs
 from cdccheck.grouping import aggregate_path
 from cdccheck.model import LEGACY, NEW
+from cdccheck.refs import is_reference
 from cdccheck.summary import count_failures
 
 DEFAULT_SCHEMA_ROOTS = ("schemas",)
 AGAINST_LABELS = {"legacy": "base", "new": "head"}
 """With ``--against`` the sides are the pull request's base and head, named so everywhere."""
+
+Loaded = tuple[str, Schema | None, Schema | None, bool]
+"""(the schema as the run names it, legacy or base, new or head, legacy is a working-tree file)."""
 
 CorpusCheck = Callable[[Sequence[str], Schema, Schema], Mapping[str, Any] | None]
 """Runs the check engine over corpus files under (legacy, new); returns its report."""
@@ -245,11 +252,10 @@ def run_gate(
     Relative paths are relative to the current directory. Raises ConfigError
     for anything the user has to fix (unreadable schema, unknown git ref, ...).
     """
-    loaded: list[tuple[str, Schema | None, Schema | None, bool]] = []
+    loaded: list[Loaded] = []
     labels = AGAINST_LABELS if request.against is not None else LABELS
-    allowed = request.allow_ref_paths
     if request.against is not None:
-        loaded = _load_against(request.against, request.paths, allowed)
+        loaded = _load_against(request.against, request)
     else:
         for legacy_path, new_path in request.pairs:
             legacy = _load_side(legacy_path, "legacy", request)
@@ -370,30 +376,24 @@ def _file_removed(legacy: Schema, file: str) -> Change:
 # ---- --against GIT_REF --------------------------------------------------------------------
 
 
-def _git(directory: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["git", *args], cwd=directory, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise ConfigError("--against needs git on PATH") from None
-
-
-def _load_against(
-    ref: str, paths: Sequence[str], allowed: Sequence[Path] = ()
-) -> list[tuple[str, Schema | None, Schema | None, bool]]:
+def _load_against(ref: str, request: GateRequest) -> list[Loaded]:
     directory = Path.cwd()
+    allowed = request.allow_ref_paths
     if ref.startswith("-"):
         raise ConfigError(f"--against {ref}: a git ref cannot start with '-'")
-    top_run = _git(directory, "rev-parse", "--show-toplevel")
+    top_run = run_git(directory, "rev-parse", "--show-toplevel")
     if top_run.returncode != 0:
         raise ConfigError(f"--against {ref}: {directory} is not inside a git repository")
     top = Path(top_run.stdout.decode().strip())
-    if _git(directory, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+    if run_git(directory, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
         raise ConfigError(
             f"--against {ref}: no such git ref here (fetch it first, e.g. `git fetch origin main`)"
         )
-    roots = [
-        Path(p) if Path(p).is_absolute() else directory / p for p in paths or DEFAULT_SCHEMA_ROOTS
-    ]
+    references = list(dict.fromkeys(p for p in request.paths if is_reference(p)))
+    files = [p for p in request.paths if not is_reference(p)]
+    if not files and not references:
+        files = list(DEFAULT_SCHEMA_ROOTS)
+    roots = [Path(p) if Path(p).is_absolute() else directory / p for p in files]
     current: set[str] = set()
     previous: set[str] = set()
     for root in roots:
@@ -402,22 +402,52 @@ def _load_against(
             current.add(relative_root)
         elif root.is_dir():
             current.update(_relative_to(p.resolve(), top) for p in sorted(root.rglob("*.json")))
-        listing = _git(top, "ls-tree", "-r", "--name-only", ref, "--", relative_root)
+        listing = run_git(top, "ls-tree", "-r", "--name-only", ref, "--", relative_root)
         previous.update(
             name
             for name in listing.stdout.decode().splitlines()
             if name.endswith(".json") or name == relative_root
         )
-    if not current and not previous:
-        shown = ", ".join(str(p) for p in paths or DEFAULT_SCHEMA_ROOTS)
+    if roots and not current and not previous:
+        shown = ", ".join(files)
         raise ConfigError(f"--against {ref}: no schema files under {shown} (pass schema paths)")
-    loaded: list[tuple[str, Schema | None, Schema | None, bool]] = []
+    loaded: list[Loaded] = []
     for name in sorted(current | previous):
         shown = _display(top / name, directory)
         new = load_schema(shown, name="new", allow_ref_paths=allowed) if name in current else None
         legacy = _load_at_ref(ref, name, top, allowed) if name in previous else None
         loaded.append((shown, legacy, new, False))
+    return loaded + _references_against(ref, references, top, request)
+
+
+def _references_against(
+    ref: str, references: Sequence[str], top: Path, request: GateRequest
+) -> list[Loaded]:
+    """Each reference to code derived in the working tree (head) and at ``ref`` (base)."""
+    heads = []
+    for reference in references:
+        head = load_schema(reference, name="new", python_path=request.python_path)
+        if head.reader_only:
+            raise ConfigError(_reader_refused(reference))
+        heads.append(head)
+    bases = derive_at_ref(references, ref=ref, top=top, python_path=request.python_path)
+    loaded: list[Loaded] = []
+    for reference, head, base in zip(references, heads, bases, strict=True):
+        if base.document is None:
+            raise ConfigError(f"--against {ref}: {_reader_refused(reference)} at {ref}")
+        legacy = load_schema_bytes(document_bytes(base.document), name="legacy", origin=base.source)
+        # A widening both sides share is said once, by the head.
+        said = set(head.warnings)
+        widened = tuple(f"at {ref}: {w}" for w in base.warnings if w not in said)
+        loaded.append((reference, dataclasses.replace(legacy, warnings=widened), head, False))
     return loaded
+
+
+def _reader_refused(reference: str) -> str:
+    return (
+        f"{reference} is a real reader (a function), which has no schema: the gate has "
+        "nothing to compare statically (name the type it decodes into)"
+    )
 
 
 def _relative_to(path: Path, top: Path) -> str:
@@ -435,7 +465,7 @@ def _display(path: Path, directory: Path) -> str:
 
 
 def _show(ref: str, name: str, top: Path) -> bytes | None:
-    run = _git(top, "show", f"{ref}:{name}")
+    run = run_git(top, "show", f"{ref}:{name}")
     return run.stdout if run.returncode == 0 else None
 
 

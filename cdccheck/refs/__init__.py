@@ -41,6 +41,8 @@ __all__ = [
     "ReaderFinding",
     "derive",
     "is_reference",
+    "parse_go",
+    "parse_py",
     "run_with_time_limit",
 ]
 
@@ -68,17 +70,27 @@ def derive(ref: str, *, python_path: Sequence[str | Path] = ()) -> Derived:
     return _read_schema_file(ref)
 
 
-def _derive_go(ref: str) -> Derived:
-    from cdccheck.refs.go import derive_go
-
+def parse_go(ref: str) -> tuple[str, str]:
+    """(PATH, TypeName) of a ``go:PATH:TypeName`` reference; ConfigError if malformed."""
     body = ref[len(GO_PREFIX) :]
     path, _, type_name = body.rpartition(":")
     if not path or not type_name.isidentifier():
         raise ConfigError(f"bad reference {ref!r}: expected go:PATH:TypeName")
+    return path, type_name
+
+
+def _derive_go(ref: str) -> Derived:
+    from cdccheck.refs.go import derive_go
+
+    path, type_name = parse_go(ref)
     return derive_go(path, type_name, label=ref)
 
 
-def _parse_py(ref: str) -> tuple[str, str, dict[str, str]]:
+def parse_py(ref: str) -> tuple[str, str, dict[str, str]]:
+    """(module, name, options) of a ``py:module:Name[?key=value&...]`` reference.
+
+    ConfigError if malformed or an option is unknown.
+    """
     body = ref[len(PY_PREFIX) :]
     body, _, query = body.partition("?")
     module, _, name = body.partition(":")
@@ -105,7 +117,7 @@ def _add_import_roots(python_path: Sequence[str | Path]) -> None:
 
 def resolve_python(ref: str, python_path: Sequence[str | Path] = ()) -> Any:
     """Import the object a ``py:module:Name`` reference names."""
-    module_name, name, _ = _parse_py(ref)
+    module_name, name, _ = parse_py(ref)
     _add_import_roots(python_path)
     try:
         module = importlib.import_module(module_name)
@@ -127,7 +139,7 @@ def resolve_python(ref: str, python_path: Sequence[str | Path] = ()) -> Any:
 def _derive_py(ref: str, python_path: Sequence[str | Path]) -> Derived:
     from cdccheck.refs.python import derive_python_type, is_msgspec_type, is_pydantic_model
 
-    _, _, options = _parse_py(ref)
+    _, _, options = parse_py(ref)
     target = resolve_python(ref, python_path)
     is_type = isinstance(target, type) or is_msgspec_type(target)
     if is_type or is_pydantic_model(target):

@@ -144,20 +144,16 @@ def render_sarif(result: GateResult) -> str:
             continue
         rules.setdefault(change.kind, len(rules))
         file, line = location_of(schema, change)
+        physical: dict[str, Any] = {"artifactLocation": {"uri": Path(file).as_posix()}}
+        if line >= 1:  # a reference to code has no line to point at (SARIF lines start at 1)
+            physical["region"] = {"startLine": line}
         results.append(
             {
                 "ruleId": change.kind,
                 "ruleIndex": rules[change.kind],
                 "level": level,
                 "message": {"text": _annotation_message(result, change)},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": Path(file).as_posix()},
-                            "region": {"startLine": line},
-                        }
-                    }
-                ],
+                "locations": [{"physicalLocation": physical}],
                 "properties": {
                     "breaking": {BACKWARD: change.backward, FORWARD: change.forward},
                     "proven": change.proven,
@@ -215,9 +211,9 @@ def render_github(result: GateResult) -> str:
         if level is None:
             continue
         file, line = location_of(schema, change)
+        place = [("file", file), ("line", str(line))] if line >= 1 else [("file", file)]
         properties = ",".join(
-            f"{key}={_escape_property(value)}"
-            for key, value in (("file", file), ("line", str(line)), ("title", change.kind))
+            f"{key}={_escape_property(value)}" for key, value in [*place, ("title", change.kind)]
         )
         lines.append(f"::{level} {properties}::{_escape_data(_annotation_message(result, change))}")
     if result.corpus_failures:

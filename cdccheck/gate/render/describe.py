@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from cdccheck.gate.compat import Change
@@ -9,6 +10,10 @@ from cdccheck.gate.run import SchemaResult
 
 DERIVED_PREFIXES = ("go:", "py:")
 """Schema origins that are references to code (docs/schemas-from-code.md)."""
+
+
+CODE_WORDS = ("Go", "Python")
+"""The first word of a derived property's description (cdccheck.refs.go, cdccheck.refs.python)."""
 
 
 def is_derived(origin: str | None) -> bool:
@@ -85,6 +90,25 @@ def describe_sides(schema: SchemaResult, change: Change) -> list[tuple[str, str]
         if text and all(text != seen for _, seen in found):
             found.append((side, text))
     return found
+
+
+def named_sides(
+    schema: SchemaResult, change: Change, labels: Mapping[str, str]
+) -> list[tuple[str | None, str]]:
+    """`describe_sides`, each with the run's name of its side where the text needs it.
+
+    A Go field and a Python attribute say which side they are; two
+    descriptions of one language (a Go struct gated ``--against`` its base)
+    do not, so each is given its side's name (``base``, ``head``). None: the
+    text says it already.
+    """
+    found = describe_sides(schema, change)
+    languages = [text.split(" ", 1)[0] for _, text in found]
+    alike = len(set(languages)) < len(languages)
+    return [
+        (labels[side] if alike and language in CODE_WORDS else None, text)
+        for (side, text), language in zip(found, languages, strict=True)
+    ]
 
 
 def pointer_at_instance(document: Any, path: str) -> str | None:

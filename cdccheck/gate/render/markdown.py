@@ -21,7 +21,7 @@ from cdccheck.gate.render.common import (
     witness_focus,
     witness_text,
 )
-from cdccheck.gate.render.describe import describe_sides
+from cdccheck.gate.render.describe import is_derived, named_sides
 from cdccheck.gate.run import GateResult, SchemaResult
 
 
@@ -38,6 +38,8 @@ def _code(text: str) -> str:
 
 def _md_where(result: GateResult, schema: SchemaResult, change: Change) -> str:
     file, line = location_of(schema, change)
+    if is_derived(file):
+        return f"{_code(file)} {_code(change.path or '/')}"  # a reference to code has no line
     shown = Path(file).name if len(result.schemas) == 1 else shown_path(file)
     return f"{_code(f'{shown}:{line}')} {_code(change.path or '/')}"
 
@@ -50,8 +52,9 @@ def _md_witness(result: GateResult, change: Change) -> str:
 
 def _md_why(result: GateResult, schema: SchemaResult, change: Change) -> str:
     parts = [explanation_of(result, change), full_stop(change.message)]
-    for _side, described in describe_sides(schema, change):
-        parts.append(f"Described as: {full_stop(described)}")
+    for side, described in named_sides(schema, change, result.labels):
+        named = f" ({side})" if side is not None else ""
+        parts.append(f"Described as{named}: {full_stop(described)}")
     hits = corpus_hits(result, change) if is_breaking(change) else None
     if hits:
         parts.append(f"**{hits}**")

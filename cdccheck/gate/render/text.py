@@ -19,7 +19,7 @@ from cdccheck.gate.render.common import (
     verdict,
     witness_focus,
 )
-from cdccheck.gate.render.describe import describe_sides, is_derived
+from cdccheck.gate.render.describe import CODE_WORDS, is_derived, named_sides
 from cdccheck.gate.run import GateResult, SchemaResult
 
 
@@ -48,10 +48,6 @@ def _headline(result: GateResult, schema: SchemaResult, change: Change) -> tuple
     return head, f"witness: {focus}"
 
 
-_CODE_WORDS = ("Go ", "Python ")
-"""How the descriptions of derived schemas start (cdccheck.refs.go, cdccheck.refs.python)."""
-
-
 def _short_origin(file: str, line: int) -> str:
     """``new.json:57`` for a file; the type's name (``Event``) for a schema derived from code."""
     if is_derived(file):
@@ -64,11 +60,13 @@ def _text_change(result: GateResult, schema: SchemaResult, change: Change) -> li
     details = [explanation_of(result, change), change.message]
     if witness:
         details.insert(0, witness)
-    for _side, described in describe_sides(schema, change):
-        # "Go field ..." and "Python attribute ..." say which side they are.
-        details.append(
-            described if described.startswith(_CODE_WORDS) else f"described as: {described}"
-        )
+    for side, described in named_sides(schema, change, result.labels):
+        if side is not None:
+            details.append(f"{side}: {described}")
+        elif described.split(" ", 1)[0] in CODE_WORDS:
+            details.append(described)  # "Go field ...", "Python attribute ...": the side is clear
+        else:
+            details.append(f"described as: {described}")
     hits = corpus_hits(result, change) if is_breaking(change) else None
     if hits:
         details.append(hits)
