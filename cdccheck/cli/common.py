@@ -4,6 +4,9 @@ A new command uses these and writes no plumbing of its own:
 
 - ``errors_to_exit_codes``: wraps EVERY command (docs/cli.md, exit codes);
   ``fail(message, code)`` for a one-line error a command detects itself;
+- ``grouped_options``: a command that names an ``events: EventOptions`` or a
+  ``schemas: SchemaOptions`` parameter gets their command-line options
+  declared for it, once for every command, and receives them built;
 - ``EventOptions`` with ``build_engine`` (schema paths or references) or
   ``engine_for`` (loaded schemas): the event options (payload field, layout,
   ...) and the ``Bounds`` (decoding limits, pattern budget, built by
