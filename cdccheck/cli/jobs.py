@@ -34,6 +34,8 @@ JobsOption = Annotated[
 
 def jobs_wanted(jobs: int, *, count: int | None = None) -> int:
     """``--jobs`` as a number of workers; ConfigError (exit 2) for a bad value or with --count."""
+    if jobs == 1:
+        return 1  # the usual case: no worker machinery imported (it costs start-up time)
     from cdccheck.report.parallel import resolve_jobs, start_early
 
     workers = resolve_jobs(jobs, count=count)
