@@ -79,7 +79,11 @@ class Engine:
         self.layout = layout
         self._compiled = {LEGACY: CompiledSchema(legacy), NEW: CompiledSchema(new)}
         self._integral_floats = IntegralFloats(legacy, new)
-        self.fast_path = FastAcceptor.build(legacy, new, op_field=op_field) if fast_path else None
+        self.fast_path = (
+            FastAcceptor.build(legacy, new, op_field=op_field, compiled=self._compiled)
+            if fast_path
+            else None
+        )
 
     # ------------------------------------------------------------ one entry
 

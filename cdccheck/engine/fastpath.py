@@ -30,6 +30,7 @@ from typing import Any
 
 import msgspec
 
+from cdccheck.engine.compiled import CompiledSchema
 from cdccheck.engine.remembered import RememberedShapes
 from cdccheck.engine.schema import Schema
 from cdccheck.engine.shapes import DecoderBuilder, KeySpec, shape_of
@@ -81,14 +82,28 @@ class FastAcceptor:
     key_specs: dict[type, KeySpec] = field(default_factory=dict)
     memory: RememberedShapes | None = None
     """Remembered failure shapes (see RememberedShapes)."""
+    builder: DecoderBuilder | None = None
+    """What made the decoders' types; it counts the keys of what they decode."""
     _accepted: dict[type, FastAnswer] = field(default_factory=dict, init=False, repr=False)
     """Answers for accepted events by Struct type, for types whose op is fixed (tags)."""
     _accepted_ops: dict[str, FastAnswer] = field(default_factory=dict, init=False, repr=False)
     """Answers for accepted events by op: they are all alike, so each is built once."""
 
     @classmethod
-    def build(cls, legacy: Schema, new: Schema, *, op_field: str = "op") -> FastAcceptor | None:
-        """Decoders for what translates; None when neither schema does."""
+    def build(
+        cls,
+        legacy: Schema,
+        new: Schema,
+        *,
+        op_field: str = "op",
+        compiled: dict[str, CompiledSchema] | None = None,
+    ) -> FastAcceptor | None:
+        """Decoders for what translates; None when neither schema does.
+
+        ``compiled`` are the schemas compiled for the full path (by role),
+        whose checks the remembered failure shapes reuse; compiled here when
+        not given.
+        """
         shapes = [shape_of(schema) for schema in (legacy, new)]
         builder = DecoderBuilder(op_field)
         decoders = [builder.decoder(shape) for shape in shapes]
@@ -97,11 +112,9 @@ class FastAcceptor:
             return None
         memory = None
         if shapes[0] is not None and shapes[1] is not None:
-            memory = RememberedShapes(
-                {LEGACY: shapes[0], NEW: shapes[1]},
-                builder,
-                {LEGACY: legacy.validator.format_checker, NEW: new.validator.format_checker},
-            )
+            if compiled is None:
+                compiled = {LEGACY: CompiledSchema(legacy), NEW: CompiledSchema(new)}
+            memory = RememberedShapes({LEGACY: shapes[0], NEW: shapes[1]}, op_field, compiled)
         return cls(
             both,
             decoders[0],
@@ -110,6 +123,7 @@ class FastAcceptor:
             builder.op_attributes,
             builder.key_specs,
             memory,
+            builder,
         )
 
     def answer(self, payload: bytes) -> FastAnswer:
@@ -136,8 +150,9 @@ class FastAcceptor:
             explained = self.memory.explain(payload, refusal)
             if explained is not None:
                 event, findings = explained
-                if is_warning_free(payload, self._key_count(event)):
-                    op = self._op_of(event)
+                builder = self.memory.builder
+                if is_warning_free(payload, builder.key_count(event)):
+                    op = builder.op_of(event) or UNKNOWN
                     return FastAnswer(False, op, (findings[LEGACY], findings[NEW]), ())
         legacy_ok = self.valid(self.legacy, payload) is not None
         new_ok = self.valid(self.new, payload) is not None
@@ -146,9 +161,8 @@ class FastAcceptor:
     def learn(self, legacy: list[Finding], new: list[Finding]) -> None:
         """What the full path found for a payload ``answer`` could not explain.
 
-        A failure made only of ``pattern``/``format`` findings on plain
-        string fields is remembered, so later events that fail the same way
-        are explained by ``answer``.
+        The failure shape is remembered (the second time it is seen), so
+        later events that fail the same way are explained by ``answer``.
         """
         if self.memory is not None:
             self.memory.learn(legacy, new)
@@ -191,15 +205,6 @@ class FastAcceptor:
 
     def _key_count(self, value: Any) -> int:
         """How many object keys a decoded event holds (tags included)."""
-        spec = self.key_specs.get(type(value))
-        if spec is not None:
-            count, optional, children = spec
-            for attribute in optional:
-                if getattr(value, attribute) is not msgspec.UNSET:
-                    count += 1
-            for attribute in children:
-                count += self._key_count(getattr(value, attribute))
-            return count
-        if type(value) is list:
-            return sum(self._key_count(item) for item in value)
-        return 0
+        if self.builder is None:
+            raise ValueError("a FastAcceptor without its DecoderBuilder cannot count keys")
+        return self.builder.key_count(value)

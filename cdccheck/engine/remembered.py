@@ -3,182 +3,862 @@
 The fast tier (:mod:`cdccheck.engine.fastpath`) owns one ``RememberedShapes``;
 it feeds it what the full path found and asks it about payloads its own
 decoders refuse.
+
+A systematic drift fails the same way event after event: the Go service
+leaves ``score`` out, writes ``null`` for an empty ``awards`` slice, adds a
+field the legacy schema does not know, writes timestamps the legacy
+``pattern`` refuses. The full path explains the first such events; their
+findings name the *points* where they leave the schemas:
+
+* a **missing** point: a required property that may be absent
+  (``missing_required``);
+* a **loose** point: a value the schemas do not accept as it is, or a
+  property a schema does not know (every other kind).
+
+Both schemas' shapes are then relaxed at those points: a missing property
+becomes optional, a loose value becomes ``Anything`` (any JSON value, decoded
+as a plain Python value), and the two relaxed shapes are intersected and
+compiled to ONE msgspec decoder, as for healthy events. A later payload this
+decoder accepts is valid everywhere else under both schemas (the decoder is
+as conservative as any other), so its findings are exactly those at the
+points, and a small *plan* per schema finds them:
+
+* at a missing point, a finding when the property is absent and the schema
+  requires it there;
+* at a loose point the schema declares, the compiled schema of that very
+  property (:mod:`cdccheck.engine.compiled`) runs on the value;
+* at a loose point the schema does not declare, an ``unknown_field``
+  finding when the property is present.
+
+The plan visits the points in the order the compiled schemas would report
+them (per object: additionalProperties, allOf, properties in declaration
+order, required in its order; array items in index order), so the findings
+are the full path's, in its order. A loose value the strict decoder would
+warn about (a big integer, an integral float, U+FFFD or NUL in MessagePack)
+is left to the full path. Array indices generalise: a point under
+``/comment/awards/3`` is a point under every item.
+
+Which decoders to try: the decoder for both schemas names the first place
+a payload failed; only remembered shapes with a point at or above that place
+can accept it. Any remembered decoder that accepts a payload explains it
+exactly, whichever it is. A failure shape is remembered the third time it
+is seen, so a long tail of rare shapes costs no decoder builds.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, get_args, get_origin
 
 import msgspec
 
-from cdccheck.engine.shapes import AnyOf, DecoderBuilder, Object, Shape, Tagged, Text
-from cdccheck.model import CONSTRAINT, FORMAT, LEGACY, NEW, Finding, short_repr
+from cdccheck.engine.shapes import (
+    Anything,
+    Array,
+    DecoderBuilder,
+    Object,
+    Shape,
+    Tagged,
+)
+from cdccheck.engine.warnings import SAFE_INTEGER
+from cdccheck.model import (
+    ABSENT,
+    LEGACY,
+    MISSING_REQUIRED,
+    NEW,
+    UNKNOWN_FIELD,
+    Finding,
+    json_pointer,
+)
 
+LOOSE = "loose"
+MISSING = "missing"
+ITEMS = "*"
+"""The path part standing for every item of an array."""
+
+Point = tuple[str, tuple[str, ...]]
+"""(LOOSE or MISSING, path): property names from the root, ITEMS for array items."""
+Signature = frozenset[Point]
+"""The points of one failure shape: the key it is remembered by."""
+Paths = Signature
+"""Kept for one release (the old name, re-exported by cdccheck.fastpath)."""
+
+Decoder = msgspec.json.Decoder[Any] | msgspec.msgpack.Decoder[Any]
+LinkedPath = tuple[Any, Any] | None
+"""A path as cdccheck.engine.compiled passes it: (parent, key), None at the root."""
+
+_REFUSED = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 # msgspec's error names the first field that failed: "... - at `$.comment.score`".
-_REFUSED_AT = re.compile(r" - at `(\$[^`]*)`$")
+_REFUSED_AT = re.compile(r" - at `\$([^`]*)`$")
+_FIELD_NAMED = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]*)`")
+_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+_PLAIN_DEPTH = 64
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_KEPT = 512
+"""Findings kept per loose point, by value; all are forgotten when it is full."""
 
 
-Paths = frozenset[tuple[str, ...]]
-"""Relaxed string fields, each as the property names leading to it."""
+class _NotPlain(Exception):
+    """A loose value the strict decoder would warn about: the full path decides."""
+
+
+# ---------------------------------------------------------------- plans
+
+
+class _Plan:
+    """Finds one schema's findings at the points under one position of a decoded event."""
+
+    def run(self, value: Any, path: LinkedPath, out: list[Finding], memo: RememberedShapes) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class _ValuePlan(_Plan):
+    """A loose point the schema declares: its compiled schema decides.
+
+    Drift repeats its values (``null`` for awards, ``true`` for a score), so
+    the findings for a scalar at a path are kept: they are the same every
+    time (the compiled checks are pure functions of value and path).
+    """
+
+    check: Any
+    _known: dict[tuple[Any, type, Any], list[Finding]] = field(default_factory=dict)
+
+    def bound(self, memo: RememberedShapes) -> Callable[[Any, LinkedPath, list[Finding]], None]:
+        """``run`` with the memory given: what written-out plans call."""
+
+        def run(value: Any, path: LinkedPath, out: list[Finding]) -> None:
+            self.run(value, path, out, memo)
+
+        return run
+
+    def run(self, value: Any, path: LinkedPath, out: list[Finding], memo: RememberedShapes) -> None:
+        kind = type(value)
+        if kind in _SCALARS and not (kind is float and value == 0):  # 0.0 == -0.0
+            key = (path, kind, value)
+            found = self._known.get(key)
+            if found is None:
+                if not memo.plain(value, 0):
+                    raise _NotPlain
+                found = []
+                self.check(value, path, found)
+                if len(self._known) >= _KEPT:
+                    self._known.clear()
+                self._known[key] = found
+            out.extend(found)
+            return
+        if not memo.plain(value, 0):
+            raise _NotPlain
+        self.check(value, path, out)
+
+
+@dataclass
+class _ArrayPlan(_Plan):
+    item: _Plan
+
+    def run(self, value: Any, path: LinkedPath, out: list[Finding], memo: RememberedShapes) -> None:
+        item = self.item
+        for index, each in enumerate(value):
+            item.run(each, (path, index), out, memo)
+
+
+Bound = tuple[tuple[tuple[str, str | None], ...], ...]
+"""An object plan's four groups with each property's attribute in one Struct type
+(None: the Struct has no such attribute, the property is never there)."""
+
+
+@dataclass
+class _ObjectPlan(_Plan):
+    """The points of one object (one variant of a tagged one), in the reference's order."""
+
+    unknown: tuple[str, ...] = ()
+    """Loose properties the schema does not declare (additionalProperties: false)."""
+    branch_missing: tuple[str, ...] = ()
+    """Missing points an allOf branch requires (allOf comes before properties)."""
+    children: tuple[tuple[str, _Plan], ...] = ()
+    """Declared properties with points at or under them, in declaration order."""
+    missing: tuple[str, ...] = ()
+    """Missing points the ``required`` keyword requires, in its order."""
+    _bound: dict[type, Bound] = field(default_factory=dict)
+    _absent: dict[tuple[LinkedPath, str], Finding] = field(default_factory=dict)
+    """Findings for missing properties by path: they never change."""
+
+    def run(self, value: Any, path: LinkedPath, out: list[Finding], memo: RememberedShapes) -> None:
+        bound = self._bound.get(type(value))
+        if bound is None:
+            bound = self._bind(type(value), memo)
+        unknown, branch_missing, children, missing = bound
+        unset = msgspec.UNSET
+        for name, attribute in unknown:
+            found = getattr(value, attribute, unset) if attribute else unset
+            if found is not unset:
+                if not memo.plain(found, 0):
+                    raise _NotPlain
+                out.append(
+                    Finding(
+                        UNKNOWN_FIELD,
+                        json_pointer(_flatten((path, name))),
+                        f"additional property {name!r} is not allowed",
+                        found,
+                    )
+                )
+        for name, attribute in branch_missing:
+            if attribute is None or getattr(value, attribute) is unset:
+                out.append(self.missing_finding(path, name))
+        for (name, attribute), (_, plan) in zip(children, self.children, strict=True):
+            found = getattr(value, attribute, unset) if attribute else unset
+            if found is not unset:
+                plan.run(found, (path, name), out, memo)
+        for name, attribute in missing:
+            if attribute is None or getattr(value, attribute) is unset:
+                out.append(self.missing_finding(path, name))
+
+    def missing_finding(self, path: LinkedPath, name: str) -> Finding:
+        """The finding for property ``name`` missing from the object at ``path``."""
+        key = (path, name)
+        finding = self._absent.get(key)
+        if finding is None:
+            if len(self._absent) >= _KEPT:
+                self._absent.clear()
+            finding = self._absent[key] = Finding(
+                MISSING_REQUIRED,
+                json_pointer(_flatten(key)),
+                f"{name!r} is a required property",
+                ABSENT,
+            )
+        return finding
+
+    def _bind(self, kind: type, memo: RememberedShapes) -> Bound:
+        attributes = memo.attributes.get(kind)
+        if attributes is None:
+            raise _NotPlain  # not a Struct of this tier's decoders: never happens
+        bound = tuple(
+            tuple((name, attributes.get(name)) for name in names)
+            for names in (
+                self.unknown,
+                self.branch_missing,
+                tuple(name for name, _ in self.children),
+                self.missing,
+            )
+        )
+        self._bound[kind] = bound
+        return bound
+
+
+@dataclass
+class _TaggedPlan(_Plan):
+    variants: dict[str, _ObjectPlan]
+
+    def run(self, value: Any, path: LinkedPath, out: list[Finding], memo: RememberedShapes) -> None:
+        plan = self.variants.get(memo.tags.get(type(value), ""))
+        if plan is None:
+            raise _NotPlain  # a variant without a plan: never happens
+        plan.run(value, path, out, memo)
+
+
+def _flatten(path: LinkedPath) -> tuple[Any, ...]:
+    parts = []
+    while path is not None:
+        path, key = path
+        parts.append(key)
+    parts.reverse()
+    return tuple(parts)
+
+
+# ---------------------------------------------------------------- the points as a tree
+
+
+@dataclass
+class _Trie:
+    """The points under one position: children by property name (ITEMS for items)."""
+
+    loose: bool = False
+    missing: bool = False
+    children: dict[str, _Trie] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, points: Signature) -> _Trie:
+        root = cls()
+        for kind, path in points:
+            node = root
+            for part in path:
+                node = node.children.setdefault(part, cls())
+            if kind == LOOSE:
+                node.loose = True
+            else:
+                node.missing = True
+        return root
+
+
+def _relaxed(shape: Shape, trie: _Trie) -> Shape | None:
+    """``shape`` with its missing points optional and its loose points Anything."""
+    if trie.loose:
+        return Anything()
+    if not trie.children:
+        return shape
+    if isinstance(shape, Tagged):
+        variants = []
+        for tag, variant in shape.variants:
+            relaxed = _relaxed(variant, trie)
+            if not isinstance(relaxed, Object):
+                return None
+            variants.append((tag, relaxed))
+        return Tagged(shape.tag_field, tuple(variants))
+    if isinstance(shape, Object):
+        fields: list[tuple[str, Shape, bool]] = []
+        for name, member, required in shape.fields:
+            child = trie.children.get(name)
+            if child is None:
+                fields.append((name, member, required))
+                continue
+            relaxed = _relaxed(member, child)
+            if relaxed is None:
+                return None
+            fields.append((name, relaxed, required and not child.missing))
+        declared = {name for name, _, _ in shape.fields}
+        for name, child in trie.children.items():
+            if name not in declared and child.loose:
+                fields.append((name, Anything(), False))
+        return Object(tuple(fields))
+    if isinstance(shape, Array) and set(trie.children) == {ITEMS}:
+        item = _relaxed(shape.item, trie.children[ITEMS])
+        return None if item is None else Array(item, shape.min_items, shape.max_items)
+    return None
+
+
+def _fields_of(shape: Shape) -> dict[str, tuple[Shape, Object]] | None:
+    """Declared properties of an object shape (every variant of a tagged one) -> (shape, owner)."""
+    if isinstance(shape, Object):
+        return {name: (member, shape) for name, member, _ in shape.fields}
+    if isinstance(shape, Tagged) and shape.variants:
+        # Variants differ in what they require, not in what they declare.
+        first = shape.variants[0][1]
+        return {name: (member, first) for name, member, _ in first.fields}
+    return None
+
+
+# ---------------------------------------------------------------- plans written out
+
+Program = Callable[[Any], tuple[list[Finding], list[Finding]]]
+"""A decoded event -> its (legacy, new) findings; raises _NotPlain for the full path."""
+
+
+class _Writer:
+    """Writes both schemas' plans out as one Python function for one Struct type.
+
+    The plans above walk any event, looking up attributes, variants and
+    paths as they go; an event of a given Struct type always takes the same
+    walk, so it is written out once, as namedtuple writes its classes: every
+    attribute is one the DecoderBuilder named (``f0``, ``f1``...) and every
+    value from a schema or a payload (property names, paths, findings) is
+    passed in the function's globals, never spelled in its source. Where the
+    type of a value is not known before decoding (a union), the written
+    function hands that value to its plan.
+    """
+
+    def __init__(self, memo: RememberedShapes) -> None:
+        self.memo = memo
+        self.lines: list[str] = []
+        self.scope: dict[str, Any] = {"UNSET": msgspec.UNSET, "distinct": _distinct}
+        self.names = 0
+
+    def program(self, plans: dict[str, _Plan], kind: type) -> Program:
+        self.lines = ["def program(event):"]
+        for role in (LEGACY, NEW):
+            self.lines.append(f"    out_{role} = []")
+            self.node(plans[role], kind, "event", None, "None", 1, f"out_{role}")
+        self.lines.append(f"    return distinct(out_{LEGACY}), distinct(out_{NEW})")
+        exec("\n".join(self.lines), self.scope)  # see the class docstring
+        program: Program = self.scope["program"]
+        return program
+
+    def constant(self, value: Any) -> str:
+        name = f"k{self.names}"
+        self.names += 1
+        self.scope[name] = value
+        return name
+
+    def variable(self) -> str:
+        self.names += 1
+        return f"v{self.names}"
+
+    def line(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+    def node(
+        self, plan: _Plan, kind: Any, var: str, path: Any, path_code: str, indent: int, out: str
+    ) -> None:
+        """Code for ``plan`` on the value in ``var`` of static type ``kind`` (None: unknown).
+
+        ``path`` is the value's path when it is the same for every event
+        (no array above it), else ``...``, and ``path_code`` the expression
+        that gives it.
+        """
+        if isinstance(plan, _TaggedPlan) and kind in self.memo.tags:
+            plan = plan.variants[self.memo.tags[kind]]
+        if isinstance(plan, _ObjectPlan) and kind in self.memo.attributes:
+            self.object(plan, kind, var, path, path_code, indent, out)
+        elif isinstance(plan, _ArrayPlan) and isinstance(kind, tuple):
+            index, item = self.variable(), self.variable()
+            self.line(indent, f"for {index}, {item} in enumerate({var}):")
+            self.line(indent + 1, "pass")
+            self.node(plan.item, kind[1], item, ..., f"({path_code}, {index})", indent + 1, out)
+        elif isinstance(plan, _ValuePlan):
+            self.line(indent, f"{self.constant(plan.bound(self.memo))}({var}, {path_code}, {out})")
+        else:
+            run = self.constant(plan.run)
+            self.line(indent, f"{run}({var}, {path_code}, {out}, {self.constant(self.memo)})")
+
+    def object(
+        self, plan: _ObjectPlan, kind: type, var: str, path: Any, path_code: str, indent: int,
+        out: str,
+    ) -> None:  # fmt: skip
+        attributes = self.memo.attributes[kind]
+        members = self.memo.builder.member_types.get(kind, {})
+
+        def child(name: str) -> tuple[Any, str]:
+            if path is ...:
+                return ..., f"({path_code}, {self.constant(name)})"
+            return (path, name), self.constant((path, name))
+
+        for name in plan.unknown:
+            attribute = attributes.get(name)
+            if attribute is None:
+                continue  # the decoder refuses the property: never there
+            found = self.variable()
+            where = child(name)[1]
+            report = self.constant(_unknown_reporter(name, self.memo))
+            self.line(indent, f"{found} = {var}.{attribute}")
+            self.line(indent, f"if {found} is not UNSET: {report}({found}, {where}, {out})")
+        for name in plan.branch_missing:
+            self.missing(plan, attributes.get(name), name, var, path, path_code, indent, out)
+        for name, sub in plan.children:
+            attribute = attributes.get(name)
+            if attribute is None:
+                continue
+            found = self.variable()
+            sub_path, sub_code = child(name)
+            self.line(indent, f"{found} = {var}.{attribute}")
+            self.line(indent, f"if {found} is not UNSET:")
+            self.line(indent + 1, "pass")
+            self.node(sub, _static(members.get(name)), found, sub_path, sub_code, indent + 1, out)
+        for name in plan.missing:
+            self.missing(plan, attributes.get(name), name, var, path, path_code, indent, out)
+
+    def missing(
+        self, plan: _ObjectPlan, attribute: str | None, name: str, var: str, path: Any,
+        path_code: str, indent: int, out: str,
+    ) -> None:  # fmt: skip
+        """Code for a missing point: ``path`` is the object's, as in ``node``."""
+        if path is ...:
+            make = self.constant(plan.missing_finding)
+            finding = f"{make}({path_code}, {self.constant(name)})"
+        else:
+            finding = self.constant(plan.missing_finding(path, name))
+        if attribute is None:
+            self.line(indent, f"{out}.append({finding})")
+        else:
+            self.line(indent, f"if {var}.{attribute} is UNSET: {out}.append({finding})")
+
+
+def _static(kind: Any) -> Any:
+    """A msgspec type as the writer follows it: a Struct type, ("list", item), or None."""
+    while get_origin(kind) is Annotated:
+        kind = get_args(kind)[0]
+    if isinstance(kind, type) and issubclass(kind, msgspec.Struct):
+        return kind
+    if get_origin(kind) is list:
+        return ("list", _static(get_args(kind)[0]))
+    return None
+
+
+def _unknown_reporter(
+    name: str, memo: RememberedShapes
+) -> Callable[[Any, LinkedPath, list[Finding]], None]:
+    message = f"additional property {name!r} is not allowed"
+
+    def report(value: Any, path: LinkedPath, out: list[Finding]) -> None:
+        if not memo.plain(value, 0):
+            raise _NotPlain
+        out.append(Finding(UNKNOWN_FIELD, json_pointer(_flatten(path)), message, value))
+
+    return report
+
+
+# ---------------------------------------------------------------- the memory
+
+
+@dataclass
+class _Remembered:
+    decoder: Decoder | None
+    plans: dict[str, _Plan]
+    programs: dict[type, Program] = field(default_factory=dict)
+    """The plans written out as one function per Struct type of the decoded event."""
 
 
 class RememberedShapes:
-    """Remembered failure shapes, each with ONE decoder that explains both schemas.
+    """Remembered failure shapes, each with ONE decoder that explains both schemas."""
 
-    A systematic drift fails the same way event after event: every Go event
-    carries timestamps the legacy ``pattern`` refuses. When the full path
-    finds, under each schema, only ``pattern``/``format`` failures on plain
-    string fields, both shapes are rebuilt without those tests at those
-    fields, intersected and compiled to a decoder. A later event this relaxed
-    decoder accepts is valid everywhere else under both schemas (the decoder
-    is as conservative as any other), so its findings are exactly the relaxed
-    tests that fail on it, which are then run with the reference's own regex
-    and format checker.
-    """
-
-    LIMIT = 64
+    LIMIT = 96
     """Failure shapes remembered; the least recently used is forgotten first."""
+    TRIES = 6
+    """Remembered decoders tried on one payload before the full path takes it."""
+    SIGHTINGS = 4096
+    """Failure shapes seen too few times yet that are kept to be recognised again."""
+    REMEMBER_AFTER = 3
+    """Sightings of a failure shape before a decoder is built for it: one build costs
+    about as much as explaining ten events the full way, and a long tail of shapes
+    seen once or twice (unknown fields with ever new names) would never repay it."""
 
-    def __init__(
-        self, shapes: dict[str, Shape], builder: DecoderBuilder, format_checkers: dict[str, Any]
-    ) -> None:
+    TYPES = 20_000
+    """Shapes the decoders' builder may hold types for before the memory starts afresh."""
+
+    def __init__(self, shapes: dict[str, Shape], op_field: str, compiled: dict[str, Any]) -> None:
         self._shapes = shapes
-        self._builder = builder
-        self._formats = format_checkers
-        self._known: dict[tuple[Paths, Paths], msgspec.json.Decoder[Any] | None] = {}
-        self._patterns: dict[str, Any] = {}
-        self._checks: dict[tuple[str, type, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
-        self._pointers: dict[tuple[str, ...], str] = {}
-        self._by_field: dict[str, list[tuple[Paths, Paths]]] = {}
-        """msgspec's spelling of a relaxed field ("$.comment.created_at") -> shapes relaxing it."""
+        self._op_field = op_field
+        self._compiled = compiled
+        self._start()
+
+    def _start(self) -> None:
+        """An empty memory, with a builder of its own: what it builds, it can drop at once."""
+        self.builder = builder = DecoderBuilder(self._op_field)
+        self.attributes = builder.attributes
+        self.tags = builder.tags
+        self._known: dict[Signature, _Remembered] = {}
+        self._seen: dict[Signature, int] = {}
+        self._by_point: dict[tuple[str, ...], list[Signature]] = {}
+        """A point's path (the missing property's, for a missing point) -> shapes with it."""
+        self._refusals: dict[str, tuple[str, ...]] = {}
+        """msgspec's error -> the point path it names (errors repeat: parsed once)."""
+        self._msgpack = False
+
+    # ------------------------------------------------------------ asking
 
     def explain(self, payload: bytes, refusal: str) -> tuple[Any, dict[str, list[Finding]]] | None:
         """(decoded event, findings per schema) when a remembered shape explains ``payload``.
 
         ``refusal`` is the error of the decoder for both schemas. It names the
-        first field that failed; only shapes that relax that field can
-        explain the payload, so only those are tried, most recent first.
+        first place that failed; only shapes with a point at or above that
+        place can accept the payload, so only those are tried: the nearest
+        points first, then the most recently used. A shape whose point lies
+        above that place (a loose ``awards`` explaining an award without its
+        ``count``) explains exactly but slowly, so the findings' own shape is
+        learned from it, as from the full path.
         """
-        where = _REFUSED_AT.search(refusal)
-        candidates = self._by_field.get(where.group(1), ()) if where else ()
-        for key in reversed(candidates):
-            decoder = self._known.get(key)
-            if decoder is None:
+        where = self._refusals.get(refusal)
+        if where is None:
+            where = _refusal_path(refusal)
+            if len(self._refusals) >= self.SIGHTINGS:
+                self._refusals.clear()
+            self._refusals[refusal] = where
+        if not where or not self._known:
+            return None
+        tries = self.TRIES
+        for end in range(len(where), 0, -1):
+            candidates = self._by_point.get(where[:end])
+            if not candidates:
                 continue
-            try:
-                event = decoder.decode(payload)
-            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-                continue
-            self._known[key] = self._known.pop(key)  # recently used: forgotten last
-            legacy_paths, new_paths = key
-            return event, {
-                LEGACY: self._findings(LEGACY, event, legacy_paths),
-                NEW: self._findings(NEW, event, new_paths),
-            }
+            for signature in reversed(candidates):
+                remembered = self._known.get(signature)
+                if remembered is None or remembered.decoder is None:
+                    continue
+                tries -= 1
+                try:
+                    event = remembered.decoder.decode(payload)
+                except _REFUSED:
+                    if tries <= 0:
+                        return None
+                    continue
+                self._used(signature, candidates)
+                findings = self._findings(remembered, event)
+                if findings is None:
+                    return None
+                if end < len(where):
+                    self.learn(findings[LEGACY], findings[NEW])
+                return event, findings
         return None
 
-    def learn(self, legacy: list[Finding], new: list[Finding]) -> None:
-        """Remember this failure shape when relaxed decoders can explain it.
+    def _findings(self, remembered: _Remembered, event: Any) -> dict[str, list[Finding]] | None:
+        kind = type(event)
+        program = remembered.programs.get(kind)
+        if program is None:
+            program = remembered.programs[kind] = _Writer(self).program(remembered.plans, kind)
+        try:
+            legacy, new = program(event)
+        except _NotPlain:
+            return None
+        return {LEGACY: legacy, NEW: new}
 
-        A shape that cannot be relaxed is remembered too (as None), so it is
-        not rebuilt for every event that fails that way.
+    def _used(self, signature: Signature, candidates: list[Signature]) -> None:
+        self._known[signature] = self._known.pop(signature)  # recently used: forgotten last
+        if candidates[-1] is not signature:
+            candidates.remove(signature)
+            candidates.append(signature)
+
+    def plain(self, value: Any, depth: int) -> bool:
+        """Whether the strict decoder would take ``value`` as it is, with no warning.
+
+        Anything else (an integer beyond 2**53, an integral float, and for
+        MessagePack a non-finite float, a string holding U+FFFD or NUL, a
+        non-string key, bytes or a timestamp) goes to the full path.
+        """
+        kind = type(value)
+        if kind is str:
+            return not self._msgpack or ("\ufffd" not in value and "\x00" not in value)
+        if kind is bool or value is None:
+            return True
+        if kind is int:
+            return -SAFE_INTEGER <= value <= SAFE_INTEGER
+        if kind is float:
+            return math.isfinite(value) and not value.is_integer()
+        if depth >= _PLAIN_DEPTH:
+            return False
+        if kind is list:
+            return all(self.plain(item, depth + 1) for item in value)
+        if kind is dict:
+            for key, item in value.items():
+                if (
+                    type(key) is not str
+                    or not self.plain(key, depth)
+                    or not self.plain(item, depth + 1)
+                ):
+                    return False
+            return True
+        return False
+
+    # ------------------------------------------------------------ learning
+
+    def learn(self, legacy: list[Finding], new: list[Finding]) -> None:
+        """What the full path found: remember the failure shape once seen REMEMBER_AFTER times.
+
+        A shape that cannot be relaxed (a finding at the root or at the tag
+        property) is remembered too, without a decoder, so it is not worked
+        out again for every event that fails that way.
         """
         if not (legacy or new) or LEGACY not in self._shapes or NEW not in self._shapes:
             return
-        if any(f.kind not in (CONSTRAINT, FORMAT) for f in (*legacy, *new)):
+        signature = self._signature(legacy, new)
+        if signature is None or signature in self._known:
             return
-        key = (_paths(legacy), _paths(new))
-        if key in self._known or not all(key[0]) or not all(key[1]):
+        sightings = self._seen.get(signature, 0) + 1
+        if sightings < self.REMEMBER_AFTER:
+            if len(self._seen) >= self.SIGHTINGS:
+                self._seen.clear()
+            self._seen[signature] = sightings
             return
-        relaxed = [
-            _relaxed(self._shapes[role], paths)
-            for role, paths in zip((LEGACY, NEW), key, strict=True)
-        ]
-        self._known[key] = self._builder.common_decoder(relaxed[0], relaxed[1])
-        for path in key[0] | key[1]:
-            self._by_field.setdefault("$." + ".".join(path), []).append(key)
+        self._seen.pop(signature, None)
+        if self.builder.size > self.TYPES:
+            self._start()
+        self._known[signature] = self._build(signature)
+        for _, path in signature:
+            self._by_point.setdefault(path, []).append(signature)
         while len(self._known) > self.LIMIT:
             forgotten = next(iter(self._known))
             del self._known[forgotten]
-            for path in forgotten[0] | forgotten[1]:
-                self._by_field["$." + ".".join(path)].remove(forgotten)
+            for _, path in forgotten:
+                self._by_point[path].remove(forgotten)
 
-    def _findings(self, role: str, event: Any, paths: Paths) -> list[Finding]:
-        findings = []
-        for path in sorted(paths):
-            value = event
-            for part in path:
-                attribute = self._builder.attributes.get(type(value), {}).get(part)
-                value = getattr(value, attribute) if attribute else msgspec.UNSET
-            if not isinstance(value, str):
-                continue  # absent here (an optional field), or null where allowed
-            key = (role, type(event), path)
-            checks = self._checks.get(key)
-            if checks is None:
-                checks = _checks_at(self._shapes[role], path, event, self._builder)
-                self._checks[key] = checks
-            pointer = self._pointers.get(path)
-            if pointer is None:
-                pointer = self._pointers[path] = _pointer(path)
-            for kind, spec in checks:
-                if kind == "pattern":
-                    search = self._patterns.get(spec)
-                    if search is None:
-                        search = self._patterns[spec] = re.compile(spec).search
-                    if not search(value):
-                        message = f"{short_repr(value)} does not match {spec!r}"
-                        findings.append(Finding(CONSTRAINT, pointer, message, value))
-                elif not self._formats[role].conforms(value, spec):
-                    message = f"{short_repr(value)} is not a {spec!r}"
-                    findings.append(Finding(FORMAT, pointer, message, value))
-        return findings
+    def _signature(self, legacy: list[Finding], new: list[Finding]) -> Signature | None:
+        points: set[Point] = set()
+        for finding in (*legacy, *new):
+            parts = tuple(_unescape(part) for part in finding.path.split("/")[1:])
+            kind = MISSING if finding.kind == MISSING_REQUIRED else LOOSE
+            point = self._settle(kind, parts)
+            if point is None:
+                return None
+            points.add(point)
+        return self._tidy(points)
+
+    def _settle(self, kind: str, parts: tuple[str, ...]) -> Point | None:
+        """The point a finding at ``parts`` makes, where both schemas' shapes can hold it.
+
+        Array indices become ITEMS. Where a shape cannot be followed further
+        (a union, a scalar, a property one schema does not know), the point
+        becomes a loose point there. None when that is the root, or the
+        property is a tagged union's tag.
+        """
+        nodes = [self._shapes[LEGACY], self._shapes[NEW]]
+        out: list[str] = []
+        for index, part in enumerate(parts):
+            if all(isinstance(node, Array) for node in nodes):
+                if not part.isdigit():
+                    return (LOOSE, tuple(out)) if out else None
+                out.append(ITEMS)
+                nodes = [node.item for node in nodes if isinstance(node, Array)]
+                continue
+            declared = [_fields_of(node) for node in nodes]
+            if any(fields is None for fields in declared):
+                return (LOOSE, tuple(out)) if out else None
+            if any(isinstance(node, Tagged) and node.tag_field == part for node in nodes):
+                return None
+            out.append(part)
+            if index == len(parts) - 1:
+                break
+            members = [fields.get(part) if fields is not None else None for fields in declared]
+            if any(member is None for member in members):
+                return (LOOSE, tuple(out))
+            nodes = [member[0] for member in members if member is not None]
+        if not out:
+            return None
+        if kind == MISSING and len(out) == len(parts):
+            return (MISSING, tuple(out))
+        return (LOOSE, tuple(out))
+
+    def _tidy(self, points: set[Point]) -> Signature | None:
+        """Drop points under a loose point; more than one unknown property per object loosens it.
+
+        The reference reports unknown properties in the payload's key order,
+        which a decoded Struct does not keep: with one unknown property per
+        object the order is never in question.
+        """
+        while True:
+            loose = {path for kind, path in points if kind == LOOSE}
+            points = {
+                (kind, path)
+                for kind, path in points
+                if not any(path[:end] in loose for end in range(1, len(path)))
+            }
+            crowded = self._crowded(points)
+            if not crowded:
+                return frozenset(points)
+            if () in crowded:
+                return None
+            points = {point for point in points if point[1][:-1] not in crowded}
+            points |= {(LOOSE, container) for container in crowded}
+
+    def _crowded(self, points: set[Point]) -> set[tuple[str, ...]]:
+        """Objects where some schema has more than one loose property it does not declare."""
+        crowded = set()
+        for shape in self._shapes.values():
+            unknown: dict[tuple[str, ...], int] = {}
+            for kind, path in points:
+                if kind != LOOSE:
+                    continue
+                fields = _fields_of(_shape_at(shape, path[:-1]))
+                if fields is not None and path[-1] not in fields:
+                    unknown[path[:-1]] = unknown.get(path[:-1], 0) + 1
+            crowded |= {container for container, count in unknown.items() if count > 1}
+        return crowded
+
+    def _build(self, signature: Signature) -> _Remembered:
+        trie = _Trie.of(signature)
+        relaxed = [_relaxed(self._shapes[role], trie) for role in (LEGACY, NEW)]
+        decoder = None
+        if relaxed[0] is not None and relaxed[1] is not None:
+            decoder = self.builder.common_decoder(relaxed[0], relaxed[1])
+        plans: dict[str, _Plan] = {}
+        if decoder is not None:
+            for role in (LEGACY, NEW):
+                plan = self._plan(role, self._shapes[role], trie)
+                if plan is None:
+                    decoder = None
+                    break
+                plans[role] = plan
+        return _Remembered(decoder, plans)
+
+    def _plan(self, role: str, shape: Shape, trie: _Trie) -> _Plan | None:
+        if isinstance(shape, Tagged):
+            variants = {}
+            for tag, variant in shape.variants:
+                plan = self._object_plan(role, variant, trie)
+                if plan is None:
+                    return None
+                variants[tag] = plan
+            return _TaggedPlan(variants)
+        if isinstance(shape, Object):
+            return self._object_plan(role, shape, trie)
+        if isinstance(shape, Array) and set(trie.children) == {ITEMS}:
+            child = trie.children[ITEMS]
+            if child.loose:
+                if shape.origin is None:
+                    return None
+                return _ArrayPlan(_ValuePlan(self._compiled[role].subschema(*shape.origin)))
+            item = self._plan(role, shape.item, child)
+            return None if item is None else _ArrayPlan(item)
+        return None
+
+    def _object_plan(self, role: str, shape: Object, trie: _Trie) -> _ObjectPlan | None:
+        declared = {name: (member, required) for name, member, required in shape.fields}
+        unknown = tuple(
+            name for name, child in trie.children.items() if child.loose and name not in declared
+        )
+        missing = {
+            name
+            for name, child in trie.children.items()
+            if child.missing and name in declared and declared[name][1]
+        }
+        children: list[tuple[str, _Plan]] = []
+        for name, member, _ in shape.fields:
+            child = trie.children.get(name)
+            if child is None or not (child.loose or child.children):
+                continue
+            if child.loose:
+                origin = shape.origins.get(name)
+                if origin is None:
+                    return None
+                children.append((name, _ValuePlan(self._compiled[role].subschema(*origin))))
+                continue
+            plan = self._plan(role, member, child)
+            if plan is None:
+                return None
+            children.append((name, plan))
+        branch = tuple(name for name in shape.branch_required if name in missing)
+        rest = tuple(
+            name for name in shape.required_order if name in missing and name not in branch
+        )
+        if set(branch) | set(rest) != missing:
+            return None  # a requirement this object does not say where it comes from
+        return _ObjectPlan(unknown, branch, tuple(children), rest)
 
 
-def _paths(findings: list[Finding]) -> Paths:
-    return frozenset(tuple(_unescape(part) for part in f.path.split("/")[1:]) for f in findings)
+def _shape_at(shape: Shape, path: tuple[str, ...]) -> Shape:
+    node: Shape = shape
+    for part in path:
+        if isinstance(node, Array) and part == ITEMS:
+            node = node.item
+            continue
+        fields = _fields_of(node)
+        if fields is None or part not in fields:
+            return Anything()
+        node = fields[part][0]
+    return node
+
+
+def _refusal_path(refusal: str) -> tuple[str, ...]:
+    """Where msgspec says a payload failed, as a point path (the named field last)."""
+    where = _REFUSED_AT.search(refusal)
+    text = where.group(1) if where else ""
+    parts: list[str] = []
+    position = 0
+    for match in _PATH_PART.finditer(text):
+        if match.start() != position:
+            return ()
+        parts.append(match.group(1) if match.group(1) is not None else ITEMS)
+        position = match.end()
+    if position != len(text):
+        return ()
+    named = _FIELD_NAMED.match(refusal)
+    if named:
+        parts.append(named.group(1))
+    return tuple(parts)
 
 
 def _unescape(part: str) -> str:
     return part.replace("~1", "/").replace("~0", "~")
 
 
-def _pointer(path: tuple[str, ...]) -> str:
-    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in path)
-
-
-def _relaxed(shape: Shape, paths: Paths) -> Shape | None:
-    """``shape`` without the string tests at ``paths``; None if a path is no plain string."""
-    found: set[tuple[str, ...]] = set()
-
-    def walk(node: Shape, path: tuple[str, ...]) -> Shape:
-        if isinstance(node, Tagged):
-            return Tagged(node.tag_field,
-                          tuple((tag, walk(variant, path)) for tag, variant in node.variants))  # type: ignore[misc]  # fmt: skip
-        if isinstance(node, Object):
-            return Object(tuple((name, walk(member, (*path, name)), required)
-                                for name, member, required in node.fields))  # fmt: skip
-        if isinstance(node, AnyOf):
-            return AnyOf(tuple(walk(member, path) for member in node.members))
-        if isinstance(node, Text) and path in paths and node.checks:
-            found.add(path)
-            return Text(node.min_length, node.max_length)
-        return node
-
-    relaxed = walk(shape, ())
-    return relaxed if found == paths else None
-
-
-def _checks_at(shape: Shape, path: tuple[str, ...], event: Any,
-               builder: DecoderBuilder) -> tuple[tuple[str, str], ...]:  # fmt: skip
-    """The schema's string tests at ``path``, in the variant ``event`` decoded as."""
-    node: Shape = shape
-    tag = builder.ops.get(type(event))
-    for part in path:
-        if isinstance(node, Tagged):
-            node = dict(node.variants).get(tag or "", Object(()))
-        node = next((member for name, member, _ in getattr(node, "fields", ()) if name == part),
-                    Object(()))  # fmt: skip
-        if isinstance(node, AnyOf):
-            node = next((member for member in node.members if isinstance(member, Text)), node)
-    return node.checks if isinstance(node, Text) else ()
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """One finding per (kind, path), as the full path keeps them."""
+    if len(findings) < 2:
+        return findings
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for finding in findings:
+        key = (finding.kind, finding.path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique

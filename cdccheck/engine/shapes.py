@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union
 
 import msgspec
@@ -57,10 +58,15 @@ _MAX_NESTING = 64
 # A pattern joined with another must not refer to groups by number or name,
 # nor set flags: both would change meaning once the two share one regex.
 _UNJOINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux-]+[:)]")
+_BACK_REFERENCE = re.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?\(")
 
 
 KeySpec = tuple[int, tuple[str, ...], tuple[str, ...]]
 """Per Struct type: (keys always present, optional attributes, attributes that may hold objects)."""
+
+Origin = tuple[Any, Any]
+"""The schema object a shape was translated from, with the resolver in effect
+where its parent refers to it: what ``CompiledSchema.subschema`` compiles."""
 
 
 class Unsupported(Exception):
@@ -114,12 +120,25 @@ class Array:
     item: Shape
     min_items: int = 0
     max_items: int | None = None
+    origin: Origin | None = field(default=None, compare=False)
+    """The ``items`` schema the item shape comes from."""
 
 
 @dataclass(frozen=True)
 class Object:
     fields: tuple[tuple[str, Shape, bool], ...]
     """(name, shape, required) in declaration order."""
+    origins: dict[str, Origin] = field(default_factory=dict, compare=False)
+    """Per property, the schema it was translated from (see Origin)."""
+    required_order: tuple[str, ...] = field(default=(), compare=False)
+    """The ``required`` keyword's names, in its order: the order the reference reports them."""
+    branch_required: tuple[str, ...] = field(default=(), compare=False)
+    """Names only an ``allOf`` branch's ``then`` requires (a Tagged variant), in its order."""
+
+
+@dataclass(frozen=True)
+class Anything:
+    """Any JSON value: a position left to the compiled schemas (remembered failure shapes)."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +154,9 @@ class AnyOf:
     members: tuple[Shape, ...]
 
 
-Shape = Text | Choice | Integer | Number | Boolean | Null | Array | Object | Tagged | AnyOf
+Shape = (
+    Text | Choice | Integer | Number | Boolean | Null | Array | Object | Tagged | AnyOf | Anything
+)
 
 
 def shape_of(schema: Schema) -> Shape | None:
@@ -223,7 +244,7 @@ class _Translator:
         if not isinstance(items, dict):
             raise Unsupported("array without an items schema")
         item = self.translate(items, resolver, depth + 1)
-        return Array(item, node.get("minItems", 0), node.get("maxItems"))
+        return Array(item, node.get("minItems", 0), node.get("maxItems"), (items, resolver))
 
     def _object(self, node: dict[str, Any], resolver: Any, depth: int) -> Object | Tagged:
         if node.get("additionalProperties") is not False:
@@ -236,7 +257,8 @@ class _Translator:
             (name, self.translate(sub, resolver, depth + 1), name in required)
             for name, sub in properties.items()
         )
-        base = Object(fields)
+        origins = {name: (sub, resolver) for name, sub in properties.items()}
+        base = Object(fields, origins, tuple(node.get("required", ())))
         if "allOf" not in node:
             return base
         return self._tagged(base, node["allOf"], resolver)
@@ -251,7 +273,7 @@ class _Translator:
             if tag_field is not None and tag_field != tag_field_here:
                 raise Unsupported("branches discriminate on different properties")
             tag_field = tag_field_here
-            if not extra <= names:
+            if not set(extra) <= names:
                 raise Unsupported("then requires an undeclared property")
             declared = {name: shape for name, shape, _ in base.fields}
             if tag_field in declared and not _admits(declared[tag_field], tag):
@@ -261,7 +283,7 @@ class _Translator:
                 for name, shape, required in base.fields
                 if name != tag_field
             )
-            variants.append((tag, Object(fields)))
+            variants.append((tag, Object(fields, base.origins, base.required_order, extra)))
         if tag_field is None or len({tag for tag, _ in variants}) != len(variants):
             raise Unsupported("no discriminator, or tags repeat")
         return Tagged(tag_field, tuple(variants))
@@ -281,7 +303,7 @@ class _Translator:
         return Choice(strings)
 
 
-def _discriminated_branch(branch: Any) -> tuple[str, str, set[str]]:
+def _discriminated_branch(branch: Any) -> tuple[str, str, tuple[str, ...]]:
     if not isinstance(branch, dict) or set(branch) - _ANNOTATIONS != {"if", "then"}:
         raise Unsupported("allOf member is not if/then")
     condition, then = branch["if"], branch["then"]
@@ -301,7 +323,7 @@ def _discriminated_branch(branch: Any) -> tuple[str, str, set[str]]:
         raise Unsupported("if is not a const discriminator")
     if not isinstance(then, dict) or set(then) - _ANNOTATIONS - {"required"}:
         raise Unsupported("then does more than require properties")
-    return tag_field, const["const"], set(then.get("required", ()))
+    return tag_field, const["const"], tuple(dict.fromkeys(then.get("required", ())))
 
 
 def _integer(node: dict[str, Any]) -> Integer:
@@ -331,6 +353,8 @@ def _float_bounds(node: dict[str, Any]) -> tuple[tuple[str, float], ...]:
 
 def _admits(shape: Shape, value: str) -> bool:
     """Whether a string ``value`` fits ``shape``, judged as the reference would."""
+    if isinstance(shape, Anything):
+        return True
     if isinstance(shape, AnyOf):
         return any(_admits(member, value) for member in shape.members)
     if isinstance(shape, Choice):
@@ -347,12 +371,31 @@ def _admits(shape: Shape, value: str) -> bool:
 # ---------------------------------------------------------------- intersection
 
 
-def meet(a: Shape, b: Shape) -> Shape | None:
-    """The shape of values that fit both ``a`` and ``b``; None when nothing does."""
+Meets = dict[tuple[Shape, Shape], "Shape | None"]
+
+
+def meet(a: Shape, b: Shape, memo: Meets | None = None) -> Shape | None:
+    """The shape of values that fit both ``a`` and ``b``; None when nothing does.
+
+    ``Anything`` stays Anything: a position left to the compiled schemas is
+    decoded as a plain value for both, whatever the other shape says there.
+    ``memo`` keeps results by pair (relaxed shapes share most of their parts).
+    """
+    if memo is None:
+        return _meet(a, b, None)
+    key = (a, b)
+    if key not in memo:
+        memo[key] = _meet(a, b, memo)
+    return memo[key]
+
+
+def _meet(a: Shape, b: Shape, memo: Meets | None) -> Shape | None:
+    if isinstance(a, Anything) or isinstance(b, Anything):
+        return Anything()
     if isinstance(a, AnyOf) or isinstance(b, AnyOf):
         left = a.members if isinstance(a, AnyOf) else (a,)
         right = b.members if isinstance(b, AnyOf) else (b,)
-        members = [m for x in left for y in right if (m := meet(x, y)) is not None]
+        members = [m for x in left for y in right if (m := meet(x, y, memo)) is not None]
         if not members:
             return None
         return members[0] if len(members) == 1 else AnyOf(tuple(members))
@@ -377,15 +420,15 @@ def meet(a: Shape, b: Shape) -> Shape | None:
     if isinstance(a, Null) and isinstance(b, Null):
         return a
     if isinstance(a, Array) and isinstance(b, Array):
-        item = meet(a.item, b.item)
+        item = meet(a.item, b.item, memo)
         if item is None:
             raise Unsupported("array items nothing fits")
         highest = [limit for limit in (a.max_items, b.max_items) if limit is not None]
         return Array(item, max(a.min_items, b.min_items), min(highest, default=None))
     if isinstance(a, Tagged) or isinstance(b, Tagged):
-        return _meet_tagged(a, b)
+        return _meet_tagged(a, b, memo)
     if isinstance(a, Object) and isinstance(b, Object):
-        return _meet_objects(a, b)
+        return _meet_objects(a, b, memo)
     return None
 
 
@@ -394,7 +437,7 @@ def _meet_integers(a: Integer, b: Integer) -> Integer | None:
     return Integer(lowest, highest) if lowest <= highest else None
 
 
-def _meet_objects(a: Object, b: Object) -> Object | None:
+def _meet_objects(a: Object, b: Object, memo: Meets | None) -> Object | None:
     # Both are closed: a field only one of them declares may not appear.
     theirs = {name: (shape, required) for name, shape, required in b.fields}
     ours = {name for name, _, _ in a.fields}
@@ -407,7 +450,7 @@ def _meet_objects(a: Object, b: Object) -> Object | None:
                 return None
             continue
         other, other_required = theirs[name]
-        common = meet(shape, other)
+        common = meet(shape, other, memo)
         if common is None:
             if required or other_required:
                 return None
@@ -416,7 +459,7 @@ def _meet_objects(a: Object, b: Object) -> Object | None:
     return Object(tuple(fields))
 
 
-def _meet_tagged(a: Shape, b: Shape) -> Shape | None:
+def _meet_tagged(a: Shape, b: Shape, memo: Meets | None) -> Shape | None:
     tagged, other = (a, b) if isinstance(a, Tagged) else (b, a)
     assert isinstance(tagged, Tagged)
     variants = []
@@ -425,7 +468,7 @@ def _meet_tagged(a: Shape, b: Shape) -> Shape | None:
             raise Unsupported("tagged on different properties")
         theirs = dict(other.variants)
         for tag, variant in tagged.variants:
-            if tag in theirs and (common := _meet_objects(variant, theirs[tag])) is not None:
+            if tag in theirs and (common := _meet_objects(variant, theirs[tag], memo)) is not None:
                 variants.append((tag, common))
     elif isinstance(other, Object):
         declared = {name: shape for name, shape, _ in other.fields}
@@ -434,7 +477,7 @@ def _meet_tagged(a: Shape, b: Shape) -> Shape | None:
         rest = Object(tuple(f for f in other.fields if f[0] != tagged.tag_field))
         for tag, variant in tagged.variants:
             if _admits(declared[tagged.tag_field], tag):
-                common = _meet_objects(variant, rest)
+                common = _meet_objects(variant, rest, memo)
                 if common is not None:
                     variants.append((tag, common))
     else:
@@ -448,12 +491,90 @@ def _meet_tagged(a: Shape, b: Shape) -> Shape | None:
 class DecoderBuilder:
     def __init__(self, op_field: str) -> None:
         self.op_field = op_field
+        self.tags: dict[type, str] = {}
+        """Per tagged Struct type, at any depth: its tag value."""
         self.ops: dict[type, str] = {}
         self.op_attributes: dict[type, str] = {}
         self.key_specs: dict[type, KeySpec] = {}
         self.attributes: dict[type, dict[str, str]] = {}
         """Per Struct type: property name -> attribute, to walk a decoded event by path."""
         self._names = 0
+        self._types: dict[tuple[Shape, bool], Any] = {}
+        """msgspec type per (shape, root): decoders with common parts share their Structs."""
+        self._meets: Meets = {}
+        self._count_specs: dict[type, tuple[int, tuple[str, ...], tuple[Any, ...]]] = {}
+        """Per Struct type: (keys always there, optional attributes,
+        (attribute, shape, required) of the fields that may hold objects)."""
+        self._counters: dict[type, Callable[[Any], int]] = {}
+        self.member_types: dict[type, dict[str, Any]] = {}
+        """Per Struct type: property name -> the msgspec type of its value."""
+
+    def key_count(self, value: Any) -> int:
+        """How many object keys a value decoded by this builder's types holds (tags included).
+
+        The fast tier compares it with the payload's key tokens to prove that
+        no key repeats (:func:`cdccheck.engine.warnings.is_warning_free`).
+        It runs for every accepted event, so each Struct type gets a counting
+        function of its own, written out for its fields (``_counter``).
+        """
+        kind = type(value)
+        counter = self._counters.get(kind)
+        if counter is not None:
+            return counter(value)
+        if kind in self._count_specs:
+            return self._counter(kind)(value)
+        if kind is list:
+            return sum(map(self.key_count, value))
+        if kind is dict:  # a plain value (Anything)
+            return len(value) + sum(map(self.key_count, value.values()))
+        return 0
+
+    def _counter(self, kind: type) -> Callable[[Any], int]:
+        """``lambda event: <keys always there> + (event.f3 is not UNSET) + ...`` for one type.
+
+        Built from source, as namedtuple builds its classes: every attribute
+        name is one this builder made (``f0``, ``f1``...), so nothing from a
+        schema reaches the source.
+        """
+        always, optional, children = self._count_specs[kind]
+        terms = [str(always)]
+        scope: dict[str, Any] = {"UNSET": msgspec.UNSET, "count": self.key_count, "len": len}
+        terms += [f"(value.{attribute} is not UNSET)" for attribute in optional]
+        for index, (attribute, member, required) in enumerate(children):
+            name = f"count{index}"
+            if required and isinstance(member, Object):
+                scope[name] = self._counter(self.type_of(member))
+                terms.append(f"{name}(value.{attribute})")
+            elif required and isinstance(member, Array) and isinstance(member.item, Object):
+                item = self.type_of(member.item)
+                item_always, item_optional, item_children = self._count_specs[item]
+                if not item_optional and not item_children:
+                    terms.append(f"{item_always} * len(value.{attribute})")
+                else:
+                    scope[name] = self._counter(item)
+                    terms.append(f"sum(map({name}, value.{attribute}))")
+            else:
+                terms.append(f"count(value.{attribute})")
+        source = f"def counter(value):\n    return {' + '.join(terms)}\n"
+        exec(source, scope)  # generated from attribute names this builder made, see above
+        counter: Callable[[Any], int] = scope["counter"]
+        self._counters[kind] = counter
+        return counter
+
+    def op_of(self, value: Any) -> str | None:
+        """The op of an event decoded by this builder's types, None when it has none."""
+        kind = type(value)
+        op = self.ops.get(kind)
+        if op is not None:
+            return op
+        attribute = self.op_attributes.get(kind)
+        found = getattr(value, attribute, None) if attribute else None
+        return found if isinstance(found, str) else None
+
+    @property
+    def size(self) -> int:
+        """How many shapes this builder holds types for (it never forgets one)."""
+        return len(self._types) + len(self._meets)
 
     def decoder(self, shape: Shape | None) -> msgspec.json.Decoder[Any] | None:
         """A decoder that accepts only what fits ``shape``; None when msgspec cannot say it."""
@@ -471,11 +592,21 @@ class DecoderBuilder:
         if one is None or other is None:
             return None
         try:
-            return self.decoder(meet(one, other))
+            return self.decoder(meet(one, other, self._meets))
         except Unsupported:
             return None
 
     def type_of(self, shape: Shape, root: bool = False) -> Any:
+        """The msgspec type that accepts only what fits ``shape`` (built once per shape)."""
+        key = (shape, root)
+        known = self._types.get(key)
+        if known is None:
+            known = self._types[key] = self._type_of(shape, root)
+        return known
+
+    def _type_of(self, shape: Shape, root: bool) -> Any:
+        if isinstance(shape, Anything):
+            return Any
         if isinstance(shape, Text):
             meta: dict[str, Any] = {}
             if shape.min_length:
@@ -483,7 +614,7 @@ class DecoderBuilder:
             if shape.max_length is not None:
                 meta["max_length"] = shape.max_length
             if shape.patterns:
-                meta["pattern"] = joined_pattern(shape.patterns)
+                meta["pattern"] = joined_pattern(tuple(map(without_captures, shape.patterns)))
             return Annotated[str, msgspec.Meta(**meta)] if meta else str
         if isinstance(shape, Choice):
             return Literal[shape.values]
@@ -522,14 +653,17 @@ class DecoderBuilder:
         always = 1 if tag is not None else 0
         optional: list[str] = []
         children: list[str] = []
+        counted: list[tuple[str, Shape, bool]] = []
+        member_types: dict[str, Any] = {}
         for index, (name, member, required) in enumerate(shape.fields):
             attribute = f"f{index}"
             rename[attribute] = name
-            member_type = self.type_of(member)
+            member_type = member_types[name] = self.type_of(member)
             if name == self.op_field:
                 op_attribute = attribute
             if _holds_objects(member):
                 children.append(attribute)
+                counted.append((attribute, member, required))
             if required:
                 always += 1
                 fields.append((attribute, member_type))
@@ -544,7 +678,11 @@ class DecoderBuilder:
             options.update(tag_field=tag[0], tag=tag[1])
         struct = msgspec.defstruct(f"Fast{self._names}", fields, **options)
         self.key_specs[struct] = (always, tuple(optional), tuple(children))
+        self._count_specs[struct] = (always, tuple(optional), tuple(counted))
         self.attributes[struct] = {name: attribute for attribute, name in rename.items()}
+        self.member_types[struct] = member_types
+        if tag is not None:
+            self.tags[struct] = tag[1]
         if root and tag is not None and tag[0] == self.op_field:
             self.ops[struct] = tag[1]
         elif root and op_attribute is not None:
@@ -553,13 +691,56 @@ class DecoderBuilder:
 
 
 def _holds_objects(shape: Shape) -> bool:
-    if isinstance(shape, Object | Tagged):
+    if isinstance(shape, Object | Tagged | Anything):
         return True
     if isinstance(shape, Array):
         return _holds_objects(shape.item)
     if isinstance(shape, AnyOf):
         return any(_holds_objects(member) for member in shape.members)
     return False
+
+
+def without_captures(pattern: str) -> str:
+    """``pattern`` with its capturing groups made non-capturing: the same matches, found faster.
+
+    Python's ``re`` records where each capturing group matched, on every
+    attempt; the fast tier only asks whether a string matches. A pattern
+    that refers back to a group (``\\1``, ``(?P=name)``, ``(?(1)...)``) is
+    left as it is.
+    """
+    if _BACK_REFERENCE.search(pattern):
+        return pattern
+    out = []
+    index, size = 0, len(pattern)
+    in_class = False
+    while index < size:
+        character = pattern[index]
+        if character == "\\":
+            out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if in_class:
+            if character == "]":
+                in_class = False
+        elif character == "[":
+            in_class = True
+            # A "]" right after "[" or "[^" is a member, not the end of the class.
+            out.append(character)
+            index += 1
+            if pattern[index : index + 1] == "^":
+                out.append("^")
+                index += 1
+            if pattern[index : index + 1] == "]":
+                out.append("]")
+                index += 1
+            continue
+        elif character == "(" and pattern[index + 1 : index + 2] != "?":
+            out.append("(?:")
+            index += 1
+            continue
+        out.append(character)
+        index += 1
+    return "".join(out)
 
 
 def joined_pattern(patterns: tuple[str, ...]) -> str:
