@@ -127,10 +127,12 @@ class Engine:
         """
         healthy: HealthyCounts = {}
         fast = self.fast_path
-        if fast is None or self.layout != "default" or self.encoding != "json":
+        if fast is None or self.layout != "default":
             return healthy, [self.check(entry) for entry in entries]
         verdicts: list[EventVerdict] = []
-        answer = fast.answer
+        # The entry's encoding field as written -> (the fast tier's question, wire name).
+        answers = {b"json": (fast.answer, "json"), b"msgpack": (fast.answer_msgpack, "msgpack")}
+        default = answers.get(self.encoding.encode())
         payload_field, writer_field, encoding_field = (
             self.payload_field,
             self.writer_field,
@@ -139,16 +141,19 @@ class Engine:
         for entry in entries:
             fields = entry.fields
             payload = fields.get(payload_field)
-            if payload is None or encoding_field in fields:
+            encoding = fields.get(encoding_field)
+            asked = default if encoding is None else answers.get(encoding)
+            if payload is None or asked is None:
                 verdicts.append(self.check(entry))
                 continue
+            answer, wire_name = asked
             said = answer(payload)
             if said.accepted:
                 key = (said.op, fields.get(writer_field))
                 healthy[key] = healthy.get(key, 0) + 1
             else:
                 verdicts.append(
-                    self._decide(entry.id, self.writer_of(entry), payload, "json", said)
+                    self._decide(entry.id, self.writer_of(entry), payload, wire_name, said)
                 )
         return healthy, verdicts
 
@@ -159,7 +164,12 @@ class Engine:
         if payload is None:
             return _undecodable(entry.id, writer, missing or "no payload")
         fast = self.fast_path
-        said = fast.answer(payload) if fast is not None and encoding == "json" else None
+        said = None
+        if fast is not None:
+            if encoding == "json":
+                said = fast.answer(payload)
+            elif encoding == "msgpack":
+                said = fast.answer_msgpack(payload)
         return self._decide(entry.id, writer, payload, encoding, said)
 
     def _decide(

@@ -34,11 +34,17 @@ from cdccheck.engine.compiled import CompiledSchema
 from cdccheck.engine.remembered import RememberedShapes
 from cdccheck.engine.schema import Schema
 from cdccheck.engine.shapes import DecoderBuilder, KeySpec, shape_of
-from cdccheck.engine.warnings import is_warning_free
+from cdccheck.engine.warnings import is_warning_free, msgpack_is_warning_free
 from cdccheck.model import LEGACY, NEW, UNKNOWN, Finding
 
 BOTH = (LEGACY, NEW)
 _REFUSED = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+Decoder = msgspec.json.Decoder[Any] | msgspec.msgpack.Decoder[Any]
+
+
+def _msgpack(decoder: msgspec.json.Decoder[Any] | None) -> msgspec.msgpack.Decoder[Any] | None:
+    """A MessagePack decoder for the same type as a JSON one."""
+    return None if decoder is None else msgspec.msgpack.Decoder(decoder.type)
 
 
 class FastAnswer(msgspec.Struct, frozen=True):
@@ -84,6 +90,10 @@ class FastAcceptor:
     """Remembered failure shapes (see RememberedShapes)."""
     builder: DecoderBuilder | None = None
     """What made the decoders' types; it counts the keys of what they decode."""
+    both_msgpack: msgspec.msgpack.Decoder[Any] | None = None
+    legacy_msgpack: msgspec.msgpack.Decoder[Any] | None = None
+    new_msgpack: msgspec.msgpack.Decoder[Any] | None = None
+    """The same three decoders' types, read from MessagePack."""
     _accepted: dict[type, FastAnswer] = field(default_factory=dict, init=False, repr=False)
     """Answers for accepted events by Struct type, for types whose op is fixed (tags)."""
     _accepted_ops: dict[str, FastAnswer] = field(default_factory=dict, init=False, repr=False)
@@ -124,6 +134,7 @@ class FastAcceptor:
             builder.key_specs,
             memory,
             builder,
+            *(_msgpack(decoder) for decoder in (both, decoders[0], decoders[1])),
         )
 
     def answer(self, payload: bytes) -> FastAnswer:
@@ -158,6 +169,34 @@ class FastAcceptor:
         new_ok = self.valid(self.new, payload) is not None
         return FastAnswer(False, UNKNOWN, None, (LEGACY,) * legacy_ok + (NEW,) * new_ok)
 
+    def answer_msgpack(self, payload: bytes) -> FastAnswer:
+        """``answer`` for a MessagePack payload: the same decoders' types, read by msgspec.msgpack.
+
+        MessagePack is decoded straight into the typed Structs; what the JSON
+        byte screen proves for JSON, ``msgpack_is_warning_free`` proves here
+        (no repeated key, no non-finite float, no U+FFFD or NUL).
+        """
+        refusal = ""
+        if self.both_msgpack is not None:
+            try:
+                event = self.both_msgpack.decode(payload)
+            except _REFUSED as error:
+                refusal = str(error)
+            else:
+                if not msgpack_is_warning_free(payload, event):
+                    return _VALID_BUT_WARNED
+                accepted = self._accepted.get(type(event))
+                return accepted if accepted is not None else self._accept(event)
+        if self.memory is not None:
+            explained = self.memory.explain(payload, refusal, msgpack=True)
+            if explained is not None and msgpack_is_warning_free(payload, explained[0]):
+                event, findings = explained
+                op = self.memory.builder.op_of(event) or UNKNOWN
+                return FastAnswer(False, op, (findings[LEGACY], findings[NEW]), ())
+        legacy_ok = self.valid(self.legacy_msgpack, payload) is not None
+        new_ok = self.valid(self.new_msgpack, payload) is not None
+        return FastAnswer(False, UNKNOWN, None, (LEGACY,) * legacy_ok + (NEW,) * new_ok)
+
     def learn(self, legacy: list[Finding], new: list[Finding]) -> None:
         """What the full path found for a payload ``answer`` could not explain.
 
@@ -175,7 +214,7 @@ class FastAcceptor:
         return self._op_of(event)
 
     @staticmethod
-    def valid(decoder: msgspec.json.Decoder[Any] | None, payload: bytes) -> Any:
+    def valid(decoder: Decoder | None, payload: bytes) -> Any:
         """The decoded event when ``decoder`` proves it valid, else None."""
         if decoder is None:
             return None

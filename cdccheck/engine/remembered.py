@@ -86,7 +86,6 @@ Signature = frozenset[Point]
 Paths = Signature
 """Kept for one release (the old name, re-exported by cdccheck.fastpath)."""
 
-Decoder = msgspec.json.Decoder[Any] | msgspec.msgpack.Decoder[Any]
 LinkedPath = tuple[Any, Any] | None
 """A path as cdccheck.engine.compiled passes it: (parent, key), None at the root."""
 
@@ -493,10 +492,17 @@ def _unknown_reporter(
 
 @dataclass
 class _Remembered:
-    decoder: Decoder | None
+    decoder: msgspec.json.Decoder[Any] | None
     plans: dict[str, _Plan]
+    msgpack: msgspec.msgpack.Decoder[Any] | None = None
+    """The decoder's type read from MessagePack, made when first needed."""
     programs: dict[type, Program] = field(default_factory=dict)
     """The plans written out as one function per Struct type of the decoded event."""
+
+    def read_msgpack(self) -> msgspec.msgpack.Decoder[Any]:
+        assert self.decoder is not None
+        self.msgpack = msgspec.msgpack.Decoder(self.decoder.type)
+        return self.msgpack
 
 
 class RememberedShapes:
@@ -533,11 +539,12 @@ class RememberedShapes:
         """A point's path (the missing property's, for a missing point) -> shapes with it."""
         self._refusals: dict[str, tuple[str, ...]] = {}
         """msgspec's error -> the point path it names (errors repeat: parsed once)."""
-        self._msgpack = False
 
     # ------------------------------------------------------------ asking
 
-    def explain(self, payload: bytes, refusal: str) -> tuple[Any, dict[str, list[Finding]]] | None:
+    def explain(
+        self, payload: bytes, refusal: str, *, msgpack: bool = False
+    ) -> tuple[Any, dict[str, list[Finding]]] | None:
         """(decoded event, findings per schema) when a remembered shape explains ``payload``.
 
         ``refusal`` is the error of the decoder for both schemas. It names the
@@ -565,9 +572,13 @@ class RememberedShapes:
                 remembered = self._known.get(signature)
                 if remembered is None or remembered.decoder is None:
                     continue
+                decoder: msgspec.json.Decoder[Any] | msgspec.msgpack.Decoder[Any]
+                decoder = remembered.decoder
+                if msgpack:
+                    decoder = remembered.msgpack or remembered.read_msgpack()
                 tries -= 1
                 try:
-                    event = remembered.decoder.decode(payload)
+                    event = decoder.decode(payload)
                 except _REFUSED:
                     if tries <= 0:
                         return None
@@ -601,13 +612,14 @@ class RememberedShapes:
     def plain(self, value: Any, depth: int) -> bool:
         """Whether the strict decoder would take ``value`` as it is, with no warning.
 
-        Anything else (an integer beyond 2**53, an integral float, and for
-        MessagePack a non-finite float, a string holding U+FFFD or NUL, a
-        non-string key, bytes or a timestamp) goes to the full path.
+        Anything else goes to the full path: an integer beyond 2**53, an
+        integral float, a string holding U+FFFD or NUL, and what only
+        MessagePack carries (a non-finite float, a non-string key, bytes, a
+        timestamp or another extension).
         """
         kind = type(value)
         if kind is str:
-            return not self._msgpack or ("\ufffd" not in value and "\x00" not in value)
+            return "\ufffd" not in value and "\x00" not in value
         if kind is bool or value is None:
             return True
         if kind is int:

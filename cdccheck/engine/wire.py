@@ -37,6 +37,7 @@ from cdccheck.engine.warnings import (
     big_integer,
     duplicate_key,
     may_repeat_keys,
+    msgpack_may_repeat_keys,
     unsafe_string,
 )
 from cdccheck.model import Finding, json_pointer
@@ -261,7 +262,8 @@ def decode_msgpack(payload: bytes) -> Decoded | Undecodable:
     if isinstance(scan, Undecodable):
         return scan
     warnings, integral_floats, _ = scan
-    warnings.extend(_msgpack_duplicate_keys(payload))
+    if msgpack_may_repeat_keys(payload, value):
+        warnings.extend(_msgpack_duplicate_keys(payload))
     return Decoded(value, warnings, integral_floats)
 
 

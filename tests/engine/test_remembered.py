@@ -184,12 +184,14 @@ SHAPES: dict[str, tuple[tuple[str, ...], Callable[..., None]]] = {
 
 
 def _render(event: Event, style: int) -> bytes:
+    if style == 2:
+        return msgspec.msgpack.encode(event)
     if style == 0:
         return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
     return json.dumps(event).encode()
 
 
-def _shaped(name: str, count: int, seed: int) -> list[bytes]:
+def _shaped(name: str, count: int, seed: int, *, msgpack: bool = False) -> list[bytes]:
     ops, mutate = SHAPES[name]
     rng = random.Random(seed)
     events = [event for event in _healthy(count * 6, seed) if not ops or event["op"] in ops]
@@ -198,7 +200,7 @@ def _shaped(name: str, count: int, seed: int) -> list[bytes]:
     for index, event in enumerate(events[:count]):
         drifted = copy.deepcopy(event)
         mutate(drifted, rng)
-        payloads.append(_render(drifted, index % 2))
+        payloads.append(_render(drifted, 2 if msgpack else index % 2))
     return payloads
 
 
@@ -211,22 +213,26 @@ def _same(verdict: EventVerdict, expected: EventVerdict) -> None:
     assert verdict.warnings == expected.warnings
 
 
+@pytest.mark.parametrize("wire", ["json", "msgpack"])
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_a_remembered_shape_explains_exactly_as_the_full_path(
-    bundled: tuple[Schema, Schema], shape: str
+    bundled: tuple[Schema, Schema], shape: str, wire: str
 ) -> None:
     engine = Engine(*bundled)
     slow = Engine(*bundled, fast_path=False)
     fast = engine.fast_path
     assert fast is not None
-    payloads = _shaped(shape, 24, seed=len(shape))
+    msgpack = wire == "msgpack"
+    answer = fast.answer_msgpack if msgpack else fast.answer
+    payloads = _shaped(shape, 24, seed=len(shape), msgpack=msgpack)
     assert len(payloads) >= 12, shape
     explained = 0
     for index, payload in enumerate(payloads):
-        entry = Entry(f"{index + 1}-0", {"payload": payload})
+        fields = {"payload": payload, **({"encoding": b"msgpack"} if msgpack else {})}
+        entry = Entry(f"{index + 1}-0", fields)
         expected = slow.check(entry)
         assert expected.legacy or expected.new, (shape, "the drift must fail a schema")
-        if fast.answer(payload).findings is not None:
+        if answer(payload).findings is not None:
             explained += 1
         _same(engine.check(entry), expected)
         # The batch loop decides through the same tiers.
