@@ -31,9 +31,9 @@ from typing import Any
 import msgspec
 
 from cdccheck.engine.compiled import CompiledSchema
-from cdccheck.engine.remembered import RememberedShapes
+from cdccheck.engine.remembered import RememberedShapes, refusal_path
 from cdccheck.engine.schema import Schema
-from cdccheck.engine.shapes import DecoderBuilder, KeySpec, shape_of
+from cdccheck.engine.shapes import DecoderBuilder, KeySpec, PatternMismatch, shape_of
 from cdccheck.engine.warnings import is_warning_free, msgpack_is_warning_free
 from cdccheck.model import LEGACY, NEW, UNKNOWN, Finding
 
@@ -138,36 +138,14 @@ class FastAcceptor:
         )
 
     def answer(self, payload: bytes) -> FastAnswer:
-        """Everything this tier knows about ``payload``; see FastAnswer.
+        """Everything this tier knows about the JSON ``payload``; see FastAnswer.
 
         The decoder for both schemas goes first. When it refuses, its error
-        names the first field that failed, which picks the remembered failure
+        names the first place that failed, which picks the remembered failure
         shapes to try; when none explains the payload, each schema's own
         decoder may still prove its side valid.
         """
-        refusal = ""
-        if self.both is not None:
-            try:
-                event = self.both.decode(payload)
-            except _REFUSED as error:
-                refusal = str(error)
-            else:
-                # The decoders refuse integers beyond 2**53; the bytes show the rest.
-                if not is_warning_free(payload, self._key_count(event)):
-                    return _VALID_BUT_WARNED
-                accepted = self._accepted.get(type(event))
-                return accepted if accepted is not None else self._accept(event)
-        if self.memory is not None:
-            explained = self.memory.explain(payload, refusal)
-            if explained is not None:
-                event, findings = explained
-                builder = self.memory.builder
-                if is_warning_free(payload, builder.key_count(event)):
-                    op = builder.op_of(event) or UNKNOWN
-                    return FastAnswer(False, op, (findings[LEGACY], findings[NEW]), ())
-        legacy_ok = self.valid(self.legacy, payload) is not None
-        new_ok = self.valid(self.new, payload) is not None
-        return FastAnswer(False, UNKNOWN, None, (LEGACY,) * legacy_ok + (NEW,) * new_ok)
+        return self._answer(payload, self.both, self.legacy, self.new, msgpack=False)
 
     def answer_msgpack(self, payload: bytes) -> FastAnswer:
         """``answer`` for a MessagePack payload: the same decoders' types, read by msgspec.msgpack.
@@ -176,25 +154,50 @@ class FastAcceptor:
         byte screen proves for JSON, ``msgpack_is_warning_free`` proves here
         (no repeated key, no non-finite float, no U+FFFD or NUL).
         """
-        refusal = ""
-        if self.both_msgpack is not None:
+        return self._answer(
+            payload, self.both_msgpack, self.legacy_msgpack, self.new_msgpack, msgpack=True
+        )
+
+    def _answer(
+        self,
+        payload: bytes,
+        both: Decoder | None,
+        legacy: Decoder | None,
+        new: Decoder | None,
+        *,
+        msgpack: bool,
+    ) -> FastAnswer:
+        where: tuple[str, ...] = ()
+        if both is not None:
             try:
-                event = self.both_msgpack.decode(payload)
+                event = both.decode(payload)
+                keys = self._screen(event)
             except _REFUSED as error:
-                refusal = str(error)
+                where = refusal_path(str(error))
+            except PatternMismatch as error:
+                where = error.path
             else:
-                if not msgpack_is_warning_free(payload, event):
+                # The decoders refuse integers beyond 2**53; the bytes show the rest.
+                if msgpack:
+                    if not msgpack_is_warning_free(payload, event):
+                        return _VALID_BUT_WARNED
+                elif not is_warning_free(payload, keys):
                     return _VALID_BUT_WARNED
                 accepted = self._accepted.get(type(event))
                 return accepted if accepted is not None else self._accept(event)
-        if self.memory is not None:
-            explained = self.memory.explain(payload, refusal, msgpack=True)
-            if explained is not None and msgpack_is_warning_free(payload, explained[0]):
-                event, findings = explained
-                op = self.memory.builder.op_of(event) or UNKNOWN
-                return FastAnswer(False, op, (findings[LEGACY], findings[NEW]), ())
-        legacy_ok = self.valid(self.legacy_msgpack, payload) is not None
-        new_ok = self.valid(self.new_msgpack, payload) is not None
+        if self.memory is not None and where:
+            explained = self.memory.explain(payload, where, msgpack=msgpack)
+            if explained is not None:
+                event, findings, keys = explained
+                if (
+                    msgpack_is_warning_free(payload, event)
+                    if msgpack
+                    else is_warning_free(payload, keys)
+                ):
+                    op = self.memory.builder.op_of(event) or UNKNOWN
+                    return FastAnswer(False, op, (findings[LEGACY], findings[NEW]), ())
+        legacy_ok = self.valid(legacy, payload) is not None
+        new_ok = self.valid(new, payload) is not None
         return FastAnswer(False, UNKNOWN, None, (LEGACY,) * legacy_ok + (NEW,) * new_ok)
 
     def learn(self, legacy: list[Finding], new: list[Finding]) -> None:
@@ -209,19 +212,20 @@ class FastAcceptor:
     def accepts(self, payload: bytes) -> str | None:
         """The event's op when both schemas accept it and it is warning-free, else None."""
         event = self.valid(self.both, payload)
-        if event is None or not is_warning_free(payload, self._key_count(event)):
+        if event is None or not is_warning_free(payload, self._screen(event)):
             return None
         return self._op_of(event)
 
-    @staticmethod
-    def valid(decoder: Decoder | None, payload: bytes) -> Any:
-        """The decoded event when ``decoder`` proves it valid, else None."""
+    def valid(self, decoder: Decoder | None, payload: bytes) -> Any:
+        """The decoded event when ``decoder`` (one of this tier's) proves it valid, else None."""
         if decoder is None:
             return None
         try:
-            return decoder.decode(payload)
-        except _REFUSED:
+            event = decoder.decode(payload)
+            self._screen(event)
+        except (*_REFUSED, PatternMismatch):
             return None
+        return event
 
     def _accept(self, event: Any) -> FastAnswer:
         """The answer for an accepted event; remembered by type when the type fixes the op."""
@@ -242,8 +246,10 @@ class FastAcceptor:
         value = getattr(event, attribute, None) if attribute else None
         return value if isinstance(value, str) else UNKNOWN
 
-    def _key_count(self, value: Any) -> int:
-        """How many object keys a decoded event holds (tags included)."""
+    def _screen(self, value: Any) -> int:
+        """Check a decoded event's patterns and count its keys (DecoderBuilder.screen)."""
         if self.builder is None:
-            raise ValueError("a FastAcceptor without its DecoderBuilder cannot count keys")
-        return self.builder.key_count(value)
+            raise ValueError("a FastAcceptor without its DecoderBuilder cannot screen events")
+        return self.builder.screen(value)
+
+    _key_count = _screen

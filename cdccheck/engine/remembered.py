@@ -56,12 +56,15 @@ from typing import Annotated, Any, get_args, get_origin
 import msgspec
 
 from cdccheck.engine.shapes import (
+    ITEMS,
     Anything,
     Array,
     DecoderBuilder,
     Object,
+    PatternMismatch,
     Shape,
     Tagged,
+    Unsupported,
 )
 from cdccheck.engine.warnings import SAFE_INTEGER
 from cdccheck.model import (
@@ -76,8 +79,6 @@ from cdccheck.model import (
 
 LOOSE = "loose"
 MISSING = "missing"
-ITEMS = "*"
-"""The path part standing for every item of an array."""
 
 Point = tuple[str, tuple[str, ...]]
 """(LOOSE or MISSING, path): property names from the root, ITEMS for array items."""
@@ -118,13 +119,22 @@ class _Plan:
 class _ValuePlan(_Plan):
     """A loose point the schema declares: its compiled schema decides.
 
-    Drift repeats its values (``null`` for awards, ``true`` for a score), so
-    the findings for a scalar at a path are kept: they are the same every
-    time (the compiled checks are pure functions of value and path).
+    Two shortcuts, both exact. Drift repeats its values (``null`` for
+    awards, ``true`` for a score), so the findings for a scalar at a path
+    are kept: the compiled checks are pure functions of value and path. And
+    a loose point is often valid under one of the schemas (a Go timestamp
+    under the new one): msgspec checks the value against that schema's own
+    fast-tier type first (``msgspec.convert``, which accepts only what the
+    reference accepts), and only a value it refuses is explained.
     """
 
     check: Any
+    proven: Callable[[Any], bool] | None = None
+    """Whether a value fits this schema's fast-tier shape here (DecoderBuilder.accepts)."""
     _known: dict[tuple[Any, type, Any], list[Finding]] = field(default_factory=dict)
+    _credit: int = 8
+    """Tries of ``proven`` left: a type that keeps refusing is soon not asked."""
+    _idle: int = 0
 
     def bound(self, memo: RememberedShapes) -> Callable[[Any, LinkedPath, list[Finding]], None]:
         """``run`` with the memory given: what written-out plans call."""
@@ -136,22 +146,51 @@ class _ValuePlan(_Plan):
 
     def run(self, value: Any, path: LinkedPath, out: list[Finding], memo: RememberedShapes) -> None:
         kind = type(value)
-        if kind in _SCALARS and not (kind is float and value == 0):  # 0.0 == -0.0
+        scalar = kind in _SCALARS and not (kind is float and value == 0)  # 0.0 == -0.0
+        if scalar:
             key = (path, kind, value)
             found = self._known.get(key)
-            if found is None:
-                if not memo.plain(value, 0):
-                    raise _NotPlain
-                found = []
-                self.check(value, path, found)
-                if len(self._known) >= _KEPT:
-                    self._known.clear()
-                self._known[key] = found
-            out.extend(found)
+            if found is not None:
+                out.extend(found)
+                return
+        if self.proven is not None and self._proves(value):
+            # Valid under this schema's fast type: no finding, no warning either
+            # (the type bounds integers and refuses floats where integers are due).
+            if scalar:
+                self._keep(key, [])
             return
         if not memo.plain(value, 0):
             raise _NotPlain
-        self.check(value, path, out)
+        if not scalar:
+            self.check(value, path, out)
+            return
+        found = []
+        self.check(value, path, found)
+        self._keep(key, found)
+        out.extend(found)
+
+    def _proves(self, value: Any) -> bool:
+        if self.proven is None:
+            return False
+        if self._credit <= 0:
+            self._idle += 1
+            if self._idle < 256:
+                return False
+            self._idle, self._credit = 0, 1  # try again now and then: the stream may change
+        try:
+            fits = self.proven(value)
+        except TypeError:  # a type msgspec cannot convert to after all
+            fits = False
+        if not fits:
+            self._credit -= 1
+            return False
+        self._credit = min(self._credit + 2, 64)
+        return True
+
+    def _keep(self, key: tuple[Any, type, Any], found: list[Finding]) -> None:
+        if len(self._known) >= _KEPT:
+            self._known.clear()
+        self._known[key] = found
 
 
 @dataclass
@@ -534,36 +573,33 @@ class RememberedShapes:
         self.attributes = builder.attributes
         self.tags = builder.tags
         self._known: dict[Signature, _Remembered] = {}
-        self._seen: dict[Signature, int] = {}
+        self._seen: dict[Seen, int] = {}
+        """Findings (kinds and paths) seen too few times yet -> how often."""
+        self._settled: dict[Seen, Signature | None] = {}
+        """Findings seen often enough -> their failure shape (None: none can be relaxed)."""
         self._by_point: dict[tuple[str, ...], list[Signature]] = {}
         """A point's path (the missing property's, for a missing point) -> shapes with it."""
-        self._refusals: dict[str, tuple[str, ...]] = {}
-        """msgspec's error -> the point path it names (errors repeat: parsed once)."""
 
     # ------------------------------------------------------------ asking
 
     def explain(
-        self, payload: bytes, refusal: str, *, msgpack: bool = False
-    ) -> tuple[Any, dict[str, list[Finding]]] | None:
-        """(decoded event, findings per schema) when a remembered shape explains ``payload``.
+        self, payload: bytes, where: tuple[str, ...], *, msgpack: bool = False
+    ) -> tuple[Any, dict[str, list[Finding]], int] | None:
+        """(decoded event, findings per schema, its key count) when a remembered shape explains it.
 
-        ``refusal`` is the error of the decoder for both schemas. It names the
-        first place that failed; only shapes with a point at or above that
+        ``where`` is the place the decoder for both schemas refused the
+        payload (``refusal_path``). Only shapes with a point at or above that
         place can accept the payload, so only those are tried: the nearest
-        points first, then the most recently used. A shape whose point lies
-        above that place (a loose ``awards`` explaining an award without its
-        ``count``) explains exactly but slowly, so the findings' own shape is
-        learned from it, as from the full path.
+        points first, then the narrowest shapes, then the most recently used
+        (see ``_place``). A shape whose point lies above that place (a loose
+        ``awards`` explaining an award without its ``count``) explains
+        exactly but slowly, so the findings' own shape is learned from it,
+        as from the full path.
         """
-        where = self._refusals.get(refusal)
-        if where is None:
-            where = _refusal_path(refusal)
-            if len(self._refusals) >= self.SIGHTINGS:
-                self._refusals.clear()
-            self._refusals[refusal] = where
         if not where or not self._known:
             return None
         tries = self.TRIES
+        screen = self.builder.screen
         for end in range(len(where), 0, -1):
             candidates = self._by_point.get(where[:end])
             if not candidates:
@@ -579,7 +615,8 @@ class RememberedShapes:
                 tries -= 1
                 try:
                     event = decoder.decode(payload)
-                except _REFUSED:
+                    keys = screen(event)
+                except (*_REFUSED, PatternMismatch):
                     if tries <= 0:
                         return None
                     continue
@@ -589,7 +626,7 @@ class RememberedShapes:
                     return None
                 if end < len(where):
                     self.learn(findings[LEGACY], findings[NEW])
-                return event, findings
+                return event, findings, keys
         return None
 
     def _findings(self, remembered: _Remembered, event: Any) -> dict[str, list[Finding]] | None:
@@ -607,7 +644,7 @@ class RememberedShapes:
         self._known[signature] = self._known.pop(signature)  # recently used: forgotten last
         if candidates[-1] is not signature:
             candidates.remove(signature)
-            candidates.append(signature)
+            _place(candidates, signature)
 
     def plain(self, value: Any, depth: int) -> bool:
         """Whether the strict decoder would take ``value`` as it is, with no warning.
@@ -646,27 +683,34 @@ class RememberedShapes:
     def learn(self, legacy: list[Finding], new: list[Finding]) -> None:
         """What the full path found: remember the failure shape once seen REMEMBER_AFTER times.
 
-        A shape that cannot be relaxed (a finding at the root or at the tag
-        property) is remembered too, without a decoder, so it is not worked
-        out again for every event that fails that way.
+        Sightings are counted by the findings' kinds and paths (array
+        indices as ``*``), which is cheap; the shape's points are worked out
+        once, at the last sighting, and kept for these findings, so a shape
+        that cannot be relaxed (a finding at the root or at the tag property)
+        is not worked out again for every event that fails that way.
         """
         if not (legacy or new) or LEGACY not in self._shapes or NEW not in self._shapes:
             return
-        signature = self._signature(legacy, new)
+        seen = (tuple(map(_aggregated, legacy)), tuple(map(_aggregated, new)))
+        signature = self._settled.get(seen, _UNSETTLED)
+        if signature is _UNSETTLED:
+            sightings = self._seen.get(seen, 0) + 1
+            if sightings < self.REMEMBER_AFTER:
+                if len(self._seen) >= self.SIGHTINGS:
+                    self._seen.clear()
+                self._seen[seen] = sightings
+                return
+            self._seen.pop(seen, None)
+            if len(self._settled) >= self.SIGHTINGS:
+                self._settled.clear()
+            signature = self._settled[seen] = self._signature(legacy, new)
         if signature is None or signature in self._known:
             return
-        sightings = self._seen.get(signature, 0) + 1
-        if sightings < self.REMEMBER_AFTER:
-            if len(self._seen) >= self.SIGHTINGS:
-                self._seen.clear()
-            self._seen[signature] = sightings
-            return
-        self._seen.pop(signature, None)
         if self.builder.size > self.TYPES:
             self._start()
         self._known[signature] = self._build(signature)
         for _, path in signature:
-            self._by_point.setdefault(path, []).append(signature)
+            _place(self._by_point.setdefault(path, []), signature)
         while len(self._known) > self.LIMIT:
             forgotten = next(iter(self._known))
             del self._known[forgotten]
@@ -787,10 +831,18 @@ class RememberedShapes:
             if child.loose:
                 if shape.origin is None:
                     return None
-                return _ArrayPlan(_ValuePlan(self._compiled[role].subschema(*shape.origin)))
+                check = self._compiled[role].subschema(*shape.origin)
+                return _ArrayPlan(_ValuePlan(check, self._proven(shape.item)))
             item = self._plan(role, shape.item, child)
             return None if item is None else _ArrayPlan(item)
         return None
+
+    def _proven(self, shape: Shape) -> Callable[[Any], bool] | None:
+        """Whether a value fits ``shape`` in the fast tier (see _ValuePlan); None: it cannot say."""
+        try:
+            return self.builder.accepts(shape)
+        except (Unsupported, TypeError, ValueError):
+            return None
 
     def _object_plan(self, role: str, shape: Object, trie: _Trie) -> _ObjectPlan | None:
         declared = {name: (member, required) for name, member, required in shape.fields}
@@ -811,7 +863,8 @@ class RememberedShapes:
                 origin = shape.origins.get(name)
                 if origin is None:
                     return None
-                children.append((name, _ValuePlan(self._compiled[role].subschema(*origin))))
+                check = self._compiled[role].subschema(*origin)
+                children.append((name, _ValuePlan(check, self._proven(member))))
                 continue
             plan = self._plan(role, member, child)
             if plan is None:
@@ -839,8 +892,36 @@ def _shape_at(shape: Shape, path: tuple[str, ...]) -> Shape:
     return node
 
 
+def _place(candidates: list[Signature], signature: Signature) -> None:
+    """Put ``signature`` where ``explain`` tries it first among shapes of its size.
+
+    ``explain`` tries a list from its end: shapes with fewer points first (a
+    broader shape also accepts the events of a narrower one, but its plan
+    checks more points), the most recently used first among equals.
+    """
+    index = len(candidates)
+    while index and len(candidates[index - 1]) < len(signature):
+        index -= 1
+    candidates.insert(index, signature)
+
+
+_REFUSALS: dict[str, tuple[str, ...]] = {}
+
+
+def refusal_path(refusal: str) -> tuple[str, ...]:
+    """Where msgspec says a payload failed, as a point path (the named field last).
+
+    Errors repeat event after event, so each is parsed once (a bounded cache).
+    """
+    where = _REFUSALS.get(refusal)
+    if where is None:
+        if len(_REFUSALS) >= 4096:
+            _REFUSALS.clear()
+        where = _REFUSALS[refusal] = _refusal_path(refusal)
+    return where
+
+
 def _refusal_path(refusal: str) -> tuple[str, ...]:
-    """Where msgspec says a payload failed, as a point path (the named field last)."""
     where = _REFUSED_AT.search(refusal)
     text = where.group(1) if where else ""
     parts: list[str] = []
@@ -856,6 +937,22 @@ def _refusal_path(refusal: str) -> tuple[str, ...]:
     if named:
         parts.append(named.group(1))
     return tuple(parts)
+
+
+Seen = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
+"""The (kind, path) of each legacy and new finding, array indices as ``*``."""
+_UNSETTLED: Any = object()
+_INDEX = re.compile(r"/\d+(?=/|$)")
+_AGGREGATED: dict[str, str] = {}
+
+
+def _aggregated(finding: Finding) -> tuple[str, str]:
+    path = _AGGREGATED.get(finding.path)
+    if path is None:
+        if len(_AGGREGATED) >= 4096:
+            _AGGREGATED.clear()
+        path = _AGGREGATED[finding.path] = _INDEX.sub("/*", finding.path)
+    return finding.kind, path
 
 
 def _unescape(part: str) -> str:

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cdccheck.engine.engine import Engine
-from cdccheck.engine.remembered import ITEMS, LOOSE, MISSING, RememberedShapes, _refusal_path
+from cdccheck.engine.remembered import ITEMS, LOOSE, MISSING, RememberedShapes, refusal_path
 from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
 from cdccheck.model import Entry, EventVerdict
 from cdccheck.samples import GO_HEALTHY, PY_HEALTHY, generate
@@ -398,15 +398,15 @@ def test_generated_schemas_repeated_drift_matches_the_full_path(
 
 
 def test_refusal_paths_name_the_point() -> None:
-    assert _refusal_path("Expected `int`, got `str` - at `$.comment.score`") == ("comment", "score")
-    assert _refusal_path("Object missing required field `count` - at `$.comment.awards[1]`") == (
+    assert refusal_path("Expected `int`, got `str` - at `$.comment.score`") == ("comment", "score")
+    assert refusal_path("Object missing required field `count` - at `$.comment.awards[1]`") == (
         "comment",
         "awards",
         ITEMS,
         "count",
     )
-    assert _refusal_path("Object contains unknown field `x`") == ("x",)
-    assert _refusal_path("Expected `object`, got `array`") == ()
+    assert refusal_path("Object contains unknown field `x`") == ("x",)
+    assert refusal_path("Expected `object`, got `array`") == ()
 
 
 def test_points_generalise_array_indices_and_stop_at_the_tag(
