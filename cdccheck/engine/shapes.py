@@ -26,7 +26,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union, get_args
 
 import msgspec
@@ -91,6 +92,18 @@ class PatternMismatch(Exception):
 # ---------------------------------------------------------------- shapes
 
 
+class _CachedHash:
+    """A composite shape hashes its whole tree; the memos of DecoderBuilder hash
+    shapes again and again, so the hash is computed once per shape object."""
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(tuple(getattr(self, name.name) for name in fields(self) if name.compare))  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Text:
     min_length: int = 0
@@ -131,16 +144,18 @@ class Null:
 
 
 @dataclass(frozen=True)
-class Array:
+class Array(_CachedHash):
     item: Shape
     min_items: int = 0
     max_items: int | None = None
     origin: Origin | None = field(default=None, compare=False)
     """The ``items`` schema the item shape comes from."""
 
+    __hash__ = _CachedHash.__hash__
+
 
 @dataclass(frozen=True)
-class Object:
+class Object(_CachedHash):
     fields: tuple[tuple[str, Shape, bool], ...]
     """(name, shape, required) in declaration order."""
     origins: dict[str, Origin] = field(default_factory=dict, compare=False)
@@ -150,6 +165,8 @@ class Object:
     branch_required: tuple[str, ...] = field(default=(), compare=False)
     """Names only an ``allOf`` branch's ``then`` requires (a Tagged variant), in its order."""
 
+    __hash__ = _CachedHash.__hash__
+
 
 @dataclass(frozen=True)
 class Anything:
@@ -157,16 +174,20 @@ class Anything:
 
 
 @dataclass(frozen=True)
-class Tagged:
+class Tagged(_CachedHash):
     """Objects told apart by a string property: a msgspec tagged union."""
 
     tag_field: str
     variants: tuple[tuple[str, Object], ...]
 
+    __hash__ = _CachedHash.__hash__
+
 
 @dataclass(frozen=True)
-class AnyOf:
+class AnyOf(_CachedHash):
     members: tuple[Shape, ...]
+
+    __hash__ = _CachedHash.__hash__
 
 
 Shape = (
