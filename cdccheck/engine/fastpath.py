@@ -188,14 +188,14 @@ class FastAcceptor:
         if self.memory is not None and where:
             explained = self.memory.explain(payload, where, msgpack=msgpack)
             if explained is not None:
-                event, findings, keys = explained
+                event, findings, keys, value = explained
                 if (
-                    msgpack_is_warning_free(payload, event)
+                    msgpack_is_warning_free(payload, value)
                     if msgpack
                     else is_warning_free(payload, keys)
                 ):
                     op = self.memory.builder.op_of(event) or UNKNOWN
-                    return FastAnswer(False, op, (findings[LEGACY], findings[NEW]), ())
+                    return FastAnswer(False, op, findings, ())
         legacy_ok = self.valid(legacy, payload) is not None
         new_ok = self.valid(new, payload) is not None
         return FastAnswer(False, UNKNOWN, None, (LEGACY,) * legacy_ok + (NEW,) * new_ok)

@@ -79,9 +79,12 @@ from cdccheck.model import (
 
 LOOSE = "loose"
 MISSING = "missing"
+EXTRA = "extra"
 
 Point = tuple[str, tuple[str, ...]]
-"""(LOOSE or MISSING, path): property names from the root, ITEMS for array items."""
+"""(LOOSE, MISSING or EXTRA, path): property names from the root, ITEMS for array items.
+
+An EXTRA point's path is an object's: it may hold properties neither schema declares."""
 Signature = frozenset[Point]
 """The points of one failure shape: the key it is remembered by."""
 Paths = Signature
@@ -220,6 +223,15 @@ class _ObjectPlan(_Plan):
     """Declared properties with points at or under them, in declaration order."""
     missing: tuple[str, ...] = ()
     """Missing points the ``required`` keyword requires, in its order."""
+    extra: bool = False
+    """An extra point: properties are read from the payload's object (see _Writer.object)."""
+    declared: frozenset[str] = frozenset()
+    """What the schema declares here; for an extra point, any other property is unknown."""
+    order: tuple[str, ...] = ()
+    """The declared properties in declaration order (for an extra point)."""
+    by_payload: dict[str, _Plan] = field(default_factory=dict)
+    """For an extra point: the schema's check of each declared property, for those the
+    decoder's Struct leaves out (declared by this schema only)."""
     _bound: dict[type, Bound] = field(default_factory=dict)
     _absent: dict[tuple[LinkedPath, str], Finding] = field(default_factory=dict)
     """Findings for missing properties by path: they never change."""
@@ -315,6 +327,7 @@ class _Trie:
 
     loose: bool = False
     missing: bool = False
+    extra: bool = False
     children: dict[str, _Trie] = field(default_factory=dict)
 
     @classmethod
@@ -326,6 +339,8 @@ class _Trie:
                 node = node.children.setdefault(part, cls())
             if kind == LOOSE:
                 node.loose = True
+            elif kind == EXTRA:
+                node.extra = True
             else:
                 node.missing = True
         return root
@@ -335,7 +350,7 @@ def _relaxed(shape: Shape, trie: _Trie) -> Shape | None:
     """``shape`` with its missing points optional and its loose points Anything."""
     if trie.loose:
         return Anything()
-    if not trie.children:
+    if not trie.children and not trie.extra:
         return shape
     if isinstance(shape, Tagged):
         variants = []
@@ -360,7 +375,7 @@ def _relaxed(shape: Shape, trie: _Trie) -> Shape | None:
         for name, child in trie.children.items():
             if name not in declared and child.loose:
                 fields.append((name, Anything(), False))
-        return Object(tuple(fields))
+        return Object(tuple(fields), open=trie.extra)
     if isinstance(shape, Array) and set(trie.children) == {ITEMS}:
         item = _relaxed(shape.item, trie.children[ITEMS])
         return None if item is None else Array(item, shape.min_items, shape.max_items)
@@ -380,8 +395,21 @@ def _fields_of(shape: Shape) -> dict[str, tuple[Shape, Object]] | None:
 
 # ---------------------------------------------------------------- plans written out
 
-Program = Callable[[Any], tuple[list[Finding], list[Finding]]]
-"""A decoded event -> its (legacy, new) findings; raises _NotPlain for the full path."""
+Program = Callable[[Any, Any], tuple[list[Finding], list[Finding]]]
+"""(decoded event, the payload's plain value) -> its (legacy, new) findings;
+raises _NotPlain for the full path."""
+
+
+def _never(event: Any, root: Any) -> tuple[list[Finding], list[Finding]]:
+    raise _NotPlain
+
+
+Explained = tuple[Any, tuple[list[Finding], list[Finding]], int, Any]
+"""What a remembered failure shape says about one payload: (the payload decoded by
+the shape's decoder, exactly the full path's (legacy, new) findings, how many object
+keys the payload holds (for the duplicate-key proof), what to encode again for the
+MessagePack duplicate-key proof: the plain value when the Struct skipped properties,
+else the event). A plain tuple: one is made for most drifting events."""
 
 
 class _Writer:
@@ -400,14 +428,18 @@ class _Writer:
     def __init__(self, memo: RememberedShapes) -> None:
         self.memo = memo
         self.lines: list[str] = []
-        self.scope: dict[str, Any] = {"UNSET": msgspec.UNSET, "distinct": _distinct}
+        self.scope: dict[str, Any] = {"UNSET": msgspec.UNSET, "distinct": _distinct, "at": _at}
         self.names = 0
 
     def program(self, plans: dict[str, _Plan], kind: type) -> Program:
-        self.lines = ["def program(event):"]
-        for role in (LEGACY, NEW):
-            self.lines.append(f"    out_{role} = []")
-            self.node(plans[role], kind, "event", None, "None", 1, f"out_{role}")
+        """``program(event, root)``: ``root`` is the payload's plain value (for extra points)."""
+        self.lines = ["def program(event, root):"]
+        try:
+            for role in (LEGACY, NEW):
+                self.lines.append(f"    out_{role} = []")
+                self.node(plans[role], kind, "event", None, "None", 1, f"out_{role}")
+        except _Unwritable:
+            return _never
         self.lines.append(f"    return distinct(out_{LEGACY}), distinct(out_{NEW})")
         exec("\n".join(self.lines), self.scope)  # see the class docstring
         program: Program = self.scope["program"]
@@ -439,6 +471,8 @@ class _Writer:
             plan = plan.variants[self.memo.tags[kind]]
         if isinstance(plan, _ObjectPlan) and kind in self.memo.attributes:
             self.object(plan, kind, var, path, path_code, indent, out)
+        elif isinstance(plan, _ObjectPlan | _TaggedPlan) and _has_extra(plan):
+            raise _Unwritable(path_code)
         elif isinstance(plan, _ArrayPlan) and isinstance(kind, tuple):
             index, item = self.variable(), self.variable()
             self.line(indent, f"for {index}, {item} in enumerate({var}):")
@@ -462,33 +496,61 @@ class _Writer:
                 return ..., f"({path_code}, {self.constant(name)})"
             return (path, name), self.constant((path, name))
 
-        for name in plan.unknown:
-            attribute = attributes.get(name)
-            if attribute is None:
-                continue  # the decoder refuses the property: never there
-            found = self.variable()
-            where = child(name)[1]
-            report = self.constant(_unknown_reporter(name, self.memo))
-            self.line(indent, f"{found} = {var}.{attribute}")
-            self.line(indent, f"if {found} is not UNSET: {report}({found}, {where}, {out})")
+        plain = None  # the object as the payload has it, for an extra point
+        if plan.extra:
+            plain = self.variable()
+            self.line(indent, f"{plain} = at(root, {path_code})")
+            key, found = self.variable(), self.variable()
+            declared, report = self.constant(plan.declared), self.constant(_report_unknown)
+            self.line(indent, f"for {key}, {found} in {plain}.items():")
+            self.line(
+                indent + 1,
+                f"if {key} not in {declared}: {report}({found}, ({path_code}, {key}), {out})",
+            )
+        else:
+            for name in plan.unknown:
+                attribute = attributes.get(name)
+                if attribute is None:
+                    continue  # the decoder refuses the property: never there
+                found = self.variable()
+                where = child(name)[1]
+                self.line(indent, f"{found} = {var}.{attribute}")
+                self.line(
+                    indent,
+                    f"if {found} is not UNSET: {self.constant(_report_unknown)}"
+                    f"({found}, {where}, {out})",
+                )
         for name in plan.branch_missing:
-            self.missing(plan, attributes.get(name), name, var, path, path_code, indent, out)
-        for name, sub in plan.children:
+            self.missing(plan, attributes.get(name), name, var, plain, path, path_code, indent, out)
+        children = dict(plan.children)
+        for name in plan.order if plan.extra else tuple(children):
             attribute = attributes.get(name)
-            if attribute is None:
-                continue
-            found = self.variable()
+            sub = children.get(name)
             sub_path, sub_code = child(name)
-            self.line(indent, f"{found} = {var}.{attribute}")
+            found = self.variable()
+            if attribute is not None:
+                if sub is None:
+                    continue  # checked by the decoder
+                self.line(indent, f"{found} = {var}.{attribute}")
+                static = _static(members.get(name))
+            elif plain is not None:
+                # Left out of the Struct: the payload's value, checked by the schema.
+                sub = sub or plan.by_payload.get(name)
+                if not isinstance(sub, _ValuePlan):
+                    raise _Unwritable(name)
+                self.line(indent, f"{found} = {plain}.get({self.constant(name)}, UNSET)")
+                static = None
+            else:
+                continue  # the decoder refuses the property: never there
             self.line(indent, f"if {found} is not UNSET:")
             self.line(indent + 1, "pass")
-            self.node(sub, _static(members.get(name)), found, sub_path, sub_code, indent + 1, out)
+            self.node(sub, static, found, sub_path, sub_code, indent + 1, out)
         for name in plan.missing:
-            self.missing(plan, attributes.get(name), name, var, path, path_code, indent, out)
+            self.missing(plan, attributes.get(name), name, var, plain, path, path_code, indent, out)
 
     def missing(
-        self, plan: _ObjectPlan, attribute: str | None, name: str, var: str, path: Any,
-        path_code: str, indent: int, out: str,
+        self, plan: _ObjectPlan, attribute: str | None, name: str, var: str, plain: str | None,
+        path: Any, path_code: str, indent: int, out: str,
     ) -> None:  # fmt: skip
         """Code for a missing point: ``path`` is the object's, as in ``node``."""
         if path is ...:
@@ -496,10 +558,33 @@ class _Writer:
             finding = f"{make}({path_code}, {self.constant(name)})"
         else:
             finding = self.constant(plan.missing_finding(path, name))
-        if attribute is None:
-            self.line(indent, f"{out}.append({finding})")
-        else:
+        if attribute is not None:
             self.line(indent, f"if {var}.{attribute} is UNSET: {out}.append({finding})")
+        elif plain is not None:
+            self.line(indent, f"if {self.constant(name)} not in {plain}: {out}.append({finding})")
+        else:
+            self.line(indent, f"{out}.append({finding})")
+
+
+def _has_extra(plan: _Plan) -> bool:
+    if isinstance(plan, _TaggedPlan):
+        return any(map(_has_extra, plan.variants.values()))
+    if isinstance(plan, _ArrayPlan):
+        return _has_extra(plan.item)
+    if isinstance(plan, _ObjectPlan):
+        return plan.extra or any(_has_extra(sub) for _, sub in plan.children)
+    return False
+
+
+class _Unwritable(Exception):
+    """A plan the writer cannot write out: its shape is explained the full way."""
+
+
+def _at(root: Any, path: LinkedPath) -> Any:
+    """The value at ``path`` in the payload's plain value."""
+    for part in _flatten(path):
+        root = root[part]
+    return root
 
 
 def _static(kind: Any) -> Any:
@@ -513,17 +598,52 @@ def _static(kind: Any) -> Any:
     return None
 
 
-def _unknown_reporter(
-    name: str, memo: RememberedShapes
-) -> Callable[[Any, LinkedPath, list[Finding]], None]:
+def _plain(value: Any, depth: int) -> bool:
+    """Whether the strict decoder would take ``value`` as it is, with no warning.
+
+    Anything else goes to the full path: an integer beyond 2**53, an
+    integral float, a string holding U+FFFD or NUL, and what only
+    MessagePack carries (a non-finite float, a non-string key, bytes, a
+    timestamp or another extension).
+    """
+    kind = type(value)
+    if kind is str:
+        return "\ufffd" not in value and "\x00" not in value
+    if kind is bool or value is None:
+        return True
+    if kind is int:
+        return -SAFE_INTEGER <= value <= SAFE_INTEGER
+    if kind is float:
+        return math.isfinite(value) and not value.is_integer()
+    if depth >= _PLAIN_DEPTH:
+        return False
+    if kind is list:
+        return all(_plain(item, depth + 1) for item in value)
+    if kind is dict:
+        return all(
+            type(key) is str and _plain(key, depth) and _plain(item, depth + 1)
+            for key, item in value.items()
+        )
+    return False
+
+
+def _keys(value: Any) -> int:
+    """How many object keys a plain value holds."""
+    kind = type(value)
+    if kind is dict:
+        return len(value) + sum(map(_keys, value.values()))
+    if kind is list:
+        return sum(map(_keys, value))
+    return 0
+
+
+def _report_unknown(value: Any, path: tuple[Any, Any], out: list[Finding]) -> None:
+    """The finding for an unknown property ``path[1]`` (additionalProperties: false)."""
+    if not _plain(value, 0):
+        raise _NotPlain
+    name = path[1]
     message = f"additional property {name!r} is not allowed"
-
-    def report(value: Any, path: LinkedPath, out: list[Finding]) -> None:
-        if not memo.plain(value, 0):
-            raise _NotPlain
-        out.append(Finding(UNKNOWN_FIELD, json_pointer(_flatten(path)), message, value))
-
-    return report
+    out.append(Finding(UNKNOWN_FIELD, json_pointer(_flatten(path)), message, value))
 
 
 # ---------------------------------------------------------------- the memory
@@ -537,6 +657,9 @@ class _Remembered:
     """The decoder's type read from MessagePack, made when first needed."""
     programs: dict[type, Program] = field(default_factory=dict)
     """The plans written out as one function per Struct type of the decoded event."""
+    extra: bool = False
+    """Some point is extra: the plans read the payload's plain value, which also
+    gives the key count (the Struct skipped what it does not declare)."""
 
     def read_msgpack(self) -> msgspec.msgpack.Decoder[Any]:
         assert self.decoder is not None
@@ -574,7 +697,7 @@ class RememberedShapes:
         self.tags = builder.tags
         self._known: dict[Signature, _Remembered] = {}
         self._seen: dict[Seen, int] = {}
-        """Findings (kinds and paths) seen too few times yet -> how often."""
+        """Findings (kinds and paths, unknown properties without their names) -> how often."""
         self._settled: dict[Seen, Signature | None] = {}
         """Findings seen often enough -> their failure shape (None: none can be relaxed)."""
         self._by_point: dict[tuple[str, ...], list[Signature]] = {}
@@ -584,23 +707,24 @@ class RememberedShapes:
 
     def explain(
         self, payload: bytes, where: tuple[str, ...], *, msgpack: bool = False
-    ) -> tuple[Any, dict[str, list[Finding]], int] | None:
-        """(decoded event, findings per schema, its key count) when a remembered shape explains it.
+    ) -> Explained | None:
+        """What a remembered shape says about ``payload``, None when none explains it.
 
         ``where`` is the place the decoder for both schemas refused the
         payload (``refusal_path``). Only shapes with a point at or above that
         place can accept the payload, so only those are tried: the nearest
         points first, then the narrowest shapes, then the most recently used
-        (see ``_place``). A shape whose point lies above that place (a loose
-        ``awards`` explaining an award without its ``count``) explains
-        exactly but slowly, so the findings' own shape is learned from it,
-        as from the full path.
+        (see ``_place``); an extra point at the root is above every place. A
+        shape whose point lies above that place (a loose ``awards``
+        explaining an award without its ``count``) explains exactly but
+        slowly, so the findings' own shape is learned from it, as from the
+        full path.
         """
         if not where or not self._known:
             return None
         tries = self.TRIES
         screen = self.builder.screen
-        for end in range(len(where), 0, -1):
+        for end in range(len(where), -1, -1):
             candidates = self._by_point.get(where[:end])
             if not candidates:
                 continue
@@ -620,63 +744,43 @@ class RememberedShapes:
                     if tries <= 0:
                         return None
                     continue
-                self._used(signature, candidates)
-                findings = self._findings(remembered, event)
+                if candidates[-1] is not signature:
+                    self._used(signature, candidates)
+                plain = None
+                if remembered.extra:
+                    # The Struct skipped what no schema declares: the plain value has it all.
+                    plain = (msgspec.msgpack.decode if msgpack else msgspec.json.decode)(payload)
+                    keys = _keys(plain)
+                findings = self._findings(remembered, event, plain)
                 if findings is None:
                     return None
                 if end < len(where):
-                    self.learn(findings[LEGACY], findings[NEW])
-                return event, findings, keys
+                    self.learn(findings[0], findings[1])
+                return event, findings, keys, event if plain is None else plain
         return None
 
-    def _findings(self, remembered: _Remembered, event: Any) -> dict[str, list[Finding]] | None:
+    def _findings(
+        self, remembered: _Remembered, event: Any, plain: Any
+    ) -> tuple[list[Finding], list[Finding]] | None:
+        """(legacy, new) findings from the shape's program for the event's Struct type."""
         kind = type(event)
         program = remembered.programs.get(kind)
         if program is None:
             program = remembered.programs[kind] = _Writer(self).program(remembered.plans, kind)
         try:
-            legacy, new = program(event)
+            return program(event, plain)
         except _NotPlain:
             return None
-        return {LEGACY: legacy, NEW: new}
 
     def _used(self, signature: Signature, candidates: list[Signature]) -> None:
         self._known[signature] = self._known.pop(signature)  # recently used: forgotten last
-        if candidates[-1] is not signature:
-            candidates.remove(signature)
-            _place(candidates, signature)
+        candidates.remove(signature)
+        _place(candidates, signature)
 
-    def plain(self, value: Any, depth: int) -> bool:
-        """Whether the strict decoder would take ``value`` as it is, with no warning.
-
-        Anything else goes to the full path: an integer beyond 2**53, an
-        integral float, a string holding U+FFFD or NUL, and what only
-        MessagePack carries (a non-finite float, a non-string key, bytes, a
-        timestamp or another extension).
-        """
-        kind = type(value)
-        if kind is str:
-            return "\ufffd" not in value and "\x00" not in value
-        if kind is bool or value is None:
-            return True
-        if kind is int:
-            return -SAFE_INTEGER <= value <= SAFE_INTEGER
-        if kind is float:
-            return math.isfinite(value) and not value.is_integer()
-        if depth >= _PLAIN_DEPTH:
-            return False
-        if kind is list:
-            return all(self.plain(item, depth + 1) for item in value)
-        if kind is dict:
-            for key, item in value.items():
-                if (
-                    type(key) is not str
-                    or not self.plain(key, depth)
-                    or not self.plain(item, depth + 1)
-                ):
-                    return False
-            return True
-        return False
+    @staticmethod
+    def plain(value: Any, depth: int) -> bool:
+        """Whether the strict decoder would take ``value`` as it is, with no warning (_plain)."""
+        return _plain(value, depth)
 
     # ------------------------------------------------------------ learning
 
@@ -694,13 +798,15 @@ class RememberedShapes:
         seen = (tuple(map(_aggregated, legacy)), tuple(map(_aggregated, new)))
         signature = self._settled.get(seen, _UNSETTLED)
         if signature is _UNSETTLED:
-            sightings = self._seen.get(seen, 0) + 1
+            # Unknown properties are counted whatever their names: a long tail of
+            # names is one failure shape (an extra point) once seen often enough.
+            alike = (tuple(map(_nameless, seen[0])), tuple(map(_nameless, seen[1])))
+            sightings = self._seen.get(alike, 0) + 1
+            if len(self._seen) >= self.SIGHTINGS:
+                self._seen.clear()
+            self._seen[alike] = sightings
             if sightings < self.REMEMBER_AFTER:
-                if len(self._seen) >= self.SIGHTINGS:
-                    self._seen.clear()
-                self._seen[seen] = sightings
                 return
-            self._seen.pop(seen, None)
             if len(self._settled) >= self.SIGHTINGS:
                 self._settled.clear()
             signature = self._settled[seen] = self._signature(legacy, new)
@@ -722,19 +828,21 @@ class RememberedShapes:
         for finding in (*legacy, *new):
             parts = tuple(_unescape(part) for part in finding.path.split("/")[1:])
             kind = MISSING if finding.kind == MISSING_REQUIRED else LOOSE
-            point = self._settle(kind, parts)
+            point = self._settle(kind, parts, unknown=finding.kind == UNKNOWN_FIELD)
             if point is None:
                 return None
             points.add(point)
         return self._tidy(points)
 
-    def _settle(self, kind: str, parts: tuple[str, ...]) -> Point | None:
+    def _settle(self, kind: str, parts: tuple[str, ...], *, unknown: bool = False) -> Point | None:
         """The point a finding at ``parts`` makes, where both schemas' shapes can hold it.
 
         Array indices become ITEMS. Where a shape cannot be followed further
         (a union, a scalar, a property one schema does not know), the point
         becomes a loose point there. None when that is the root, or the
-        property is a tagged union's tag.
+        property is a tagged union's tag. An ``unknown`` property (an
+        unknown_field finding) that neither schema declares makes an extra
+        point at its object: whatever its name, the same shape explains it.
         """
         nodes = [self._shapes[LEGACY], self._shapes[NEW]]
         out: list[str] = []
@@ -750,6 +858,12 @@ class RememberedShapes:
                 return (LOOSE, tuple(out)) if out else None
             if any(isinstance(node, Tagged) and node.tag_field == part for node in nodes):
                 return None
+            if (
+                unknown
+                and index == len(parts) - 1
+                and all(fields is not None and part not in fields for fields in declared)
+            ):
+                return (EXTRA, tuple(out))
             out.append(part)
             if index == len(parts) - 1:
                 break
@@ -764,26 +878,23 @@ class RememberedShapes:
         return (LOOSE, tuple(out))
 
     def _tidy(self, points: set[Point]) -> Signature | None:
-        """Drop points under a loose point; more than one unknown property per object loosens it.
+        """Drop points under a loose point; more than one unknown property per object is extra.
 
         The reference reports unknown properties in the payload's key order,
-        which a decoded Struct does not keep: with one unknown property per
-        object the order is never in question.
+        which a decoded Struct does not keep: an object with more than one
+        gets an extra point, whose plan reads them from the payload in order.
         """
         while True:
             loose = {path for kind, path in points if kind == LOOSE}
             points = {
                 (kind, path)
                 for kind, path in points
-                if not any(path[:end] in loose for end in range(1, len(path)))
+                if not any(path[:end] in loose for end in range(1, len(path) + (kind == EXTRA)))
             }
-            crowded = self._crowded(points)
+            crowded = self._crowded(points) - {path for kind, path in points if kind == EXTRA}
             if not crowded:
                 return frozenset(points)
-            if () in crowded:
-                return None
-            points = {point for point in points if point[1][:-1] not in crowded}
-            points |= {(LOOSE, container) for container in crowded}
+            points |= {(EXTRA, container) for container in crowded}
 
     def _crowded(self, points: set[Point]) -> set[tuple[str, ...]]:
         """Objects where some schema has more than one loose property it does not declare."""
@@ -813,13 +924,13 @@ class RememberedShapes:
                     decoder = None
                     break
                 plans[role] = plan
-        return _Remembered(decoder, plans)
+        return _Remembered(decoder, plans, extra=any(kind == EXTRA for kind, _ in signature))
 
     def _plan(self, role: str, shape: Shape, trie: _Trie) -> _Plan | None:
         if isinstance(shape, Tagged):
             variants = {}
             for tag, variant in shape.variants:
-                plan = self._object_plan(role, variant, trie)
+                plan = self._object_plan(role, variant, trie, tag_field=shape.tag_field)
                 if plan is None:
                     return None
                 variants[tag] = plan
@@ -844,7 +955,9 @@ class RememberedShapes:
         except (Unsupported, TypeError, ValueError):
             return None
 
-    def _object_plan(self, role: str, shape: Object, trie: _Trie) -> _ObjectPlan | None:
+    def _object_plan(
+        self, role: str, shape: Object, trie: _Trie, *, tag_field: str | None = None
+    ) -> _ObjectPlan | None:
         declared = {name: (member, required) for name, member, required in shape.fields}
         unknown = tuple(
             name for name, child in trie.children.items() if child.loose and name not in declared
@@ -857,7 +970,7 @@ class RememberedShapes:
         children: list[tuple[str, _Plan]] = []
         for name, member, _ in shape.fields:
             child = trie.children.get(name)
-            if child is None or not (child.loose or child.children):
+            if child is None or not (child.loose or child.children or child.extra):
                 continue
             if child.loose:
                 origin = shape.origins.get(name)
@@ -876,7 +989,24 @@ class RememberedShapes:
         )
         if set(branch) | set(rest) != missing:
             return None  # a requirement this object does not say where it comes from
-        return _ObjectPlan(unknown, branch, tuple(children), rest)
+        by_payload: dict[str, _Plan] = {}
+        if trie.extra:
+            for name, member, _ in shape.fields:
+                origin = shape.origins.get(name)
+                if origin is None:
+                    return None
+                check = self._compiled[role].subschema(*origin)
+                by_payload[name] = _ValuePlan(check, self._proven(member))
+        return _ObjectPlan(
+            unknown,
+            branch,
+            tuple(children),
+            rest,
+            extra=trie.extra,
+            declared=frozenset(declared) | ({tag_field} if tag_field else set()),
+            order=tuple(declared),
+            by_payload=by_payload,
+        )
 
 
 def _shape_at(shape: Shape, path: tuple[str, ...]) -> Shape:
@@ -953,6 +1083,11 @@ def _aggregated(finding: Finding) -> tuple[str, str]:
             _AGGREGATED.clear()
         path = _AGGREGATED[finding.path] = _INDEX.sub("/*", finding.path)
     return finding.kind, path
+
+
+def _nameless(seen: tuple[str, str]) -> tuple[str, str]:
+    kind, path = seen
+    return (kind, path[: path.rfind("/")] + "/?") if kind == UNKNOWN_FIELD else seen
 
 
 def _unescape(part: str) -> str:

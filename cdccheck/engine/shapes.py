@@ -164,6 +164,9 @@ class Object(_CachedHash):
     """The ``required`` keyword's names, in its order: the order the reference reports them."""
     branch_required: tuple[str, ...] = field(default=(), compare=False)
     """Names only an ``allOf`` branch's ``then`` requires (a Tagged variant), in its order."""
+    open: bool = False
+    """Properties it does not declare are skipped, not refused: a remembered failure
+    shape whose plan finds them (:mod:`cdccheck.engine.remembered`, extra points)."""
 
     __hash__ = _CachedHash.__hash__
 
@@ -492,7 +495,9 @@ def _meet_objects(a: Object, b: Object, memo: Meets | None) -> Object | None:
                 return None
             continue
         fields.append((name, common, required or other_required))
-    return Object(tuple(fields))
+    # Open only when both are: a property one of them declares and the other
+    # does not is then left out of the Struct, and the plan finds it.
+    return Object(tuple(fields), open=a.open and b.open)
 
 
 def _meet_tagged(a: Shape, b: Shape, memo: Meets | None) -> Shape | None:
@@ -510,7 +515,7 @@ def _meet_tagged(a: Shape, b: Shape, memo: Meets | None) -> Shape | None:
         declared = {name: shape for name, shape, _ in other.fields}
         if tagged.tag_field not in declared:
             return None  # the plain object is closed and does not know the tag
-        rest = Object(tuple(f for f in other.fields if f[0] != tagged.tag_field))
+        rest = Object(tuple(f for f in other.fields if f[0] != tagged.tag_field), open=other.open)
         for tag, variant in tagged.variants:
             if _admits(declared[tagged.tag_field], tag):
                 common = _meet_objects(variant, rest, memo)
@@ -757,7 +762,7 @@ class DecoderBuilder:
         # Required fields first: msgspec wants defaults after non-defaults.
         fields.sort(key=len)
         self._names += 1
-        options: dict[str, Any] = {"forbid_unknown_fields": True, "rename": rename}
+        options: dict[str, Any] = {"forbid_unknown_fields": not shape.open, "rename": rename}
         if tag is not None:
             options.update(tag_field=tag[0], tag=tag[1])
         struct = msgspec.defstruct(f"Fast{self._names}", fields, **options)

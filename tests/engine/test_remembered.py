@@ -327,6 +327,54 @@ def test_unknown_fields_in_key_order_are_reported_in_key_order(
         _same(engine.check(entry), slow.check(entry))
 
 
+@pytest.mark.parametrize("wire", ["json", "msgpack"])
+def test_unknown_fields_with_ever_new_names_share_one_shape(
+    bundled: tuple[Schema, Schema], wire: str
+) -> None:
+    """A long tail of unknown property names, at the root, in the comment, in an award."""
+    engine = Engine(*bundled)
+    slow = Engine(*bundled, fast_path=False)
+    fast = engine.fast_path
+    assert fast is not None
+    rng = random.Random(5)
+    events = [event for event in _healthy(40, seed=4) if event["op"] in COMMENT_OPS]
+    explained = 0
+    for index, healthy in enumerate(events * 2):
+        event = copy.deepcopy(healthy)
+        where = [event, event["comment"], *_awards(event, rng)][index % 3]
+        value = rng.choice([index, f"v{index}", None, [index, "x"], {"k": index}, 0.25, True])
+        where[f"field_{index}"] = value
+        if index % 7 == 0:  # sometimes two, in either order
+            where[f"another_{index}"] = index
+        if wire == "msgpack":
+            fields = {"payload": msgspec.msgpack.encode(event), "encoding": b"msgpack"}
+        else:
+            fields = {"payload": _render(event, index % 2)}
+        entry = Entry(f"{index + 1}-0", fields)
+        answer = fast.answer_msgpack if wire == "msgpack" else fast.answer
+        explained += answer(fields["payload"]).findings is not None
+        _same(engine.check(entry), slow.check(entry))
+    assert explained > len(events)
+    memory = fast.memory
+    assert memory is not None
+    extra = [points for points in memory._known if any(kind == "extra" for kind, _ in points)]
+    assert 1 <= len(extra) <= 6
+
+
+def test_a_repeated_unknown_key_is_left_to_the_full_path(bundled: tuple[Schema, Schema]) -> None:
+    engine = Engine(*bundled)
+    slow = Engine(*bundled, fast_path=False)
+    for index, event in enumerate(_healthy(12, seed=6)):
+        event[f"x_{index}"] = index
+        entry = Entry(f"{index + 1}-0", {"payload": json.dumps(event).encode()})
+        _same(engine.check(entry), slow.check(entry))
+    payload = json.dumps(_healthy(1, seed=7)[0]).encode()[:-1] + b', "x_a": 1, "x_a": 2}'
+    entry = Entry("99-0", {"payload": payload})
+    verdict = engine.check(entry)
+    _same(verdict, slow.check(entry))
+    assert [warning.kind for _, warning in verdict.warnings] == ["duplicate_key"]
+
+
 # ---------------------------------------------------------------- generated schemas and values
 
 
@@ -439,10 +487,12 @@ def test_the_memory_is_bounded(bundled: tuple[Schema, Schema]) -> None:
     memory.TYPES = 46
     remembered: set[frozenset[Any]] = set()
     builders = set()
-    events = _healthy(3, seed=1)
-    for name in [f"x_{index}" for index in range(8)]:
+    events = [event for event in _healthy(12, seed=1) if event["op"] in COMMENT_OPS][:3]
+    fields = ["id", "link_id", "parent_id", "author", "subreddit", "body", "score", "depth"]
+    for name in fields:  # eight failure shapes, one after the other
         for index in range(RememberedShapes.REMEMBER_AFTER + 2):
-            event = dict(events[index % len(events)], **{name: index})
+            event = copy.deepcopy(events[index % len(events)])
+            event["comment"][name] = [index]
             entry = Entry(f"{index + 1}-0", {"payload": json.dumps(event).encode()})
             _same(engine.check(entry), slow.check(entry))
             assert len(memory._known) <= memory.LIMIT
