@@ -65,6 +65,7 @@ from cdccheck.engine.shapes import (
     Shape,
     Tagged,
     Unsupported,
+    written,
 )
 from cdccheck.engine.warnings import SAFE_INTEGER
 from cdccheck.model import (
@@ -441,8 +442,7 @@ class _Writer:
         except _Unwritable:
             return _never
         self.lines.append(f"    return distinct(out_{LEGACY}), distinct(out_{NEW})")
-        exec("\n".join(self.lines), self.scope)  # see the class docstring
-        program: Program = self.scope["program"]
+        program: Program = written("\n".join(self.lines), self.scope, "program")
         return program
 
     def constant(self, value: Any) -> str:
@@ -754,7 +754,7 @@ class RememberedShapes:
                 findings = self._findings(remembered, event, plain)
                 if findings is None:
                     return None
-                if end < len(where):
+                if end < len(where) and (EXTRA, where[:end]) not in signature:
                     self.learn(findings[0], findings[1])
                 return event, findings, keys, event if plain is None else plain
         return None

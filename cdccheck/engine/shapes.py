@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from functools import cached_property
+from types import CodeType
 from typing import Annotated, Any, Literal, Union, get_args
 
 import msgspec
@@ -779,6 +780,26 @@ class DecoderBuilder:
         return struct
 
 
+_CODE: dict[str, CodeType] = {}
+
+
+def written(source: str, scope: dict[str, Any], name: str) -> Any:
+    """The function ``name`` that ``source`` defines, its globals ``scope``.
+
+    The written-out functions of the fast tier (screens here, remembered
+    shapes' programs) name their constants ``k1``, ``k2``... in their
+    globals, so functions for alike types have the same source: it is
+    compiled once and only executed again (compiling costs ten times more).
+    """
+    code = _CODE.get(source)
+    if code is None:
+        if len(_CODE) >= 1024:
+            _CODE.clear()
+        code = _CODE[source] = compile(source, "<cdccheck fast tier>", "exec")
+    exec(code, scope)
+    return scope[name]
+
+
 class _ScreenWriter:
     """Writes the source of one Struct type's screen (see DecoderBuilder._screener)."""
 
@@ -806,8 +827,7 @@ class _ScreenWriter:
         self.lines.append("    " * indent + text)
 
     def function(self) -> Callable[[Any], int]:
-        exec("\n".join(self.lines), self.scope)  # see DecoderBuilder._screener
-        screen: Callable[[Any], int] = self.scope["screen"]
+        screen: Callable[[Any], int] = written("\n".join(self.lines), self.scope, "screen")
         return screen
 
     def work(self, shape: Shape) -> bool:
