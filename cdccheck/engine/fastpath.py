@@ -25,6 +25,7 @@ and tells it what the full path found, ``FastAcceptor.learn``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,10 @@ from cdccheck.model import LEGACY, NEW, UNKNOWN, Finding
 BOTH = (LEGACY, NEW)
 _REFUSED = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 Decoder = msgspec.json.Decoder[Any] | msgspec.msgpack.Decoder[Any]
+
+
+def _no_builder(value: Any) -> int:
+    raise ValueError("a FastAcceptor without its DecoderBuilder cannot screen events")
 
 
 def _msgpack(decoder: msgspec.json.Decoder[Any] | None) -> msgspec.msgpack.Decoder[Any] | None:
@@ -143,9 +148,24 @@ class FastAcceptor:
         The decoder for both schemas goes first. When it refuses, its error
         names the first place that failed, which picks the remembered failure
         shapes to try; when none explains the payload, each schema's own
-        decoder may still prove its side valid.
+        decoder may still prove its side valid. This runs for every event,
+        so the accepting path is written out here, apart from the rest.
         """
-        return self._answer(payload, self.both, self.legacy, self.new, msgpack=False)
+        both = self.both
+        if both is None:
+            return self._refused(payload, (), msgpack=False)
+        try:
+            event = both.decode(payload)
+            keys = self._screen_event(event)
+        except _REFUSED as error:
+            return self._refused(payload, refusal_path(str(error)), msgpack=False)
+        except PatternMismatch as error:
+            return self._refused(payload, error.path, msgpack=False)
+        # The decoders refuse integers beyond 2**53; the bytes show the rest.
+        if not is_warning_free(payload, keys):
+            return _VALID_BUT_WARNED
+        accepted = self._accepted.get(type(event))
+        return accepted if accepted is not None else self._accept(event)
 
     def answer_msgpack(self, payload: bytes) -> FastAnswer:
         """``answer`` for a MessagePack payload: the same decoders' types, read by msgspec.msgpack.
@@ -154,37 +174,23 @@ class FastAcceptor:
         byte screen proves for JSON, ``msgpack_is_warning_free`` proves here
         (no repeated key, no non-finite float, no U+FFFD or NUL).
         """
-        return self._answer(
-            payload, self.both_msgpack, self.legacy_msgpack, self.new_msgpack, msgpack=True
-        )
+        both = self.both_msgpack
+        if both is None:
+            return self._refused(payload, (), msgpack=True)
+        try:
+            event = both.decode(payload)
+            self._screen_event(event)
+        except _REFUSED as error:
+            return self._refused(payload, refusal_path(str(error)), msgpack=True)
+        except PatternMismatch as error:
+            return self._refused(payload, error.path, msgpack=True)
+        if not msgpack_is_warning_free(payload, event):
+            return _VALID_BUT_WARNED
+        accepted = self._accepted.get(type(event))
+        return accepted if accepted is not None else self._accept(event)
 
-    def _answer(
-        self,
-        payload: bytes,
-        both: Decoder | None,
-        legacy: Decoder | None,
-        new: Decoder | None,
-        *,
-        msgpack: bool,
-    ) -> FastAnswer:
-        where: tuple[str, ...] = ()
-        if both is not None:
-            try:
-                event = both.decode(payload)
-                keys = self._screen(event)
-            except _REFUSED as error:
-                where = refusal_path(str(error))
-            except PatternMismatch as error:
-                where = error.path
-            else:
-                # The decoders refuse integers beyond 2**53; the bytes show the rest.
-                if msgpack:
-                    if not msgpack_is_warning_free(payload, event):
-                        return _VALID_BUT_WARNED
-                elif not is_warning_free(payload, keys):
-                    return _VALID_BUT_WARNED
-                accepted = self._accepted.get(type(event))
-                return accepted if accepted is not None else self._accept(event)
+    def _refused(self, payload: bytes, where: tuple[str, ...], *, msgpack: bool) -> FastAnswer:
+        """The answer for a payload the decoder for both schemas refused at ``where``."""
         if self.memory is not None and where:
             explained = self.memory.explain(payload, where, msgpack=msgpack)
             if explained is not None:
@@ -196,6 +202,8 @@ class FastAcceptor:
                 ):
                     op = self.memory.builder.op_of(event) or UNKNOWN
                     return FastAnswer(False, op, findings, ())
+        legacy = self.legacy_msgpack if msgpack else self.legacy
+        new = self.new_msgpack if msgpack else self.new
         legacy_ok = self.valid(legacy, payload) is not None
         new_ok = self.valid(new, payload) is not None
         return FastAnswer(False, UNKNOWN, None, (LEGACY,) * legacy_ok + (NEW,) * new_ok)
@@ -212,7 +220,7 @@ class FastAcceptor:
     def accepts(self, payload: bytes) -> str | None:
         """The event's op when both schemas accept it and it is warning-free, else None."""
         event = self.valid(self.both, payload)
-        if event is None or not is_warning_free(payload, self._screen(event)):
+        if event is None or not is_warning_free(payload, self._screen_event(event)):
             return None
         return self._op_of(event)
 
@@ -222,7 +230,7 @@ class FastAcceptor:
             return None
         try:
             event = decoder.decode(payload)
-            self._screen(event)
+            self._screen_event(event)
         except (*_REFUSED, PatternMismatch):
             return None
         return event
@@ -246,10 +254,11 @@ class FastAcceptor:
         value = getattr(event, attribute, None) if attribute else None
         return value if isinstance(value, str) else UNKNOWN
 
-    def _screen(self, value: Any) -> int:
-        """Check a decoded event's patterns and count its keys (DecoderBuilder.screen)."""
-        if self.builder is None:
-            raise ValueError("a FastAcceptor without its DecoderBuilder cannot screen events")
-        return self.builder.screen(value)
+    def __post_init__(self) -> None:
+        self._screen_event: Callable[[Any], int] = (
+            self.builder.screen if self.builder is not None else _no_builder
+        )
 
-    _key_count = _screen
+    def _key_count(self, value: Any) -> int:
+        """Check a decoded event's patterns and count its keys (DecoderBuilder.screen)."""
+        return self._screen_event(value)

@@ -850,6 +850,9 @@ class _ScreenWriter:
             self.nested(f"n += {screen}({var})", where, indent)
         elif isinstance(shape, Tagged | Anything):
             self.nested(f"n += screen_any({var})", where, indent)
+        elif isinstance(shape, Array) and self.constant_keys(shape.item) is not None:
+            # Items with nothing to check and always the same keys: count them at once.
+            self.line(indent, f"n += {self.constant_keys(shape.item)} * len({var})")
         elif isinstance(shape, Array):
             item = self.variable()
             self.line(indent, f"for {item} in {var}:")
@@ -872,6 +875,16 @@ class _ScreenWriter:
                     self.line(indent, f"if {kind} in {self.constant(structs)}:")
                 self.line(indent + 1, "pass")
                 self.check(member, var, where, indent + 1)
+
+    def constant_keys(self, shape: Shape) -> int | None:
+        """The key count of every value of ``shape`` when it is always the same, else None."""
+        if not isinstance(shape, Object):
+            return None if self.work(shape) else 0
+        if shape.open or any(
+            not required or self.work(member) for _, member, required in shape.fields
+        ):
+            return None
+        return len(shape.fields)
 
     def nested(self, statement: str, where: tuple[str, ...], indent: int) -> None:
         """``statement`` calls another screen: its mismatch is reported from here down."""

@@ -84,7 +84,13 @@ def is_warning_free(payload: bytes, key_count: int) -> bool:
         return False
     if b"\\" in payload and _ESCAPED_UNSAFE.search(payload):
         return False
-    return not may_repeat_keys(payload, key_count)
+    # may_repeat_keys, written out: this runs for every accepted event.
+    if payload.count(b'":') != key_count:
+        return False
+    return (
+        _SPACE_AFTER_QUOTE.search(payload) is None
+        or _KEY_WITH_SPACE_BEFORE_COLON.search(payload) is None
+    )
 
 
 def msgpack_may_repeat_keys(payload: bytes, value: Any) -> bool:
