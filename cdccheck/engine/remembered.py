@@ -102,7 +102,11 @@ _PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 _PLAIN_DEPTH = 64
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _KEPT = 512
-"""Findings kept per loose point, by value; all are forgotten when it is full."""
+"""Findings kept for missing properties per object plan; all forgotten when it is full."""
+_FOUND: dict[tuple[Any, Any, type, Any], list[Finding]] = {}
+"""Findings of a loose point's check by (check, path, type, value), for every plan:
+one bounded table, so a memory full of shapes stays small."""
+_FOUND_LIMIT = 4096
 
 
 class _NotPlain(Exception):
@@ -135,7 +139,6 @@ class _ValuePlan(_Plan):
     check: Any
     proven: Callable[[Any], bool] | None = None
     """Whether a value fits this schema's fast-tier shape here (DecoderBuilder.accepts)."""
-    _known: dict[tuple[Any, type, Any], list[Finding]] = field(default_factory=dict)
     _credit: int = 8
     """Tries of ``proven`` left: a type that keeps refusing is soon not asked."""
     _idle: int = 0
@@ -152,8 +155,8 @@ class _ValuePlan(_Plan):
         kind = type(value)
         scalar = kind in _SCALARS and not (kind is float and value == 0)  # 0.0 == -0.0
         if scalar:
-            key = (path, kind, value)
-            found = self._known.get(key)
+            key = (self.check, path, kind, value)
+            found = _FOUND.get(key)
             if found is not None:
                 out.extend(found)
                 return
@@ -191,10 +194,11 @@ class _ValuePlan(_Plan):
         self._credit = min(self._credit + 2, 64)
         return True
 
-    def _keep(self, key: tuple[Any, type, Any], found: list[Finding]) -> None:
-        if len(self._known) >= _KEPT:
-            self._known.clear()
-        self._known[key] = found
+    @staticmethod
+    def _keep(key: tuple[Any, Any, type, Any], found: list[Finding]) -> None:
+        if len(_FOUND) >= _FOUND_LIMIT:
+            _FOUND.clear()
+        _FOUND[key] = found
 
 
 @dataclass
@@ -681,8 +685,9 @@ class RememberedShapes:
     about as much as explaining ten events the full way, and a long tail of shapes
     seen once or twice (unknown fields with ever new names) would never repay it."""
 
-    TYPES = 20_000
-    """Shapes the decoders' builder may hold types for before the memory starts afresh."""
+    TYPES = 2_000
+    """Shapes the decoders' builder may hold types for before the memory starts afresh
+    (a few per remembered shape: a few hundred shapes, some megabytes)."""
 
     def __init__(self, shapes: dict[str, Shape], op_field: str, compiled: dict[str, Any]) -> None:
         self._shapes = shapes

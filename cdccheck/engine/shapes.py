@@ -793,7 +793,7 @@ def written(source: str, scope: dict[str, Any], name: str) -> Any:
     """
     code = _CODE.get(source)
     if code is None:
-        if len(_CODE) >= 1024:
+        if len(_CODE) >= 256:
             _CODE.clear()
         code = _CODE[source] = compile(source, "<cdccheck fast tier>", "exec")
     exec(code, scope)
