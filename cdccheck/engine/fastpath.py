@@ -15,12 +15,19 @@ intersection refuses: proving one side valid spares its explanation.
 Systematic drift is explained from remembered failure shapes
 (:mod:`cdccheck.engine.remembered`).
 
+The decoders leave ``pattern`` (and the regexes standing for formats) to
+``DecoderBuilder.screen``, which checks them on the decoded Struct and
+counts its keys: a decoder is never used without its screen.
+
 An accepted event must also carry no portability warning: the payload bytes
 are screened for U+FFFD, NUL and duplicate keys
-(:func:`cdccheck.engine.warnings.is_warning_free`).
+(:func:`cdccheck.engine.warnings.is_warning_free`; for MessagePack, which
+the same types read straight from the bytes,
+:func:`cdccheck.engine.warnings.msgpack_is_warning_free`).
 
-The Engine asks this tier ONE question per payload, ``FastAcceptor.answer``,
-and tells it what the full path found, ``FastAcceptor.learn``.
+The Engine asks this tier ONE question per payload, ``FastAcceptor.answer``
+(``answer_msgpack``), and tells it what the full path found,
+``FastAcceptor.learn``.
 """
 
 from __future__ import annotations

@@ -12,37 +12,46 @@ findings name the *points* where they leave the schemas:
 
 * a **missing** point: a required property that may be absent
   (``missing_required``);
+* an **extra** point: an object that may hold properties neither schema
+  declares (``unknown_field``, whatever the property's name);
 * a **loose** point: a value the schemas do not accept as it is, or a
-  property a schema does not know (every other kind).
+  property only one schema declares (every other kind).
 
 Both schemas' shapes are then relaxed at those points: a missing property
-becomes optional, a loose value becomes ``Anything`` (any JSON value, decoded
-as a plain Python value), and the two relaxed shapes are intersected and
-compiled to ONE msgspec decoder, as for healthy events. A later payload this
-decoder accepts is valid everywhere else under both schemas (the decoder is
-as conservative as any other), so its findings are exactly those at the
+becomes optional, an object with an extra point open (msgspec skips what it
+does not declare), a loose value ``Anything`` (any JSON value, decoded as a
+plain Python value); the two relaxed shapes are intersected and compiled to
+ONE msgspec decoder, as for healthy events. A later payload this decoder
+accepts is valid everywhere else under both schemas (the decoder is as
+conservative as any other), so its findings are exactly those at the
 points, and a small *plan* per schema finds them:
 
 * at a missing point, a finding when the property is absent and the schema
   requires it there;
+* at an extra point, the object as the payload has it: an ``unknown_field``
+  finding for each property the schema does not declare, in key order, and
+  the schema's own check of those it declares that the decoder skipped;
 * at a loose point the schema declares, the compiled schema of that very
-  property (:mod:`cdccheck.engine.compiled`) runs on the value;
+  property (:mod:`cdccheck.engine.compiled`) runs on the value, unless the
+  value fits the schema's fast-tier type there (then it has no finding);
 * at a loose point the schema does not declare, an ``unknown_field``
   finding when the property is present.
 
 The plan visits the points in the order the compiled schemas would report
 them (per object: additionalProperties, allOf, properties in declaration
 order, required in its order; array items in index order), so the findings
-are the full path's, in its order. A loose value the strict decoder would
-warn about (a big integer, an integral float, U+FFFD or NUL in MessagePack)
-is left to the full path. Array indices generalise: a point under
-``/comment/awards/3`` is a point under every item.
+are the full path's, in its order; it is written out as one Python function
+per Struct type (``_Writer``). A loose or unknown value the strict decoder
+would warn about (a big integer, an integral float, U+FFFD or NUL, what only
+MessagePack carries) is left to the full path. Array indices generalise: a
+point under ``/comment/awards/3`` is a point under every item.
 
 Which decoders to try: the decoder for both schemas names the first place
 a payload failed; only remembered shapes with a point at or above that place
-can accept it. Any remembered decoder that accepts a payload explains it
-exactly, whichever it is. A failure shape is remembered the third time it
-is seen, so a long tail of rare shapes costs no decoder builds.
+can accept it, narrowest first. Any remembered decoder that accepts a
+payload explains it exactly, whichever it is. A failure shape is remembered
+the third time it is seen, so a long tail of rare shapes costs no decoder
+builds; the memory is bounded (``LIMIT`` shapes, ``TYPES`` for its builder).
 """
 
 from __future__ import annotations

@@ -15,10 +15,16 @@ conservative:
   take the full path; floats never decode as integers;
 * ``format`` becomes a regular expression that matches a subset of what the
   format checker accepts (date-time without leap days; canonical uuid);
+  patterns are not handed to msgspec but checked on the decoded value by
+  ``DecoderBuilder.screen`` (cheaper; every decoder is used with it);
 * ``allOf`` of ``if {op: const X} then {...}`` becomes a tagged union on op;
 * anything else (anyOf, patternProperties, open objects, recursion ...)
   raises ``Unsupported``: the schema has no fast decoder, and its events
   take the full path.
+
+Remembered failure shapes (:mod:`cdccheck.engine.remembered`) add
+``Anything`` (a position left to the compiled schemas) and open objects to
+the same algebra, and build their decoders with a builder of their own.
 """
 
 from __future__ import annotations
