@@ -47,6 +47,8 @@ from cdccheck.model import LEGACY, NEW, UNKNOWN, Finding
 
 BOTH = (LEGACY, NEW)
 _REFUSED = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+_GOT_FLOAT = "got `float`"
+"""In msgspec's error when a float comes where the type says integer."""
 Decoder = msgspec.json.Decoder[Any] | msgspec.msgpack.Decoder[Any]
 
 
@@ -106,6 +108,10 @@ class FastAcceptor:
     legacy_msgpack: msgspec.msgpack.Decoder[Any] | None = None
     new_msgpack: msgspec.msgpack.Decoder[Any] | None = None
     """The same three decoders' types, read from MessagePack."""
+    integral: tuple[Decoder, Decoder, DecoderBuilder] | None = None
+    """A decoder for both schemas (JSON, MessagePack, and their builder) whose integers
+    also take integral floats: an event it accepts is valid under both, and only its
+    integral_float warnings are left for the full path to report."""
     _accepted: dict[type, FastAnswer] = field(default_factory=dict, init=False, repr=False)
     """Answers for accepted events by Struct type, for types whose op is fixed (tags)."""
     _accepted_ops: dict[str, FastAnswer] = field(default_factory=dict, init=False, repr=False)
@@ -137,6 +143,11 @@ class FastAcceptor:
             if compiled is None:
                 compiled = {LEGACY: CompiledSchema(legacy), NEW: CompiledSchema(new)}
             memory = RememberedShapes({LEGACY: shapes[0], NEW: shapes[1]}, op_field, compiled)
+        integral = None
+        tolerant = DecoderBuilder(op_field, integral_floats=True)
+        integral_json = tolerant.common_decoder(shapes[0], shapes[1])
+        if integral_json is not None:
+            integral = (integral_json, msgspec.msgpack.Decoder(integral_json.type), tolerant)
         return cls(
             both,
             decoders[0],
@@ -146,7 +157,10 @@ class FastAcceptor:
             builder.key_specs,
             memory,
             builder,
-            *(_msgpack(decoder) for decoder in (both, decoders[0], decoders[1])),
+            _msgpack(both),
+            _msgpack(decoders[0]),
+            _msgpack(decoders[1]),
+            integral,
         )
 
     def answer(self, payload: bytes) -> FastAnswer:
@@ -163,9 +177,12 @@ class FastAcceptor:
             return self._refused(payload, (), msgpack=False)
         try:
             event = both.decode(payload)
-            keys = self._screen_event(event)
+            keys = self._screen_both(event)
         except _REFUSED as error:
-            return self._refused(payload, refusal_path(str(error)), msgpack=False)
+            message = str(error)
+            if _GOT_FLOAT in message and self._integral(payload, msgpack=False):
+                return _VALID_BUT_WARNED
+            return self._refused(payload, refusal_path(message), msgpack=False)
         except PatternMismatch as error:
             return self._refused(payload, error.path, msgpack=False)
         # The decoders refuse integers beyond 2**53; the bytes show the rest.
@@ -186,15 +203,35 @@ class FastAcceptor:
             return self._refused(payload, (), msgpack=True)
         try:
             event = both.decode(payload)
-            self._screen_event(event)
+            self._screen_both(event)
         except _REFUSED as error:
-            return self._refused(payload, refusal_path(str(error)), msgpack=True)
+            message = str(error)
+            if _GOT_FLOAT in message and self._integral(payload, msgpack=True):
+                return _VALID_BUT_WARNED
+            return self._refused(payload, refusal_path(message), msgpack=True)
         except PatternMismatch as error:
             return self._refused(payload, error.path, msgpack=True)
         if not msgpack_is_warning_free(payload, event):
             return _VALID_BUT_WARNED
         accepted = self._accepted.get(type(event))
         return accepted if accepted is not None else self._accept(event)
+
+    def _integral(self, payload: bytes, *, msgpack: bool) -> bool:
+        """Whether ``payload`` is valid under both schemas, integral floats taken as integers.
+
+        JSON Schema calls 5.0 an integer; the decoders refuse it (a strict
+        reader does: the full path warns, ``integral_float``). Proven valid
+        here, the full path only decodes the payload for its warnings.
+        """
+        if self.integral is None:
+            return False
+        json_decoder, msgpack_decoder, builder = self.integral
+        try:
+            event = (msgpack_decoder if msgpack else json_decoder).decode(payload)
+            builder.screen_for(json_decoder.type)(event)
+        except (*_REFUSED, PatternMismatch):
+            return False
+        return True
 
     def _refused(self, payload: bytes, where: tuple[str, ...], *, msgpack: bool) -> FastAnswer:
         """The answer for a payload the decoder for both schemas refused at ``where``."""
@@ -227,7 +264,7 @@ class FastAcceptor:
     def accepts(self, payload: bytes) -> str | None:
         """The event's op when both schemas accept it and it is warning-free, else None."""
         event = self.valid(self.both, payload)
-        if event is None or not is_warning_free(payload, self._screen_event(event)):
+        if event is None or not is_warning_free(payload, self._screen_both(event)):
             return None
         return self._op_of(event)
 
@@ -235,9 +272,11 @@ class FastAcceptor:
         """The decoded event when ``decoder`` (one of this tier's) proves it valid, else None."""
         if decoder is None:
             return None
+        if self.builder is None:
+            raise ValueError("a FastAcceptor without its DecoderBuilder cannot screen events")
         try:
             event = decoder.decode(payload)
-            self._screen_event(event)
+            self.builder.screen_for(decoder.type)(event)
         except (*_REFUSED, PatternMismatch):
             return None
         return event
@@ -262,10 +301,10 @@ class FastAcceptor:
         return value if isinstance(value, str) else UNKNOWN
 
     def __post_init__(self) -> None:
-        self._screen_event: Callable[[Any], int] = (
-            self.builder.screen if self.builder is not None else _no_builder
-        )
+        self._screen_both: Callable[[Any], int] = _no_builder
+        if self.builder is not None and self.both is not None:
+            self._screen_both = self.builder.screen_for(self.both.type)
 
     def _key_count(self, value: Any) -> int:
-        """Check a decoded event's patterns and count its keys (DecoderBuilder.screen)."""
-        return self._screen_event(value)
+        """Check what the decoder for both schemas decoded and count its keys (screen_for)."""
+        return self._screen_both(value)

@@ -737,7 +737,7 @@ class RememberedShapes:
         if not where or not self._known:
             return None
         tries = self.TRIES
-        screen = self.builder.screen
+        screen_for = self.builder.screen_for
         for end in range(len(where), -1, -1):
             candidates = self._by_point.get(where[:end])
             if not candidates:
@@ -753,7 +753,7 @@ class RememberedShapes:
                 tries -= 1
                 try:
                     event = decoder.decode(payload)
-                    keys = screen(event)
+                    keys = screen_for(remembered.decoder.type)(event)
                 except (*_REFUSED, PatternMismatch):
                     if tries <= 0:
                         return None

@@ -537,8 +537,17 @@ def _meet_tagged(a: Shape, b: Shape, memo: Meets | None) -> Shape | None:
 
 
 class DecoderBuilder:
-    def __init__(self, op_field: str) -> None:
+    """Makes msgspec types (and decoders) from shapes; see the module docstring.
+
+    With ``integral_floats``, its integers also take floats with an integral
+    value (``5.0``), which JSON Schema calls integers: such a decoder proves
+    an event valid that the usual one refuses, for events whose only oddity
+    is the ``integral_float`` warning the full path then reports.
+    """
+
+    def __init__(self, op_field: str, *, integral_floats: bool = False) -> None:
         self.op_field = op_field
+        self.integral_floats = integral_floats
         self.tags: dict[type, str] = {}
         """Per tagged Struct type, at any depth: its tag value."""
         self.ops: dict[type, str] = {}
@@ -554,6 +563,9 @@ class DecoderBuilder:
         """Per Struct type: (keys always there, (name, attribute, shape, required) per field)."""
         self._screens: dict[type, Callable[[Any], int]] = {}
         self._searches: dict[tuple[str, ...], Callable[[str], Any]] = {}
+        self._roots: dict[Any, Shape] = {}
+        """A decoder's type -> the shape it was made for (see screen_for)."""
+        self._root_screens: dict[Any, Callable[[Any], int]] = {}
         self.member_types: dict[type, dict[str, Any]] = {}
         """Per Struct type: property name -> the msgspec type of its value."""
 
@@ -595,6 +607,8 @@ class DecoderBuilder:
         def fits(value: Any) -> bool:
             try:
                 converted = msgspec.convert(value, kind)
+                if isinstance(shape, Integer) and type(converted) is float:
+                    return converted.is_integer()
                 if isinstance(shape, Text):
                     if shape.patterns and not self.search_for(shape.patterns)(converted):
                         return False
@@ -673,13 +687,41 @@ class DecoderBuilder:
         return len(self._types) + len(self._meets)
 
     def decoder(self, shape: Shape | None) -> msgspec.json.Decoder[Any] | None:
-        """A decoder that accepts only what fits ``shape``; None when msgspec cannot say it."""
+        """A decoder that accepts only what fits ``shape`` with ``screen_for`` its type.
+
+        None when msgspec cannot say it.
+        """
         if shape is None:
             return None
         try:
-            return msgspec.json.Decoder(self.type_of(shape, root=True))
+            kind = self.type_of(shape, root=True)
+            decoder = msgspec.json.Decoder(kind)
         except (Unsupported, TypeError, ValueError):
             return None
+        self._roots[kind] = shape
+        return decoder
+
+    def screen_for(self, kind: Any) -> Callable[[Any], int]:
+        """``screen`` for values a decoder of type ``kind`` (``decoder.type``) decoded.
+
+        A Struct checks its own fields; a decoder whose type is not one (a
+        schema for a string, an array, an integer) gets a screen written for
+        that type, which checks the root value itself.
+        """
+        screen = self._root_screens.get(kind)
+        if screen is None:
+            shape = self._roots[kind]
+            if isinstance(shape, Object | Tagged):
+                screen = self.screen
+            else:
+                writer = _ScreenWriter(self)
+                writer.line(1, "n = 0")
+                if writer.work(shape):
+                    writer.check(shape, "value", (), 1)
+                writer.line(1, "return n")
+                screen = writer.function()
+            self._root_screens[kind] = screen
+        return screen
 
     def common_decoder(
         self, one: Shape | None, other: Shape | None
@@ -715,13 +757,21 @@ class DecoderBuilder:
         if isinstance(shape, Choice):
             return Literal[shape.values]
         if isinstance(shape, Integer):
-            return Annotated[int, msgspec.Meta(ge=shape.lowest, le=shape.highest)]
+            integer: Any = Annotated[int, msgspec.Meta(ge=shape.lowest, le=shape.highest)]
+            if not self.integral_floats:
+                return integer
+            # The bounds are within +-2**53, exact as floats; screen() refuses 5.5.
+            integral: Any = Annotated[
+                float, msgspec.Meta(ge=float(shape.lowest), le=float(shape.highest))
+            ]
+            return Union[integer, integral]  # noqa: UP007
         if isinstance(shape, Number):
             bounds: dict[str, Any] = dict(shape.bounds)
             floats = Annotated[float, msgspec.Meta(**bounds)] if bounds else float
             if shape.integer.lowest > shape.integer.highest:
                 return floats
-            return Union[self.type_of(shape.integer), floats]  # noqa: UP007
+            lowest, highest = shape.integer.lowest, shape.integer.highest
+            return Union[Annotated[int, msgspec.Meta(ge=lowest, le=highest)], floats]  # noqa: UP007
         if isinstance(shape, Boolean):
             return bool
         if isinstance(shape, Null):
@@ -844,6 +894,8 @@ class _ScreenWriter:
             return self.work(shape.item)
         if isinstance(shape, AnyOf):
             return any(self.work(member) for member in shape.members)
+        if isinstance(shape, Integer):
+            return self.builder.integral_floats
         return isinstance(shape, Object | Tagged | Anything)
 
     def check(self, shape: Shape, var: str, where: tuple[str, ...], indent: int) -> None:
@@ -851,6 +903,12 @@ class _ScreenWriter:
         if isinstance(shape, Text):
             search = self.constant(self.builder.search_for(shape.patterns))
             self.line(indent, f"if not {search}({var}): raise Mismatch({self.constant(where)})")
+        elif isinstance(shape, Integer):
+            self.line(
+                indent,
+                f"if type({var}) is float and not {var}.is_integer(): "
+                f"raise Mismatch({self.constant(where)})",
+            )
         elif isinstance(shape, Object):
             screen = self.constant(self.builder._screener(self.builder.type_of(shape)))
             self.nested(f"n += {screen}({var})", where, indent)
@@ -873,6 +931,8 @@ class _ScreenWriter:
                     continue
                 if isinstance(member, Text):
                     self.line(indent, f"if {kind} is str:")
+                elif isinstance(member, Integer):
+                    self.line(indent, f"if {kind} is float:")
                 elif isinstance(member, Array):
                     self.line(indent, f"if {kind} is list:")
                 else:  # an object (or a tagged union of them): its Struct types

@@ -165,3 +165,92 @@ def test_a_mismatch_names_the_string() -> None:
         builder.screen(event)
     assert raised.value.path == ("items", ITEMS, "id")
     assert builder.screen(decoder.decode(b'{"items": [{"id": "t1_a"}]}')) == 2
+
+
+# ---------------------------------------------------------------- integral floats
+
+INTEGERS = [
+    {"type": "integer"},
+    {"type": "integer", "minimum": 1},
+    {"type": "integer", "maximum": 9, "exclusiveMinimum": -3},
+    {"type": ["integer", "null"]},
+    {"type": "array", "items": {"type": "integer", "minimum": 0}},
+    {"type": "number", "maximum": 2.5},
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.dictionaries(st.sampled_from("abc"), st.sampled_from(INTEGERS), min_size=1),
+    st.data(),
+)
+def test_integral_floats_are_proven_valid_only_when_they_are(
+    properties: dict[str, Any], data: Any
+) -> None:
+    """5.0 where a schema says integer: valid (with a warning), never 5.5, never out of bounds."""
+    import msgspec
+
+    from cdccheck.engine.engine import Engine
+    from cdccheck.model import Entry
+
+    document = {"type": "object", "properties": properties, "additionalProperties": False}
+    schema = schema_from(document)
+    fast = FastAcceptor.build(schema, schema)
+    assert fast is not None
+    numbers = st.sampled_from(
+        [0, 1, 5, -4, 9, 10, 0.0, 1.0, 5.0, -4.0, 9.0, 10.0, 5.5, 2.0**53, None]
+    )
+    value = {
+        name: data.draw(st.lists(numbers, max_size=3))
+        if node.get("type") == "array"
+        else data.draw(numbers)
+        for name, node in properties.items()
+    }
+    valid = schema.validator.is_valid(value)
+    for payload, msgpack in (
+        (json.dumps(value).encode(), False),
+        (msgspec.msgpack.encode(value), True),
+    ):
+        if fast._integral(payload, msgpack=msgpack):
+            assert valid, (document, value)
+        fields = {"payload": payload, **({"encoding": b"msgpack"} if msgpack else {})}
+        entry = Entry("1-0", fields)
+        verdict = Engine(schema, schema).check(entry)
+        expected = Engine(schema, schema, fast_path=False).check(entry)
+        assert (verdict.legacy, verdict.new, verdict.warnings) == (
+            expected.legacy,
+            expected.new,
+            expected.warnings,
+        )
+
+
+@pytest.mark.parametrize(
+    ("document", "instance"),
+    [
+        ({"type": "string", "pattern": "^a"}, "b"),
+        ({"type": "string", "format": "uuid"}, "not-a-uuid"),
+        ({"type": "array", "items": {"type": "string", "pattern": "^a"}}, ["a", "b"]),
+        ({"type": "integer"}, 1.5),
+        ({"type": ["integer", "null"]}, 2.5),
+        ({"type": "integer", "minimum": 1}, 0.0),
+    ],
+)
+def test_a_root_that_is_not_an_object_is_screened_too(document: Any, instance: Any) -> None:
+    """Patterns (and integral floats) at the root: the decoder's own screen checks them."""
+    from cdccheck.engine.engine import Engine
+    from cdccheck.model import Entry
+
+    schema = schema_from(document)
+    fast = FastAcceptor.build(schema, schema)
+    assert fast is not None
+    payload = json.dumps(instance).encode()
+    assert not schema.validator.is_valid(instance)
+    assert fast.valid(fast.both, payload) is None
+    answer = fast.answer(payload)
+    assert not answer.accepted
+    assert answer.proven == ()
+    entry = Entry("1-0", {"payload": payload})
+    verdict = Engine(schema, schema).check(entry)
+    expected = Engine(schema, schema, fast_path=False).check(entry)
+    assert (verdict.legacy, verdict.new) == (expected.legacy, expected.new)
+    assert verdict.legacy
