@@ -23,7 +23,6 @@ from cdccheck.engine.shapes import (
     Tagged,
     Text,
     Unsupported,
-    joined_pattern,
     meet,
 )
 
@@ -45,6 +44,5 @@ __all__ = [
     "Tagged",
     "Text",
     "Unsupported",
-    "joined_pattern",
     "meet",
 ]

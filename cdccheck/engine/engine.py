@@ -109,7 +109,11 @@ class Engine:
                 _declares_within(s.document, limits) for s in (legacy, new)
             )
             self.fast_path = (
-                FastAcceptor.build(legacy, new, op_field=op_field) if fast_path else None
+                FastAcceptor.build(
+                    legacy, new, op_field=op_field, compiled=self._compiled, limits=limits
+                )
+                if fast_path
+                else None
             )
 
     def close(self) -> None:
@@ -165,10 +169,12 @@ class Engine:
         """
         healthy: HealthyCounts = {}
         fast = self.fast_path
-        if fast is None or self.layout != "default" or self.encoding != "json":
+        if fast is None or self.layout != "default":
             return healthy, [self.check(entry) for entry in entries]
         verdicts: list[EventVerdict] = []
-        answer = fast.answer
+        # The entry's encoding field as written -> (the fast tier's question, wire name).
+        answers = {b"json": (fast.answer, "json"), b"msgpack": (fast.answer_msgpack, "msgpack")}
+        default = answers.get(self.encoding.encode())
         payload_field, writer_field, encoding_field = (
             self.payload_field,
             self.writer_field,
@@ -178,9 +184,12 @@ class Engine:
         for entry in entries:
             fields = entry.fields
             payload = fields.get(payload_field)
-            if payload is None or encoding_field in fields or len(payload) > max_payload:
+            encoding = fields.get(encoding_field)
+            asked = default if encoding is None else answers.get(encoding)
+            if payload is None or asked is None or len(payload) > max_payload:
                 verdicts.append(self.check(entry))
                 continue
+            answer, wire_name = asked
             # A try block costs nothing until it catches (CPython 3.11).
             try:
                 said = answer(payload)
@@ -189,7 +198,7 @@ class Engine:
                     healthy[key] = healthy.get(key, 0) + 1
                 else:
                     verdicts.append(
-                        self._decide(entry.id, self.writer_of(entry), payload, "json", said)
+                        self._decide(entry.id, self.writer_of(entry), payload, wire_name, said)
                     )
             except Exception as error:  # every event gets a verdict (docs/semantics.md, rule 4)
                 verdicts.append(internal_error(entry, self.writer_of(entry), error))
@@ -216,7 +225,12 @@ class Engine:
         if large is not None:  # before any tier parses it (docs/security.md, "Limits")
             return _undecodable(entry.id, writer, large.message)
         fast = self.fast_path
-        said = fast.answer(payload) if fast is not None and encoding == "json" else None
+        said = None
+        if fast is not None:
+            if encoding == "json":
+                said = fast.answer(payload)
+            elif encoding == "msgpack":
+                said = fast.answer_msgpack(payload)
         return self._decide(entry.id, writer, payload, encoding, said)
 
     def _decide(

@@ -8,8 +8,8 @@ its schema is loaded, and evaluated by the first of three engines that fits:
 
 1. ``re`` itself, when the pattern provably runs in linear time under
    backtracking (``linear``): a conservative syntactic test, see below. Its
-   answers are the reference's by definition; the fast tier's msgspec
-   decoders (which search with ``re``) only ever get such patterns.
+   answers are the reference's by definition. (msgspec never gets a
+   pattern: the fast tier checks decoded values with these Matchers too.)
 2. RE2 (google-re2, linear time by construction), when the pattern can be
    written in RE2 with provably the same ``search`` answers. The pattern is
    not handed to RE2 as text: it is parsed by ``re``'s own parser, and every
@@ -40,6 +40,10 @@ also start with ``^`` or ``\\A`` (``re`` then tries only position 0, not
 every position). Small repetitions (``?``, ``{1,3}``) and alternations only
 multiply the work by a constant, which is bounded too.
 
+``every(patterns)`` asks for several patterns at once (the fast tier's
+strings under two schemas); patterns proven linear are joined into one
+``re`` search there, the rest asked one by one.
+
 ``install()`` routes python-jsonschema's own ``re.search`` calls (``pattern``,
 ``patternProperties``, ``additionalProperties``, ``unevaluatedProperties``)
 through ``search`` below, so the reference fallback and the gate's witness
@@ -51,6 +55,7 @@ from __future__ import annotations
 
 import functools
 import re
+import re._compiler as sre_compile  # what re's search scans for (_scanned_class)
 import re._constants as sre  # the opcodes of the parser below
 import re._parser as sre_parse  # the parser `re.compile` itself uses
 import threading
@@ -63,6 +68,7 @@ __all__ = [
     "DEFAULT_TIMEOUT_MS",
     "Matcher",
     "PatternTimeout",
+    "every",
     "install",
     "linear",
     "matcher",
@@ -81,6 +87,11 @@ _MAX_CHOICES = 4096
 """The most backtracking paths the linear test lets a pattern's small choices add up to."""
 _SMALL_REPEAT = 8
 """A repetition of at most this many optional steps counts as a choice, not as a loop."""
+
+# A pattern joined with another must not refer to groups by number or name,
+# nor set flags: both would change meaning once the two share one regex.
+_UNJOINABLE = re.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?\(|\(\?[aiLmsux-]+[:)]")
+_BACK_REFERENCE = re.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?\(")
 
 _budget_s = DEFAULT_TIMEOUT_MS / 1000
 _lock = threading.Lock()
@@ -144,6 +155,90 @@ def matcher(pattern: str) -> Matcher:
 def search(pattern: str, text: str) -> bool:
     """``re.search(pattern, text) is not None``, evaluated by the pattern's Matcher."""
     return matcher(pattern).search(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def every(patterns: tuple[str, ...]) -> Callable[[str], Any]:
+    """A test truthy exactly when ``re.search`` finds each of ``patterns``; PatternTimeout
+    when unknown (``re.error`` when Python cannot compile one). Built once per tuple.
+
+    One pattern: its Matcher's own test. Several, each proven linear
+    (``linear``): ONE ``re`` search, half the cost of one per pattern (the
+    fast tier asks this for every string a schema pair constrains twice).
+    Each pattern sits in a lookahead after a lazy prefix,
+    ``\\A(?=[\\s\\S]*?(?:p1))(?=[\\s\\S]*?(?:p2))``: the prefix tries ``p1``
+    at offset 0, 1, 2 ... until it matches, exactly the attempts
+    ``re.search(p1)`` makes, and a lookahead that succeeded is never
+    entered again; so the joined search answers as the separate ones and
+    costs at most their sum plus a step per offset, linear like them.
+    Capturing groups become non-capturing (the same matches, found
+    faster). Patterns that refer to groups or set flags would change
+    meaning once joined: those, and any not proven linear, are asked
+    one by one through their Matchers.
+    """
+    unique = tuple(dict.fromkeys(patterns))
+    matchers = [matcher(pattern) for pattern in unique]
+    if len(matchers) == 1:
+        return matchers[0].test
+    bare = [_without_captures(pattern) for pattern in unique]
+    if all(
+        each.engine == "re" and _UNJOINABLE.search(each.pattern) is None and linear(plain)
+        for each, plain in zip(matchers, bare, strict=True)
+    ):
+        joined = r"\A" + "".join(rf"(?=[\s\S]*?(?:{plain}))" for plain in bare)
+        try:
+            return re.compile(joined).search
+        except re.error:
+            pass  # the patterns' tests below answer the same
+    tests = tuple(each.test for each in matchers)
+
+    def every_test(text: str) -> bool:
+        return all(test(text) for test in tests)
+
+    return every_test
+
+
+def _without_captures(pattern: str) -> str:
+    """``pattern`` with its capturing groups made non-capturing: the same matches, found faster.
+
+    Python's ``re`` records where each capturing group matched, on every
+    attempt; the fast tier only asks whether a string matches. A pattern
+    that refers back to a group (``\\1``, ``(?P=name)``, ``(?(1)...)``) is
+    left as it is.
+    """
+    if _BACK_REFERENCE.search(pattern):
+        return pattern
+    out = []
+    index, size = 0, len(pattern)
+    in_class = False
+    while index < size:
+        character = pattern[index]
+        if character == "\\":
+            out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if in_class:
+            if character == "]":
+                in_class = False
+        elif character == "[":
+            in_class = True
+            # A "]" right after "[" or "[^" is a member, not the end of the class.
+            out.append(character)
+            index += 1
+            if pattern[index : index + 1] == "^":
+                out.append("^")
+                index += 1
+            if pattern[index : index + 1] == "]":
+                out.append("]")
+                index += 1
+            continue
+        elif character == "(" and pattern[index + 1 : index + 2] != "?":
+            out.append("(?:")
+            index += 1
+            continue
+        out.append(character)
+        index += 1
+    return "".join(out)
 
 
 # ---------------------------------------------------------------- the engines
@@ -348,12 +443,15 @@ class _Translator:
 
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
+        self._flags = 0
+        self._scanned: Any = None
 
     def pattern(self, pattern: str) -> str:
         parsed = sre_parse.parse(pattern)
         flags = parsed.state.flags
         if flags & sre.SRE_FLAG_LOCALE:
             raise _Untranslatable("LOCALE")
+        self._flags, self._scanned = flags, _scanned_class(parsed, flags)
         return self._sequence(list(parsed), flags, final=True)
 
     def _sequence(self, items: list[tuple[Any, Any]], flags: int, *, final: bool) -> str:
@@ -366,7 +464,13 @@ class _Translator:
     def _item(self, op: Any, av: Any, flags: int, *, final: bool) -> str:
         re2 = self.dialect == "re2"
         if op in _SINGLE:
-            return self._class(_char_set(op, av, flags))
+            ranges = _char_set(op, av, flags)
+            if av is self._scanned and (flags ^ self._flags) & _CHAR_FLAGS:
+                # re's search only tries where the class, read under the pattern's
+                # own flags, matches (see _scanned_class): both must hold.
+                scan = _char_set(op, av, self._flags & ~sre.SRE_FLAG_IGNORECASE)
+                ranges = _complement(_normalized([*_complement(ranges), *_complement(scan)]))
+            return self._class(ranges)
         if op is sre.BRANCH:
             alternatives = (self._sequence(list(alt), flags, final=final) for alt in av[1])
             return "(?:" + "|".join(alternatives) + ")"
@@ -452,6 +556,24 @@ class _Translator:
             return "(?!)"
         parts = (_escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in ranges)
         return "[" + "".join(parts) + "]"
+
+
+def _scanned_class(parsed: Any, flags: int) -> Any:
+    """The class ``re``'s search looks for before it tries the pattern at an offset, or None.
+
+    A pattern that starts with a class (through groups) gets a scan for it
+    (CPython's ``_compile_info``), compiled under the pattern's global flags
+    even when a scoped group reads the class otherwise: ``(?a:\\W)`` then
+    never matches "é" (ASCII says it is not a word character, the scan says
+    it is one). Asked of ``re``'s own compiler, so it is the class ``re``
+    scans for; its parsed items are the very object the pattern holds.
+    """
+    if parsed.getwidth()[0] == 0:
+        return None  # no scan for a pattern that may match the empty string
+    prefix, _, _ = sre_compile._get_literal_prefix(parsed, flags)
+    if prefix:
+        return None  # a literal prefix is scanned for instead
+    return sre_compile._get_charset_prefix(parsed, flags)
 
 
 def _without_surrogates(first: int, last: int) -> Iterator[tuple[int, int]]:

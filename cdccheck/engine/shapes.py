@@ -15,18 +15,29 @@ conservative:
   take the full path; floats never decode as integers;
 * ``format`` becomes a regular expression that matches a subset of what the
   format checker accepts (date-time without leap days; canonical uuid);
+  patterns are not handed to msgspec but checked on the decoded value by
+  ``DecoderBuilder.screen`` (cheaper; every decoder is used with it), each
+  by its bounded Matcher (:mod:`cdccheck.engine.patterns`), so any pattern
+  translates;
 * ``allOf`` of ``if {op: const X} then {...}`` becomes a tagged union on op;
 * anything else (anyOf, patternProperties, open objects, recursion ...)
   raises ``Unsupported``: the schema has no fast decoder, and its events
   take the full path.
+
+Remembered failure shapes (:mod:`cdccheck.engine.remembered`) add
+``Anything`` (a position left to the compiled schemas) and open objects to
+the same algebra, and build their decoders with a builder of their own.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from types import CodeType
+from typing import Annotated, Any, Literal, Union, get_args
 
 import msgspec
 
@@ -55,20 +66,48 @@ _NUMBER_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusi
 _ARRAY_KEYWORDS = frozenset({"items", "minItems", "maxItems"})
 _OBJECT_KEYWORDS = frozenset({"properties", "required", "additionalProperties", "allOf"})
 _MAX_NESTING = 64
-# A pattern joined with another must not refer to groups by number or name,
-# nor set flags: both would change meaning once the two share one regex.
-_UNJOINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux-]+[:)]")
 
 
 KeySpec = tuple[int, tuple[str, ...], tuple[str, ...]]
 """Per Struct type: (keys always present, optional attributes, attributes that may hold objects)."""
+
+Origin = tuple[Any, Any]
+"""The schema object a shape was translated from, with the resolver in effect
+where its parent refers to it: what ``CompiledSchema.subschema`` compiles."""
 
 
 class Unsupported(Exception):
     """The schema uses something the fast path cannot translate soundly."""
 
 
+ITEMS = "*"
+"""A path part standing for every item of an array (PatternMismatch, remembered shapes)."""
+
+
+class PatternMismatch(Exception):
+    """A string in a decoded value fails its pattern (see DecoderBuilder.screen).
+
+    ``path`` names the string: property names, ITEMS for an array item.
+    """
+
+    def __init__(self, path: tuple[str, ...]) -> None:
+        super().__init__("/".join(path))
+        self.path = path
+
+
 # ---------------------------------------------------------------- shapes
+
+
+class _CachedHash:
+    """A composite shape hashes its whole tree; the memos of DecoderBuilder hash
+    shapes again and again, so the hash is computed once per shape object."""
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(tuple(getattr(self, name.name) for name in fields(self) if name.compare))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -111,32 +150,58 @@ class Null:
 
 
 @dataclass(frozen=True)
-class Array:
+class Array(_CachedHash):
     item: Shape
     min_items: int = 0
     max_items: int | None = None
+    origin: Origin | None = field(default=None, compare=False)
+    """The ``items`` schema the item shape comes from."""
+
+    __hash__ = _CachedHash.__hash__
 
 
 @dataclass(frozen=True)
-class Object:
+class Object(_CachedHash):
     fields: tuple[tuple[str, Shape, bool], ...]
     """(name, shape, required) in declaration order."""
+    origins: dict[str, Origin] = field(default_factory=dict, compare=False)
+    """Per property, the schema it was translated from (see Origin)."""
+    required_order: tuple[str, ...] = field(default=(), compare=False)
+    """The ``required`` keyword's names, in its order: the order the reference reports them."""
+    branch_required: tuple[str, ...] = field(default=(), compare=False)
+    """Names only an ``allOf`` branch's ``then`` requires (a Tagged variant), in its order."""
+    open: bool = False
+    """Properties it does not declare are skipped, not refused: a remembered failure
+    shape whose plan finds them (:mod:`cdccheck.engine.remembered`, extra points)."""
+
+    __hash__ = _CachedHash.__hash__
 
 
 @dataclass(frozen=True)
-class Tagged:
+class Anything:
+    """Any JSON value: a position left to the compiled schemas (remembered failure shapes)."""
+
+
+@dataclass(frozen=True)
+class Tagged(_CachedHash):
     """Objects told apart by a string property: a msgspec tagged union."""
 
     tag_field: str
     variants: tuple[tuple[str, Object], ...]
 
+    __hash__ = _CachedHash.__hash__
+
 
 @dataclass(frozen=True)
-class AnyOf:
+class AnyOf(_CachedHash):
     members: tuple[Shape, ...]
 
+    __hash__ = _CachedHash.__hash__
 
-Shape = Text | Choice | Integer | Number | Boolean | Null | Array | Object | Tagged | AnyOf
+
+Shape = (
+    Text | Choice | Integer | Number | Boolean | Null | Array | Object | Tagged | AnyOf | Anything
+)
 
 
 def shape_of(schema: Schema) -> Shape | None:
@@ -208,10 +273,8 @@ class _Translator:
         raise Unsupported(f"type {name}")
 
     def _text(self, node: dict[str, Any]) -> Text:
-        if "pattern" in node and not regexes.linear(node["pattern"]):
-            # msgspec searches with re, unbounded: only patterns proven linear go there
-            # (docs/security.md, "Patterns").
-            raise Unsupported("pattern not proven linear-time for re")
+        # Any pattern translates: msgspec never sees it; DecoderBuilder.search_for
+        # evaluates it with its bounded Matcher (docs/security.md, "Patterns").
         patterns = [node["pattern"]] if "pattern" in node else []
         checks = [("pattern", node["pattern"])] if "pattern" in node else []
         format_name = node.get("format")
@@ -228,7 +291,7 @@ class _Translator:
         if not isinstance(items, dict):
             raise Unsupported("array without an items schema")
         item = self.translate(items, resolver, depth + 1)
-        return Array(item, node.get("minItems", 0), node.get("maxItems"))
+        return Array(item, node.get("minItems", 0), node.get("maxItems"), (items, resolver))
 
     def _object(self, node: dict[str, Any], resolver: Any, depth: int) -> Object | Tagged:
         if node.get("additionalProperties") is not False:
@@ -241,7 +304,8 @@ class _Translator:
             (name, self.translate(sub, resolver, depth + 1), name in required)
             for name, sub in properties.items()
         )
-        base = Object(fields)
+        origins = {name: (sub, resolver) for name, sub in properties.items()}
+        base = Object(fields, origins, tuple(node.get("required", ())))
         if "allOf" not in node:
             return base
         return self._tagged(base, node["allOf"], resolver)
@@ -256,7 +320,7 @@ class _Translator:
             if tag_field is not None and tag_field != tag_field_here:
                 raise Unsupported("branches discriminate on different properties")
             tag_field = tag_field_here
-            if not extra <= names:
+            if not set(extra) <= names:
                 raise Unsupported("then requires an undeclared property")
             declared = {name: shape for name, shape, _ in base.fields}
             if tag_field in declared and not _admits(declared[tag_field], tag):
@@ -266,7 +330,7 @@ class _Translator:
                 for name, shape, required in base.fields
                 if name != tag_field
             )
-            variants.append((tag, Object(fields)))
+            variants.append((tag, Object(fields, base.origins, base.required_order, extra)))
         if tag_field is None or len({tag for tag, _ in variants}) != len(variants):
             raise Unsupported("no discriminator, or tags repeat")
         return Tagged(tag_field, tuple(variants))
@@ -286,7 +350,7 @@ class _Translator:
         return Choice(strings)
 
 
-def _discriminated_branch(branch: Any) -> tuple[str, str, set[str]]:
+def _discriminated_branch(branch: Any) -> tuple[str, str, tuple[str, ...]]:
     if not isinstance(branch, dict) or set(branch) - _ANNOTATIONS != {"if", "then"}:
         raise Unsupported("allOf member is not if/then")
     condition, then = branch["if"], branch["then"]
@@ -306,7 +370,7 @@ def _discriminated_branch(branch: Any) -> tuple[str, str, set[str]]:
         raise Unsupported("if is not a const discriminator")
     if not isinstance(then, dict) or set(then) - _ANNOTATIONS - {"required"}:
         raise Unsupported("then does more than require properties")
-    return tag_field, const["const"], set(then.get("required", ()))
+    return tag_field, const["const"], tuple(dict.fromkeys(then.get("required", ())))
 
 
 def _integer(node: dict[str, Any]) -> Integer:
@@ -336,28 +400,52 @@ def _float_bounds(node: dict[str, Any]) -> tuple[tuple[str, float], ...]:
 
 def _admits(shape: Shape, value: str) -> bool:
     """Whether a string ``value`` fits ``shape``, judged as the reference would."""
+    if isinstance(shape, Anything):
+        return True
     if isinstance(shape, AnyOf):
         return any(_admits(member, value) for member in shape.members)
     if isinstance(shape, Choice):
         return value in shape.values
     if isinstance(shape, Text):
-        return (
-            len(value) >= shape.min_length
-            and (shape.max_length is None or len(value) <= shape.max_length)
-            and all(regexes.search(pattern, value) for pattern in shape.patterns)
-        )
+        if len(value) < shape.min_length or (
+            shape.max_length is not None and len(value) > shape.max_length
+        ):
+            return False
+        try:
+            return all(regexes.search(pattern, value) for pattern in shape.patterns)
+        except regexes.PatternTimeout:
+            raise Unsupported("pattern ran out of time on an enum value") from None
     return False
 
 
 # ---------------------------------------------------------------- intersection
 
 
-def meet(a: Shape, b: Shape) -> Shape | None:
-    """The shape of values that fit both ``a`` and ``b``; None when nothing does."""
+Meets = dict[tuple[Shape, Shape], "Shape | None"]
+
+
+def meet(a: Shape, b: Shape, memo: Meets | None = None) -> Shape | None:
+    """The shape of values that fit both ``a`` and ``b``; None when nothing does.
+
+    ``Anything`` stays Anything: a position left to the compiled schemas is
+    decoded as a plain value for both, whatever the other shape says there.
+    ``memo`` keeps results by pair (relaxed shapes share most of their parts).
+    """
+    if memo is None:
+        return _meet(a, b, None)
+    key = (a, b)
+    if key not in memo:
+        memo[key] = _meet(a, b, memo)
+    return memo[key]
+
+
+def _meet(a: Shape, b: Shape, memo: Meets | None) -> Shape | None:
+    if isinstance(a, Anything) or isinstance(b, Anything):
+        return Anything()
     if isinstance(a, AnyOf) or isinstance(b, AnyOf):
         left = a.members if isinstance(a, AnyOf) else (a,)
         right = b.members if isinstance(b, AnyOf) else (b,)
-        members = [m for x in left for y in right if (m := meet(x, y)) is not None]
+        members = [m for x in left for y in right if (m := meet(x, y, memo)) is not None]
         if not members:
             return None
         return members[0] if len(members) == 1 else AnyOf(tuple(members))
@@ -382,15 +470,15 @@ def meet(a: Shape, b: Shape) -> Shape | None:
     if isinstance(a, Null) and isinstance(b, Null):
         return a
     if isinstance(a, Array) and isinstance(b, Array):
-        item = meet(a.item, b.item)
+        item = meet(a.item, b.item, memo)
         if item is None:
             raise Unsupported("array items nothing fits")
         highest = [limit for limit in (a.max_items, b.max_items) if limit is not None]
         return Array(item, max(a.min_items, b.min_items), min(highest, default=None))
     if isinstance(a, Tagged) or isinstance(b, Tagged):
-        return _meet_tagged(a, b)
+        return _meet_tagged(a, b, memo)
     if isinstance(a, Object) and isinstance(b, Object):
-        return _meet_objects(a, b)
+        return _meet_objects(a, b, memo)
     return None
 
 
@@ -399,7 +487,7 @@ def _meet_integers(a: Integer, b: Integer) -> Integer | None:
     return Integer(lowest, highest) if lowest <= highest else None
 
 
-def _meet_objects(a: Object, b: Object) -> Object | None:
+def _meet_objects(a: Object, b: Object, memo: Meets | None) -> Object | None:
     # Both are closed: a field only one of them declares may not appear.
     theirs = {name: (shape, required) for name, shape, required in b.fields}
     ours = {name for name, _, _ in a.fields}
@@ -412,16 +500,18 @@ def _meet_objects(a: Object, b: Object) -> Object | None:
                 return None
             continue
         other, other_required = theirs[name]
-        common = meet(shape, other)
+        common = meet(shape, other, memo)
         if common is None:
             if required or other_required:
                 return None
             continue
         fields.append((name, common, required or other_required))
-    return Object(tuple(fields))
+    # Open only when both are: a property one of them declares and the other
+    # does not is then left out of the Struct, and the plan finds it.
+    return Object(tuple(fields), open=a.open and b.open)
 
 
-def _meet_tagged(a: Shape, b: Shape) -> Shape | None:
+def _meet_tagged(a: Shape, b: Shape, memo: Meets | None) -> Shape | None:
     tagged, other = (a, b) if isinstance(a, Tagged) else (b, a)
     assert isinstance(tagged, Tagged)
     variants = []
@@ -430,16 +520,16 @@ def _meet_tagged(a: Shape, b: Shape) -> Shape | None:
             raise Unsupported("tagged on different properties")
         theirs = dict(other.variants)
         for tag, variant in tagged.variants:
-            if tag in theirs and (common := _meet_objects(variant, theirs[tag])) is not None:
+            if tag in theirs and (common := _meet_objects(variant, theirs[tag], memo)) is not None:
                 variants.append((tag, common))
     elif isinstance(other, Object):
         declared = {name: shape for name, shape, _ in other.fields}
         if tagged.tag_field not in declared:
             return None  # the plain object is closed and does not know the tag
-        rest = Object(tuple(f for f in other.fields if f[0] != tagged.tag_field))
+        rest = Object(tuple(f for f in other.fields if f[0] != tagged.tag_field), open=other.open)
         for tag, variant in tagged.variants:
             if _admits(declared[tagged.tag_field], tag):
-                common = _meet_objects(variant, rest)
+                common = _meet_objects(variant, rest, memo)
                 if common is not None:
                     variants.append((tag, common))
     else:
@@ -451,23 +541,201 @@ def _meet_tagged(a: Shape, b: Shape) -> Shape | None:
 
 
 class DecoderBuilder:
-    def __init__(self, op_field: str) -> None:
+    """Makes msgspec types (and decoders) from shapes; see the module docstring.
+
+    With ``integral_floats``, its integers also take floats with an integral
+    value (``5.0``), which JSON Schema calls integers: such a decoder proves
+    an event valid that the usual one refuses, for events whose only oddity
+    is the ``integral_float`` warning the full path then reports.
+    """
+
+    def __init__(self, op_field: str, *, integral_floats: bool = False) -> None:
         self.op_field = op_field
+        self.integral_floats = integral_floats
+        self.tags: dict[type, str] = {}
+        """Per tagged Struct type, at any depth: its tag value."""
         self.ops: dict[type, str] = {}
         self.op_attributes: dict[type, str] = {}
         self.key_specs: dict[type, KeySpec] = {}
         self.attributes: dict[type, dict[str, str]] = {}
         """Per Struct type: property name -> attribute, to walk a decoded event by path."""
         self._names = 0
+        self._types: dict[tuple[Shape, bool], Any] = {}
+        """msgspec type per (shape, root): decoders with common parts share their Structs."""
+        self._meets: Meets = {}
+        self._fields: dict[type, tuple[int, tuple[tuple[str, str, Shape, bool], ...]]] = {}
+        """Per Struct type: (keys always there, (name, attribute, shape, required) per field)."""
+        self._screens: dict[type, Callable[[Any], int]] = {}
+        self._searches: dict[tuple[str, ...], Callable[[str], Any]] = {}
+        self._roots: dict[Any, Shape] = {}
+        """A decoder's type -> the shape it was made for (see screen_for)."""
+        self._root_screens: dict[Any, Callable[[Any], int]] = {}
+        self.member_types: dict[type, dict[str, Any]] = {}
+        """Per Struct type: property name -> the msgspec type of its value."""
+
+    def screen(self, value: Any) -> int:
+        """Check the patterns of a value decoded by this builder's types; return its key count.
+
+        The types leave patterns out: msgspec calls Python's ``re`` through
+        an expensive path, and a decoded Struct is checked here, by a
+        function written for its type, in about half the time. A decoder of
+        this builder accepts a payload only when this accepts what it
+        decoded: it raises PatternMismatch naming the first string that
+        fails. The key count (tags included) is what the fast tier compares
+        with the payload's key tokens to prove that no key repeats
+        (:func:`cdccheck.engine.warnings.is_warning_free`).
+        """
+        kind = type(value)
+        screen = self._screens.get(kind)
+        if screen is not None:
+            return screen(value)
+        if kind in self._fields:
+            return self._screener(kind)(value)
+        if kind is list:
+            return sum(map(self.screen, value))
+        if kind is dict:  # a plain value (Anything)
+            return len(value) + sum(map(self.screen, value.values()))
+        return 0
+
+    key_count = screen
+    """The key count of a screened value (an alias kept for readers of counts)."""
+
+    def accepts(self, shape: Shape) -> Callable[[Any], bool]:
+        """Whether a plain Python value fits ``shape`` as the fast tier sees it.
+
+        ``msgspec.convert`` checks everything but the patterns, ``screen``
+        those: together, exactly what a decoder for ``shape`` accepts.
+        ValueError or TypeError when msgspec cannot say ``shape``: it checks
+        some constraints (integer bounds beyond int64) only when a type is
+        first used, so the type is used here, once, rather than in ``fits``.
+        """
+        kind = self.type_of(shape)
+        msgspec.json.Decoder(kind)
+
+        def fits(value: Any) -> bool:
+            try:
+                converted = msgspec.convert(value, kind)
+                if isinstance(shape, Integer) and type(converted) is float:
+                    return converted.is_integer()
+                if isinstance(shape, Text):
+                    if shape.patterns and not self.search_for(shape.patterns)(converted):
+                        return False
+                elif isinstance(shape, AnyOf):
+                    self._screen_member(shape, converted)
+                else:
+                    self.screen(converted)
+            except (msgspec.ValidationError, PatternMismatch):
+                return False
+            return True
+
+        return fits
+
+    def _screen_member(self, shape: AnyOf, value: Any) -> None:
+        for member in shape.members:
+            if isinstance(member, Text) and type(value) is str:
+                if member.patterns and not self.search_for(member.patterns)(value):
+                    raise PatternMismatch(())
+                return
+        self.screen(value)
+
+    def search_for(self, patterns: tuple[str, ...]) -> Callable[[str], Any]:
+        """A test that is truthy exactly when every pattern is found (built once).
+
+        The patterns are evaluated as :func:`cdccheck.engine.patterns.every`
+        evaluates them, never by ``re`` directly (docs/security.md,
+        "Patterns"): ``re`` for patterns proven linear (several joined into
+        one search), else RE2 or the regex module. The test raises
+        PatternTimeout when a pattern runs out of its budget; the fast tier
+        then leaves the payload to the full path, which reports it.
+        """
+        search = self._searches.get(patterns)
+        if search is None:
+            try:
+                search = self._searches[patterns] = regexes.every(patterns)
+            except re.error as error:
+                raise Unsupported(f"pattern does not compile: {error}") from None
+        return search
+
+    def _screener(self, kind: type) -> Callable[[Any], int]:
+        """The ``screen`` of one Struct type, written out for its fields.
+
+        Built from source, as namedtuple builds its classes: every attribute
+        and local name is one this builder made (``f0``, ``x3``...); every
+        regex, path and nested screen is passed in the globals, never
+        spelled in the source.
+        """
+        always, fields = self._fields[kind]
+        writer = _ScreenWriter(self)
+        writer.line(1, f"n = {always}")
+        for name, attribute, member, required in fields:
+            work = writer.work(member)
+            if required and not work:
+                continue
+            var = writer.variable()
+            writer.line(1, f"{var} = value.{attribute}")
+            indent = 1
+            if not required:
+                writer.line(1, f"if {var} is not UNSET:")
+                writer.line(2, "n += 1")
+                indent = 2
+            if work:
+                writer.check(member, var, (name,), indent)
+        writer.line(1, "return n")
+        screen = writer.function()
+        self._screens[kind] = screen
+        return screen
+
+    def op_of(self, value: Any) -> str | None:
+        """The op of an event decoded by this builder's types, None when it has none."""
+        kind = type(value)
+        op = self.ops.get(kind)
+        if op is not None:
+            return op
+        attribute = self.op_attributes.get(kind)
+        found = getattr(value, attribute, None) if attribute else None
+        return found if isinstance(found, str) else None
+
+    @property
+    def size(self) -> int:
+        """How many shapes this builder holds types for (it never forgets one)."""
+        return len(self._types) + len(self._meets)
 
     def decoder(self, shape: Shape | None) -> msgspec.json.Decoder[Any] | None:
-        """A decoder that accepts only what fits ``shape``; None when msgspec cannot say it."""
+        """A decoder that accepts only what fits ``shape`` with ``screen_for`` its type.
+
+        None when msgspec cannot say it.
+        """
         if shape is None:
             return None
         try:
-            return msgspec.json.Decoder(self.type_of(shape, root=True))
+            kind = self.type_of(shape, root=True)
+            decoder = msgspec.json.Decoder(kind)
         except (Unsupported, TypeError, ValueError):
             return None
+        self._roots[kind] = shape
+        return decoder
+
+    def screen_for(self, kind: Any) -> Callable[[Any], int]:
+        """``screen`` for values a decoder of type ``kind`` (``decoder.type``) decoded.
+
+        A Struct checks its own fields; a decoder whose type is not one (a
+        schema for a string, an array, an integer) gets a screen written for
+        that type, which checks the root value itself.
+        """
+        screen = self._root_screens.get(kind)
+        if screen is None:
+            shape = self._roots[kind]
+            if isinstance(shape, Object | Tagged):
+                screen = self.screen
+            else:
+                writer = _ScreenWriter(self)
+                writer.line(1, "n = 0")
+                if writer.work(shape):
+                    writer.check(shape, "value", (), 1)
+                writer.line(1, "return n")
+                screen = writer.function()
+            self._root_screens[kind] = screen
+        return screen
 
     def common_decoder(
         self, one: Shape | None, other: Shape | None
@@ -476,11 +744,21 @@ class DecoderBuilder:
         if one is None or other is None:
             return None
         try:
-            return self.decoder(meet(one, other))
+            return self.decoder(meet(one, other, self._meets))
         except Unsupported:
             return None
 
     def type_of(self, shape: Shape, root: bool = False) -> Any:
+        """The msgspec type that accepts only what fits ``shape`` (built once per shape)."""
+        key = (shape, root)
+        known = self._types.get(key)
+        if known is None:
+            known = self._types[key] = self._type_of(shape, root)
+        return known
+
+    def _type_of(self, shape: Shape, root: bool) -> Any:
+        if isinstance(shape, Anything):
+            return Any
         if isinstance(shape, Text):
             meta: dict[str, Any] = {}
             if shape.min_length:
@@ -488,22 +766,30 @@ class DecoderBuilder:
             if shape.max_length is not None:
                 meta["max_length"] = shape.max_length
             if shape.patterns:
-                meta["pattern"] = joined_pattern(shape.patterns)
+                self.search_for(shape.patterns)  # checked by screen(); refused here if it cannot be
             return Annotated[str, msgspec.Meta(**meta)] if meta else str
         if isinstance(shape, Choice):
             return Literal[shape.values]
         if isinstance(shape, Integer):
-            return Annotated[int, msgspec.Meta(ge=shape.lowest, le=shape.highest)]
+            integer: Any = Annotated[int, msgspec.Meta(ge=shape.lowest, le=shape.highest)]
+            if not self.integral_floats:
+                return integer
+            # The bounds are within +-2**53, exact as floats; screen() refuses 5.5.
+            integral: Any = Annotated[
+                float, msgspec.Meta(ge=float(shape.lowest), le=float(shape.highest))
+            ]
+            return Union[integer, integral]  # noqa: UP007
         if isinstance(shape, Number):
             bounds = _tightest(shape.bounds)
             floats = Annotated[float, msgspec.Meta(**bounds)] if bounds else float
             # Always an int member, even for an empty integer range (as 1..0, which
             # msgspec can say): without one, msgspec reads an integer literal as a
             # float, rounding one beyond 2**53 and hiding its big_integer warning.
-            whole = shape.integer
-            if whole.lowest > whole.highest:
-                whole = Integer(1, 0)
-            return Union[self.type_of(whole), floats]  # noqa: UP007
+            # Plain integers here: the floats member already takes integral floats.
+            lowest, highest = shape.integer.lowest, shape.integer.highest
+            if lowest > highest:
+                lowest, highest = 1, 0
+            return Union[Annotated[int, msgspec.Meta(ge=lowest, le=highest)], floats]  # noqa: UP007
         if isinstance(shape, Boolean):
             return bool
         if isinstance(shape, Null):
@@ -531,14 +817,17 @@ class DecoderBuilder:
         always = 1 if tag is not None else 0
         optional: list[str] = []
         children: list[str] = []
+        screened: list[tuple[str, str, Shape, bool]] = []
+        member_types: dict[str, Any] = {}
         for index, (name, member, required) in enumerate(shape.fields):
             attribute = f"f{index}"
             rename[attribute] = name
-            member_type = self.type_of(member)
+            member_type = member_types[name] = self.type_of(member)
             if name == self.op_field:
                 op_attribute = attribute
             if _holds_objects(member):
                 children.append(attribute)
+            screened.append((name, attribute, member, required))
             if required:
                 always += 1
                 fields.append((attribute, member_type))
@@ -548,12 +837,16 @@ class DecoderBuilder:
         # Required fields first: msgspec wants defaults after non-defaults.
         fields.sort(key=len)
         self._names += 1
-        options: dict[str, Any] = {"forbid_unknown_fields": True, "rename": rename}
+        options: dict[str, Any] = {"forbid_unknown_fields": not shape.open, "rename": rename}
         if tag is not None:
             options.update(tag_field=tag[0], tag=tag[1])
         struct = msgspec.defstruct(f"Fast{self._names}", fields, **options)
         self.key_specs[struct] = (always, tuple(optional), tuple(children))
+        self._fields[struct] = (always, tuple(screened))
         self.attributes[struct] = {name: attribute for attribute, name in rename.items()}
+        self.member_types[struct] = member_types
+        if tag is not None:
+            self.tags[struct] = tag[1]
         if root and tag is not None and tag[0] == self.op_field:
             self.ops[struct] = tag[1]
         elif root and op_attribute is not None:
@@ -578,32 +871,135 @@ def _tightest(bounds: tuple[tuple[str, float], ...]) -> dict[str, Any]:
     return tightest
 
 
+_CODE: dict[str, CodeType] = {}
+
+
+def written(source: str, scope: dict[str, Any], name: str) -> Any:
+    """The function ``name`` that ``source`` defines, its globals ``scope``.
+
+    The written-out functions of the fast tier (screens here, remembered
+    shapes' programs) name their constants ``k1``, ``k2``... in their
+    globals, so functions for alike types have the same source: it is
+    compiled once and only executed again (compiling costs ten times more).
+    """
+    code = _CODE.get(source)
+    if code is None:
+        if len(_CODE) >= 256:
+            _CODE.clear()
+        code = _CODE[source] = compile(source, "<cdccheck fast tier>", "exec")
+    exec(code, scope)
+    return scope[name]
+
+
+class _ScreenWriter:
+    """Writes the source of one Struct type's screen (see DecoderBuilder._screener)."""
+
+    def __init__(self, builder: DecoderBuilder) -> None:
+        self.builder = builder
+        self.lines = ["def screen(value):"]
+        self.scope: dict[str, Any] = {
+            "UNSET": msgspec.UNSET,
+            "Mismatch": PatternMismatch,
+            "screen_any": builder.screen,
+        }
+        self.names = 0
+
+    def variable(self) -> str:
+        self.names += 1
+        return f"x{self.names}"
+
+    def constant(self, value: Any) -> str:
+        self.names += 1
+        name = f"k{self.names}"
+        self.scope[name] = value
+        return name
+
+    def line(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+    def function(self) -> Callable[[Any], int]:
+        screen: Callable[[Any], int] = written("\n".join(self.lines), self.scope, "screen")
+        return screen
+
+    def work(self, shape: Shape) -> bool:
+        """Whether a value of ``shape`` needs checking or holds keys."""
+        if isinstance(shape, Text):
+            return bool(shape.patterns)
+        if isinstance(shape, Array):
+            return self.work(shape.item)
+        if isinstance(shape, AnyOf):
+            return any(self.work(member) for member in shape.members)
+        if isinstance(shape, Integer):
+            return self.builder.integral_floats
+        return isinstance(shape, Object | Tagged | Anything)
+
+    def check(self, shape: Shape, var: str, where: tuple[str, ...], indent: int) -> None:
+        """Code that checks ``var`` (a value of ``shape`` at ``where``) and counts its keys."""
+        if isinstance(shape, Text):
+            search = self.constant(self.builder.search_for(shape.patterns))
+            self.line(indent, f"if not {search}({var}): raise Mismatch({self.constant(where)})")
+        elif isinstance(shape, Integer):
+            self.line(
+                indent,
+                f"if type({var}) is float and not {var}.is_integer(): "
+                f"raise Mismatch({self.constant(where)})",
+            )
+        elif isinstance(shape, Object):
+            screen = self.constant(self.builder._screener(self.builder.type_of(shape)))
+            self.nested(f"n += {screen}({var})", where, indent)
+        elif isinstance(shape, Tagged | Anything):
+            self.nested(f"n += screen_any({var})", where, indent)
+        elif isinstance(shape, Array) and self.constant_keys(shape.item) is not None:
+            # Items with nothing to check and always the same keys: count them at once.
+            self.line(indent, f"n += {self.constant_keys(shape.item)} * len({var})")
+        elif isinstance(shape, Array):
+            item = self.variable()
+            self.line(indent, f"for {item} in {var}:")
+            self.line(indent + 1, "pass")
+            if self.work(shape.item):
+                self.check(shape.item, item, (*where, ITEMS), indent + 1)
+        elif isinstance(shape, AnyOf):
+            kind = self.variable()
+            self.line(indent, f"{kind} = type({var})")
+            for member in shape.members:
+                if not self.work(member):
+                    continue
+                if isinstance(member, Text):
+                    self.line(indent, f"if {kind} is str:")
+                elif isinstance(member, Integer):
+                    self.line(indent, f"if {kind} is float:")
+                elif isinstance(member, Array):
+                    self.line(indent, f"if {kind} is list:")
+                else:  # an object (or a tagged union of them): its Struct types
+                    made = self.builder.type_of(member)
+                    structs = frozenset(get_args(made) or (made,))
+                    self.line(indent, f"if {kind} in {self.constant(structs)}:")
+                self.line(indent + 1, "pass")
+                self.check(member, var, where, indent + 1)
+
+    def constant_keys(self, shape: Shape) -> int | None:
+        """The key count of every value of ``shape`` when it is always the same, else None."""
+        if not isinstance(shape, Object):
+            return None if self.work(shape) else 0
+        if shape.open or any(
+            not required or self.work(member) for _, member, required in shape.fields
+        ):
+            return None
+        return len(shape.fields)
+
+    def nested(self, statement: str, where: tuple[str, ...], indent: int) -> None:
+        """``statement`` calls another screen: its mismatch is reported from here down."""
+        self.line(indent, "try:")
+        self.line(indent + 1, statement)
+        self.line(indent, "except Mismatch as error:")
+        self.line(indent + 1, f"raise Mismatch({self.constant(where)} + error.path) from None")
+
+
 def _holds_objects(shape: Shape) -> bool:
-    if isinstance(shape, Object | Tagged):
+    if isinstance(shape, Object | Tagged | Anything):
         return True
     if isinstance(shape, Array):
         return _holds_objects(shape.item)
     if isinstance(shape, AnyOf):
         return any(_holds_objects(member) for member in shape.members)
     return False
-
-
-def joined_pattern(patterns: tuple[str, ...]) -> str:
-    """One regex that ``re.search`` matches exactly when every pattern matches.
-
-    Each pattern sits in a lookahead after a lazy prefix, so it may match
-    anywhere, as ``re.search`` lets it; anchors keep their meaning because
-    ``^`` and ``\\A`` still mean the start of the string.
-    """
-    unique = tuple(dict.fromkeys(patterns))
-    if len(unique) == 1:
-        return unique[0]
-    for pattern in unique:
-        if _UNJOINABLE.search(pattern):
-            raise Unsupported("pattern refers to groups or sets flags")
-    joined = r"\A" + "".join(rf"(?=[\s\S]*?(?:{pattern}))" for pattern in unique)
-    try:
-        re.compile(joined)
-    except re.error as error:
-        raise Unsupported(f"patterns do not join: {error}") from None
-    return joined

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
+
 from cdccheck.engine import patterns
 from cdccheck.engine.schema import DRAFT_7, Schema, in_place
 from cdccheck.model import (
@@ -43,6 +45,10 @@ _RAW_REPLACEMENT_CHARACTER = "\ufffd".encode()
 _ESCAPED_UNSAFE = re.compile(rb"\\u(?:[fF]{3}[dD]|0000)")
 _SPACE_AFTER_QUOTE = re.compile(rb'"[ \t\r\n]')
 _KEY_WITH_SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
+# A float64 (0xcb) whose exponent bits are all ones: NaN or an infinity.
+_NON_FINITE_DOUBLE = re.compile(rb"\xcb[\x7f\xff][\xf0-\xff]")
+_MSGPACK_ENCODE = msgspec.msgpack.Encoder().encode
+_JSON_ENCODE = msgspec.json.Encoder().encode
 
 Path = tuple[str | int, ...]
 
@@ -72,11 +78,49 @@ def is_warning_free(payload: bytes, key_count: int) -> bool:
     For a payload that decoded to a value with ``key_count`` keys and no
     integer beyond 2**53 (the fast tier's decoders refuse those).
     """
-    if _RAW_REPLACEMENT_CHARACTER in payload:
+    # Cheap tests first (isascii and a one-byte search are vectorised): most
+    # payloads are ASCII, and many have no escape at all.
+    if not payload.isascii() and _RAW_REPLACEMENT_CHARACTER in payload:
         return False
-    if b"\\u" in payload and _ESCAPED_UNSAFE.search(payload):
+    if b"\\" in payload and _ESCAPED_UNSAFE.search(payload):
         return False
-    return not may_repeat_keys(payload, key_count)
+    # may_repeat_keys, written out: this runs for every accepted event.
+    if payload.count(b'":') != key_count:
+        return False
+    return (
+        _SPACE_AFTER_QUOTE.search(payload) is None
+        or _KEY_WITH_SPACE_BEFORE_COLON.search(payload) is None
+    )
+
+
+def msgpack_may_repeat_keys(payload: bytes, value: Any) -> bool:
+    """False when the MessagePack ``payload`` provably repeats no key, else True.
+
+    ``value`` is what ``payload`` decoded to, inside the JSON data model.
+    msgspec writes every integer, string, array and map header in its
+    shortest form and every float as a float64, so a payload whose only
+    floats are float64 (no 0xca byte anywhere, hence no float32) is never
+    shorter than ``value`` encoded again; each repeated key adds at least
+    two bytes (a key and a value) that the decoded value no longer holds.
+    Equal lengths therefore prove that no key repeats. A writer that uses
+    longer forms than needed, or float32, only loses the proof.
+    """
+    return b"\xca" in payload or len(_MSGPACK_ENCODE(value)) != len(payload)
+
+
+def msgpack_is_warning_free(payload: bytes, value: Any) -> bool:
+    """``is_warning_free`` for a MessagePack payload the fast tier decoded to ``value``.
+
+    Besides repeated keys (``msgpack_may_repeat_keys``), MessagePack can
+    carry what JSON cannot: a non-finite float (undecodable, not a warning,
+    but the fast tier must not accept it either) and a raw NUL in a string.
+    """
+    if b"\xef\xbf\xbd" in payload or _NON_FINITE_DOUBLE.search(payload):
+        return False
+    if msgpack_may_repeat_keys(payload, value):
+        return False
+    # A NUL byte is common (the integer 0, lengths); only a string holding one matters.
+    return b"\x00" not in payload or b"\\u0000" not in _JSON_ENCODE(value)
 
 
 # ---------------------------------------------------------------- the findings

@@ -45,6 +45,7 @@ from cdccheck.engine.warnings import (
     big_integer,
     duplicate_key,
     may_repeat_keys,
+    msgpack_may_repeat_keys,
     unsafe_string,
 )
 from cdccheck.model import Finding, json_pointer, short_repr
@@ -362,7 +363,8 @@ def decode_msgpack(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> Decoded |
     if isinstance(scan, Undecodable):
         return scan
     warnings, integral_floats, _, depth = scan
-    warnings.extend(_msgpack_duplicate_keys(payload))
+    if msgpack_may_repeat_keys(payload, value):
+        warnings.extend(_msgpack_duplicate_keys(payload))
     return Decoded(value, warnings, integral_floats, depth)
 
 

@@ -534,9 +534,16 @@ def test_systematic_drift_is_explained_from_memory(bundled: tuple[Schema, Schema
         assert_matches_reference(engine, entry.fields["payload"], slow_engine)
     memory = engine.fast_path.memory
     assert memory is not None
-    remembered = [key for key, decoder in memory._known.items() if decoder is not None]
-    assert any(legacy for legacy, _ in remembered)
-    assert any(new for _, new in remembered)
+    remembered = {
+        point for points, known in memory._known.items() if known.decoder for point in points
+    }
+    # The legacy pattern (emitted_at) and the new format (created_at) drift both.
+    assert ("loose", ("emitted_at",)) in remembered
+    assert ("loose", ("comment", "created_at")) in remembered
+    # And the memory explains later events of each class on its own.
+    for sample_class in ("go.rfc3339nano", "py.space_datetime", "go.zero_time"):
+        [sample] = generate(sample_class, 1, seed=99)
+        assert engine.fast_path.answer(sample.entry.fields["payload"]).findings is not None
 
 
 # ---------------------------------------------------------------- generated schemas

@@ -1,7 +1,7 @@
 """The msgspec fast path only ever accepts what the reference accepts.
 
 The shapes the fast path introduces are tested here one by one (format
-subsets, joined patterns, schema intersection, the duplicate-key screen);
+subsets, pattern searches, schema intersection, the duplicate-key screen);
 tests/engine/test_differential.py holds whole verdicts to the reference.
 """
 
@@ -12,13 +12,14 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cdccheck.engine.engine import Engine
 from cdccheck.engine.fastpath import FastAcceptor
+from cdccheck.engine.remembered import RememberedShapes
 from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
-from cdccheck.engine.shapes import FORMAT_SUBSETS, joined_pattern
+from cdccheck.engine.shapes import FORMAT_SUBSETS, DecoderBuilder
 from cdccheck.model import BIG_INTEGER, LEGACY, NEW, UNKNOWN, Entry, Finding
 from cdccheck.samples import CLASSES, generate
 from tests.helpers import finding_set, reference_set, schema_from
@@ -116,17 +117,20 @@ POOL = [
     st.lists(st.sampled_from(POOL), min_size=1, max_size=3),
     st.text(alphabet="t1_xz0239ab-\n", max_size=12),
 )
-def test_joined_pattern_matches_when_every_pattern_matches(patterns: list[str], value: str) -> None:
-    joined = joined_pattern(tuple(patterns))
-    assert bool(re.search(joined, value)) == all(re.search(p, value) for p in patterns)
+def test_a_search_for_several_patterns_holds_when_every_pattern_holds(
+    patterns: list[str], value: str
+) -> None:
+    search = DecoderBuilder("op").search_for(tuple(patterns))
+    assert bool(search(value)) == all(re.search(p, value) for p in patterns)
 
 
 @pytest.mark.parametrize("pattern", [r"(a)\1", "(?P<x>a)(?P=x)", "(?i)abc", "(a)?(?(1)b|c)"])
-def test_patterns_that_cannot_be_joined_are_refused(pattern: str) -> None:
-    from cdccheck.engine.shapes import Unsupported
-
-    with pytest.raises(Unsupported):
-        joined_pattern((pattern, "x"))
+def test_patterns_with_groups_or_flags_are_searched_each_as_re_does(pattern: str) -> None:
+    # Each pattern goes to its own Matcher: no joining, so no pattern is refused.
+    search = DecoderBuilder("op").search_for((pattern, "x"))
+    for value in ("aax", "ABCx", "abx", "cx", "aa", "x", ""):
+        expected = bool(re.search(pattern, value)) and "x" in value
+        assert bool(search(value)) == expected, value
 
 
 def test_the_bundled_schemas_take_the_fast_path() -> None:
@@ -257,7 +261,7 @@ def test_intersection_accepts_only_what_both_references_accept(
             (fast.legacy, (legacy,)),
             (fast.new, (new,)),
         ):
-            if FastAcceptor.valid(decoder, payload) is not None:
+            if fast.valid(decoder, payload) is not None:
                 for schema in schemas:
                     assert schema.validator.is_valid(value), (schema.name, value)
     engine = Engine(legacy, new)
@@ -280,9 +284,15 @@ def test_valid_instances_of_closed_schemas_mostly_take_the_fast_path(
     schema: Schema = schema_from(document, "legacy")
     fast = FastAcceptor.build(schema, schema)
     assert fast is not None, document
-    value = data.draw(from_schema(document))
+    try:
+        value = data.draw(from_schema(document))
+    except AssertionError:
+        # hypothesis-jsonschema 0.23.1 now and then trips over its own assertion on a
+        # closed object it canonicalised (its propertyNames turned false): not ours.
+        assume(False)
+        raise
     payload = json.dumps(value, separators=(",", ":")).encode()
-    if schema.validator.is_valid(value) and FastAcceptor.valid(fast.both, payload) is None:
+    if schema.validator.is_valid(value) and fast.valid(fast.both, payload) is None:
         # Refusals must come from the documented conservative corners only.
         text = payload.decode()
         untagged = "allOf" in document and value.get("op") not in ("create", "delete")
@@ -351,7 +361,7 @@ def test_answer_proves_no_side_of_an_undecodable_payload(bundled: tuple[Schema, 
 def test_answer_explains_drift_it_learned_exactly_as_the_full_path(
     bundled: tuple[Schema, Schema],
 ) -> None:
-    """Go timestamps: the new schema is proven at once; after learn(), both sides are explained."""
+    """Go timestamps: the new schema is proven at once; once learned, both sides are explained."""
     fast = FastAcceptor.build(*bundled)
     assert fast is not None
     slow = Engine(*bundled, fast_path=False)
@@ -361,7 +371,9 @@ def test_answer_explains_drift_it_learned_exactly_as_the_full_path(
     verdict = slow.check(Entry("1-1", {"payload": first}))
     assert verdict.legacy
     assert verdict.new == []
-    fast.learn(verdict.legacy, verdict.new or [])
+    # A failure shape is remembered once seen often enough (rare shapes never repay a build).
+    for _ in range(RememberedShapes.REMEMBER_AFTER):
+        fast.learn(verdict.legacy, verdict.new or [])
     for payload in later:
         answer = fast.answer(payload)
         expected = slow.check(Entry("1-1", {"payload": payload}))
@@ -493,7 +505,7 @@ def test_every_pair_of_leaves_intersects_soundly() -> None:
                 payload = json.dumps({"a": value}, separators=(",", ":")).encode()
                 for decoder, schemas in ((fast.both, (legacy, new)), (fast.legacy, (legacy,)),
                                          (fast.new, (new,))):  # fmt: skip
-                    if FastAcceptor.valid(decoder, payload) is not None:
+                    if fast.valid(decoder, payload) is not None:
                         checked += 1
                         for schema in schemas:
                             assert schema.validator.is_valid({"a": value}), (first, second, value)

@@ -175,3 +175,41 @@ def test_compare_decodes_with_the_same_limits() -> None:
         assert isinstance(expected, Undecodable)
         assert (value, message) == (None, expected.message)
         assert f"({option})" in message
+
+
+@pytest.mark.parametrize("encoding", ["json", "msgpack"])
+@pytest.mark.parametrize(
+    ("limits", "beyond", "option"),
+    [
+        (Limits(max_object_keys=4), {"x_a": 1, "x_b": 2, "x_c": 3}, "--max-object-keys"),
+        (Limits(max_key_bytes=16), {"x_" + "k" * 20: 1}, "--max-key-bytes"),
+    ],
+)
+def test_a_remembered_open_shape_explains_no_payload_beyond_the_key_limits(
+    encoding: str, limits: Limits, beyond: dict[str, int], option: str
+) -> None:
+    # Unknown properties with ever new names become one remembered shape whose
+    # decoder skips what no schema declares: it must not skip past the limits.
+    schema = schema_from(CLOSED)
+    engine = Engine(schema, schema, limits=limits)
+    slow = Engine(schema, schema, limits=limits, fast_path=False)
+    fast = engine.fast_path
+    assert fast is not None
+
+    def entry(value: dict[str, object]) -> Entry:
+        if encoding == "json":
+            return Entry("1-1", {"payload": json.dumps(value).encode()})
+        return Entry("1-1", {"payload": msgspec.msgpack.encode(value), "encoding": b"msgpack"})
+
+    for index in range(8):  # learnt after a few sightings
+        drifting = entry({"op": "create", "n": index, f"x_{index}": index})
+        assert engine.check(drifting) == slow.check(drifting)
+    answer = fast.answer_msgpack if encoding == "msgpack" else fast.answer
+    learnt = entry({"op": "create", "n": 9, "x_9": 9}).fields["payload"]
+    assert answer(learnt).findings is not None  # the remembered shape explains these
+    hostile = entry({"op": "create", "n": 1, **beyond})
+    assert answer(hostile.fields["payload"]).findings is None
+    for verdict in (engine.check(hostile), engine.check_batch([hostile])[1][0]):
+        assert verdict == slow.check(hostile)
+        assert verdict.wire_message is not None
+        assert f"({option})" in verdict.wire_message

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from cdccheck.engine import patterns
 from cdccheck.engine.engine import Engine
+from cdccheck.engine.fastpath import FastAcceptor
 from cdccheck.engine.shapes import FORMAT_SUBSETS, shape_of
 from cdccheck.model import CONSTRAINT, PATTERN_TIMEOUT, Entry
 from tests.helpers import schema_from
@@ -165,18 +166,91 @@ def test_a_timeout_inside_a_condition_leaves_the_schema_undecided(short_budget: 
     assert legacy == [(PATTERN_TIMEOUT, "")]
 
 
-def test_only_linear_patterns_reach_the_fast_tier() -> None:
-    def closed(pattern: str) -> dict[str, object]:
-        return {
-            "type": "object",
-            "properties": {"s": {"type": "string", "pattern": pattern}},
-            "required": ["s"],
-            "additionalProperties": False,
-        }
+def _closed(pattern: str, *, other: str | None = None) -> dict[str, object]:
+    """A closed object: ``s`` a string under ``pattern``, ``t`` one under ``other``."""
+    properties: dict[str, object] = {"id": {"type": "integer"}}
+    properties["s"] = {"type": "string", "pattern": pattern}
+    if other is not None:
+        properties["t"] = {"type": "string", "pattern": other}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
 
-    assert shape_of(schema_from(closed(r"^[a-z]+$"))) is not None
-    # msgspec would search this one with re, unbounded.
-    assert shape_of(schema_from(closed(CATASTROPHIC))) is None
+
+@pytest.mark.timeout(60)
+def test_the_fast_tier_searches_every_pattern_through_its_matcher() -> None:
+    # msgspec never sees a pattern: the decoded Struct is screened, by the pattern's
+    # bounded Matcher, so a backtracking pattern translates too.
+    schema = schema_from(_closed(CATASTROPHIC))
+    assert shape_of(schema) is not None
+    fast = FastAcceptor.build(schema, schema)
+    assert fast is not None
+    assert fast.builder is not None
+    assert fast.builder.search_for((CATASTROPHIC,)) is patterns.matcher(CATASTROPHIC).test
+    assert fast.answer(json.dumps({"id": 1, "s": "aab"}).encode()).accepted
+    # re.search(CATASTROPHIC, HOSTILE) does not finish; RE2 says no at once.
+    said = fast.answer(json.dumps({"id": 1, "s": HOSTILE}).encode())
+    assert not said.accepted
+    assert said.proven == ()
+
+
+def test_a_timeout_in_the_fast_tier_leaves_the_event_to_the_full_path(
+    short_budget: None,
+) -> None:
+    schema = schema_from(_closed(UNTRANSLATABLE_CATASTROPHIC))
+    engine = Engine(schema, schema)
+    assert engine.fast_path is not None
+    entry = Entry("1-1", {"payload": json.dumps({"id": 1, "s": HOSTILE}).encode()})
+    for verdict in (engine.check(entry), engine.check_batch([entry])[1][0]):
+        assert verdict.error is None
+        assert verdict.legacy is not None
+        assert [(f.kind, f.path) for f in verdict.legacy] == [(PATTERN_TIMEOUT, "/s")]
+    healthy, verdicts = engine.check_batch(
+        [Entry("1-2", {"payload": json.dumps({"id": 1, "s": "aaaa"}).encode()})]
+    )
+    assert (sum(healthy.values()), verdicts) == (1, [])
+
+
+@pytest.mark.timeout(120)
+def test_a_backtracking_pattern_gets_the_reference_verdict_from_a_remembered_shape() -> None:
+    # The legacy schema holds ^(a+)+$ on s and t; the new one on t only. Every event
+    # drifts the same way (an s of a's ending in b: hours for re), so the failure
+    # shape is learnt and later events are explained from memory, where the loose
+    # s is checked by the legacy schema's compiled pattern and t by the screen of
+    # the remembered decoder.
+    backtracking = r"^(a+)+$"
+    legacy = schema_from(_closed(backtracking, other=backtracking), "legacy")
+    new = schema_from(_closed(r"^a", other=backtracking), "new")
+    engine = Engine(legacy, new)
+    slow = Engine(legacy, new, fast_path=False)
+    fast = engine.fast_path
+    assert fast is not None
+
+    def payload(index: int) -> bytes:
+        # Ever longer strings: no cached finding stands in for a search.
+        event = {"id": index, "s": "a" * (40 + index) + "b", "t": "a" * (30 + index)}
+        return json.dumps(event).encode()
+
+    expected = ([(CONSTRAINT, "/s")], [])
+    entries = [Entry(f"{index}-0", {"payload": payload(index)}) for index in range(1, 9)]
+    healthy, verdicts = engine.check_batch(entries)
+    assert not healthy
+    for entry, verdict in zip(entries, verdicts, strict=True):
+        assert verdict == slow.check(entry)
+        assert verdict.legacy is not None
+        assert verdict.new is not None
+        assert ([(f.kind, f.path) for f in verdict.legacy], verdict.new) == expected
+    for index in range(9, 15):
+        said = fast.answer(payload(index))
+        assert said.findings is not None  # the remembered shape explains it
+        legacy_found, new_found = said.findings
+        assert ([(f.kind, f.path) for f in legacy_found], new_found) == expected
+        assert legacy_found[0].message.endswith(f"does not match {backtracking!r}")
+        entry = Entry(f"{index}-0", {"payload": payload(index)})
+        assert engine.check(entry) == slow.check(entry)
 
 
 # ---------------------------------------------------------------- same answers as re
@@ -262,6 +336,35 @@ def test_every_engine_answers_as_re(pattern: str, texts: list[str]) -> None:
             assert search(text) == expected, (name, pattern, text)
 
 
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(
+    st.lists(_regexes().filter(_compiles), min_size=2, max_size=3),
+    st.lists(st.text(alphabet=_CHARACTERS, max_size=10), min_size=1, max_size=6),
+)
+def test_several_patterns_are_found_as_re_finds_each(found: list[str], texts: list[str]) -> None:
+    test = patterns.every(tuple(found))
+    for text in texts:
+        expected = all(re.search(pattern, text) for pattern in found)
+        assert bool(test(text)) == expected, (found, text)
+
+
+def test_linear_patterns_are_joined_into_one_re_search() -> None:
+    joined = patterns.every((r"^t1_[0-9a-z]{1,13}$", r"^(t1|t3)_"))
+    assert getattr(joined, "__self__", None).__class__ is re.Pattern  # one re search
+    assert joined("t1_abc")
+    assert not joined("t3_abc")
+    assert not joined("t1_")
+    # A pattern not proven linear is never joined: each goes to its own Matcher.
+    mixed = patterns.every((r"^a", CATASTROPHIC))
+    assert getattr(mixed, "__self__", None).__class__ is not re.Pattern
+    assert not mixed(HOSTILE)  # re would not finish
+    assert mixed("aaab")
+
+
 @pytest.mark.parametrize(
     ("pattern", "texts"),
     [
@@ -275,6 +378,12 @@ def test_every_engine_answers_as_re(pattern: str, texts: list[str]) -> None:
         (r"^\d+$", ["\u0663", "\U00011f50", "1"]),
         (r"(a)(?(1)b|c)", ["ab", "c", "ac"]),
         (r"(?P<x>a)(?P=x)", ["aa", "ab"]),
+        # re scans for a leading class under the global flags, not the scoped ones.
+        (r"((?a:[^\w\n]))", ["é", "xé", "a", " "]),
+        (r"(?a:\W)", ["é", "éx", "!", "a"]),
+        (r"(?a:\w)", ["é", "xé", "a"]),
+        (r"(?a:[^\w\n])x", ["éx", "!x"]),
+        (r"(?:(?a:[^\w\n]))+", ["é", "!"]),
     ],
 )
 def test_edge_cases_answer_as_re(pattern: str, texts: list[str]) -> None:
