@@ -6,7 +6,7 @@ remembered failure shapes (``Explanations`` here) in
 """
 
 from cdccheck.engine.fastpath import FastAcceptor
-from cdccheck.engine.remembered import Paths
+from cdccheck.engine.plans import Paths
 from cdccheck.engine.remembered import RememberedShapes as Explanations
 from cdccheck.engine.shapes import (
     FORMAT_SUBSETS,

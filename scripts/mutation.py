@@ -43,6 +43,8 @@ MODULES = [
     "cdccheck/engine/fastpath.py",
     "cdccheck/engine/shapes.py",
     "cdccheck/engine/remembered.py",
+    "cdccheck/engine/plans.py",
+    "cdccheck/engine/decoders.py",
     "cdccheck/engine/compiled.py",
     "cdccheck/engine/wire.py",
     "cdccheck/engine/warnings.py",

@@ -40,10 +40,11 @@ import msgspec
 
 from cdccheck.engine import wire
 from cdccheck.engine.compiled import CompiledSchema
+from cdccheck.engine.decoders import DecoderBuilder
 from cdccheck.engine.patterns import PatternTimeout
 from cdccheck.engine.remembered import RememberedShapes, refusal_path
 from cdccheck.engine.schema import Schema
-from cdccheck.engine.shapes import DecoderBuilder, KeySpec, PatternMismatch, shape_of
+from cdccheck.engine.shapes import KeySpec, PatternMismatch, shape_of
 from cdccheck.engine.warnings import is_warning_free, msgpack_is_warning_free
 from cdccheck.model import LEGACY, NEW, UNKNOWN, Finding
 

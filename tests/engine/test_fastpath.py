@@ -15,11 +15,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from cdccheck.engine.decoders import DecoderBuilder
 from cdccheck.engine.engine import Engine
 from cdccheck.engine.fastpath import FastAcceptor
 from cdccheck.engine.remembered import RememberedShapes
 from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
-from cdccheck.engine.shapes import FORMAT_SUBSETS, DecoderBuilder
+from cdccheck.engine.shapes import FORMAT_SUBSETS
 from cdccheck.model import BIG_INTEGER, LEGACY, NEW, UNKNOWN, Entry, Finding
 from cdccheck.samples import CLASSES, generate
 from tests.helpers import finding_set, reference_set, schema_from

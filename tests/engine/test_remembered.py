@@ -23,8 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cdccheck.engine.engine import Engine
-from cdccheck.engine.remembered import ITEMS, LOOSE, MISSING, RememberedShapes, refusal_path
+from cdccheck.engine.plans import LOOSE, MISSING
+from cdccheck.engine.remembered import RememberedShapes, refusal_path
 from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
+from cdccheck.engine.shapes import ITEMS
 from cdccheck.model import Entry, EventVerdict
 from cdccheck.samples import GO_HEALTHY, PY_HEALTHY, generate
 from tests.helpers import schema_from

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cdccheck.engine.decoders import DecoderBuilder
 from cdccheck.engine.fastpath import FastAcceptor
-from cdccheck.engine.shapes import ITEMS, DecoderBuilder, PatternMismatch, shape_of
+from cdccheck.engine.shapes import ITEMS, PatternMismatch, shape_of
 from tests.helpers import schema_from
 
 PATTERNED = [
