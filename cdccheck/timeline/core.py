@@ -313,15 +313,29 @@ class Timeline(msgspec.Struct):
         for raw, events in by_raw.items():
             name = _writer_name(raw)
             healthy[name] = healthy.get(name, 0) + events
+        # The batch's other events are tallied per writer and per group first,
+        # then counted in the one bucket at once (as add() would, one by one).
+        failing: dict[str, Counters] = {}
+        in_groups: dict[GroupKey, int] = {}
         for verdict in verdicts:
-            self.add(
-                verdict,
-                None if groups_of is None else groups_of(verdict),
-                writer=None if writer_label is None else writer_label(verdict.writer),
-            )
+            label = verdict.writer if writer_label is None else writer_label(verdict.writer)
+            counters = failing.get(label)
+            if counters is None:
+                counters = failing[label] = Counters()
+            counters.count(verdict)
+            for key in _group_keys(verdict) if groups_of is None else groups_of(verdict):
+                in_groups[key] = in_groups.get(key, 0) + 1
             healthy[verdict.writer] = healthy.get(verdict.writer, 0) - 1
         if any(events < 0 for events in healthy.values()):
             raise ValueError("verdicts name writers that the batch's entries do not have")
+        for label, counters in failing.items():
+            self._count_at(first, label, counters, ())
+        if in_groups:
+            # After the counts: a bucket they opened may have coarsened the timeline.
+            start = first - first % self.width_ms
+            for key, events in in_groups.items():
+                series = self.groups.setdefault(key, {})
+                series[start] = series.get(start, 0) + events
         self._flush_healthy(
             {(first, writer): events for writer, events in healthy.items() if events},
             writer_label,

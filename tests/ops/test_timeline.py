@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cdccheck.errors import ConfigError
+from cdccheck.grouping import OTHER_LABEL
 from cdccheck.model import ABSENT, AscendingBatch, Entry, EventVerdict, Finding
 from cdccheck.samples import mixed_stream
 from cdccheck.summary import Counters, Summary
@@ -395,6 +396,25 @@ def test_an_ascending_batch_over_many_buckets_counts_the_same(width: str | None)
     assert spanning > 0
     assert ascending == plain
     assert sum(c.events for c in ascending.writer_totals().values()) == len(entries)
+
+
+def test_a_summary_counts_an_ascending_batch_as_any_other() -> None:
+    # Small caps, so groups fold and writers go to "(other)": the timeline's
+    # tallies must follow the summary's own groups and labels.
+    entries = hours_of_entries(3000, hours=2, seed=7)
+    checker = engine()
+    plain = Summary(timeline=Timeline(), max_names=2, max_parents=3, max_labels=1)
+    ascending = Summary(timeline=Timeline(), max_names=2, max_parents=3, max_labels=1)
+    for start in range(0, len(entries), 300):
+        batch = entries[start : start + 300]
+        healthy, verdicts = checker.check_batch(batch)
+        plain.add_batch(batch, healthy, verdicts, checker.writer_field)
+        ascending.add_batch(AscendingBatch(batch), healthy, verdicts, checker.writer_field)
+    assert ascending.timeline == plain.timeline
+    assert ascending == plain
+    assert ascending.timeline is not None
+    assert ascending.timeline.groups
+    assert OTHER_LABEL in ascending.by_writer  # the caps did fold writers
 
 
 def test_an_ascending_batch_with_a_stray_verdict_counts_nothing() -> None:
