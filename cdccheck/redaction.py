@@ -10,6 +10,7 @@ for the samples it keeps; reports and ``--events-out`` lines use
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from typing import Any
 
@@ -64,8 +65,38 @@ def _shown(value: Any) -> Any:
     return short_repr(value)
 
 
+_SCALAR_TYPES = (str, int, float, bool, type(None))
+
+
 def safe_message(message: str, value: Any, show_values: bool, *, closed_set: bool = False) -> str:
-    """The message with the offending value replaced by its shape, then clipped."""
+    """The message with the offending value replaced by its shape, then clipped.
+
+    Drift repeats itself (``None is not of type 'array'`` on every Go event),
+    so the answer for a scalar value is remembered (a bounded cache).
+    """
+    kind = type(value)
+    if (
+        kind in _SCALAR_TYPES
+        and len(message) <= _CACHED_MESSAGE
+        and not (kind is str and len(value) > _CACHED_MESSAGE)
+    ):
+        return _cached_message(message, kind.__name__, value, show_values, closed_set)
+    return _safe_message(message, value, show_values, closed_set)
+
+
+_CACHED_MESSAGE = 1024
+"""Messages and string values longer than this are not cached (long keys: memory for nothing)."""
+
+
+@functools.lru_cache(maxsize=2048)
+def _cached_message(
+    message: str, kind: str, value: Any, show_values: bool, closed_set: bool
+) -> str:
+    # ``kind`` keeps 1, 1.0 and True apart (equal keys otherwise).
+    return _safe_message(message, value, show_values, closed_set)
+
+
+def _safe_message(message: str, value: Any, show_values: bool, closed_set: bool) -> str:
     if not show_values and value is not ABSENT and not shown_as_is(value, closed_set=closed_set):
         placeholder = shape_of(value, closed_set=closed_set)
         for text in _renderings(value):

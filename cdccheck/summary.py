@@ -26,6 +26,7 @@ counts it and in every timeline bucket.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -150,8 +151,12 @@ def count_failures(totals: Mapping[str, int], fail_on: str) -> int:
     return int(totals.get("events", 0)) - int(totals.get("ok", 0))
 
 
-class Sample(msgspec.Struct, frozen=True):
-    """One example event of a finding group, redacted unless values were asked for."""
+class Sample(msgspec.Struct, frozen=True, dict=True):
+    """One example event of a finding group, redacted unless values were asked for.
+
+    ``dict=True`` only so that ``order`` can be computed once per sample
+    (a ``cached_property``); the fields are the whole of its value.
+    """
 
     id: str
     path: str
@@ -166,13 +171,17 @@ class Sample(msgspec.Struct, frozen=True):
             separators=(",", ":"),
         )
 
+    @functools.cached_property
+    def _order(self) -> tuple[Any, ...]:
+        return (id_order(self.id), self.body())
+
     def order(self) -> tuple[Any, ...]:
         """Total order over samples, so merging keeps the same K whatever comes first.
 
         By stream id, then by ``body()``: the fleet summary's sorted sets order
         their members (padded id, then the body) the same way.
         """
-        return (id_order(self.id), self.body())
+        return self._order
 
 
 class Group(msgspec.Struct):

@@ -176,6 +176,18 @@ def test_describe_and_redact_edge_values() -> None:
     assert len(safe_message("x" * 10_000, None, True)) <= 300
 
 
+def test_remembered_messages_keep_equal_values_of_other_types_apart() -> None:
+    # safe_message remembers its answers for scalars; 1, 1.0 and True are equal
+    # dict keys, but only the integer is redacted (booleans are shown as is).
+    message = "1 is not of type 'string'"
+    assert safe_message(message, 1, False) == "d is not of type 'string'"
+    assert safe_message(message, True, False) == message
+    assert safe_message(message, 1, False) == "d is not of type 'string'"
+    assert safe_message(message, 1, True) == message
+    long = "y" * 5000
+    assert safe_message(f"{long!r} is too long", long, False) == "<text, 5,000 chars> is too long"
+
+
 def test_a_sample_shows_the_shape_of_its_value() -> None:
     timestamp = "2026-01-28T12:34:56.123456789Z"
     findings = [
