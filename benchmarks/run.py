@@ -90,21 +90,43 @@ class Failed(Exception):
     """A contender exited with a status other than 0 or 1."""
 
 
+# Linux keeps a process's peak RSS across fork and exec: a child of this
+# benchmark (which holds whole streams in memory) would report at least this
+# process's own peak. So each contender is started by a small launcher, a fresh
+# interpreter whose child's peak starts from the launcher's few megabytes; the
+# launcher times the child and reports its wall seconds and peak RSS.
+_LAUNCHER = """
+import os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+pid = os.posix_spawn(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+elapsed = time.perf_counter() - started
+with open(report, "w") as out:
+    out.write(f"{elapsed} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_process(argv: list[str]) -> tuple[float, float, str]:
     """(wall seconds from start to exit, peak RSS in MB, stdout) of one process."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r") as report,
+    ):
+        process = subprocess.Popen(
+            [sys.executable, "-S", "-c", _LAUNCHER, report.name, *argv], stdout=out, stderr=err
+        )
+        process.wait()
+        measured = report.read().split()
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    if process.returncode not in (0, 1):
+    if len(measured) != 2 or process.returncode not in (0, 1):
         line = (stderr.strip().splitlines() or ["(no message)"])[-1]
         raise Failed(f"{Path(argv[0]).name} {argv[1]} exited {process.returncode}: {line}")
-    return elapsed, usage.ru_maxrss / 1024, stdout
+    return float(measured[0]), int(measured[1]) / 1024, stdout
 
 
 def run_cli(*args: str) -> tuple[float, float, str]:
