@@ -139,6 +139,20 @@ class Finding(msgspec.Struct, frozen=True):
     value: Any = None
 
 
+def distinct(findings: list[Finding]) -> list[Finding]:
+    """One finding per (kind, path), first kept: several errors can point at the same spot."""
+    if len(findings) < 2:
+        return findings
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for finding in findings:
+        key = (finding.kind, finding.path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique
+
+
 class EventVerdict(msgspec.Struct):
     """Everything cdccheck decided about one event."""
 

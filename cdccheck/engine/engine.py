@@ -50,6 +50,7 @@ from cdccheck.model import (
     Entry,
     EventVerdict,
     Finding,
+    distinct,
 )
 
 LAYOUTS = ("default", "debezium")
@@ -275,7 +276,7 @@ class Engine:
             Finding(READER_REJECTED, path, message, _value_at(value, path))
             for path, message in reader.check(payload)
         ]
-        return _distinct(findings)
+        return distinct(findings)
 
     def check_value(
         self,
@@ -311,7 +312,7 @@ class Engine:
 
     def _findings(self, role: str, value: Any) -> list[Finding]:
         try:
-            return _distinct(self._compiled[role].findings(value))
+            return distinct(self._compiled[role].findings(value))
         except PatternTimeout as error:
             # A pattern the verdict hinged on ran out of time (an `if` or a `not`
             # asked it): the schema's answer is unknown, which is a finding of its own.
@@ -355,20 +356,6 @@ def _declares_within(document: Any, limits: wire.Limits) -> bool:
         elif type(node) is list:
             stack.extend(value for value in node if type(value) in containers)
     return True
-
-
-def _distinct(findings: list[Finding]) -> list[Finding]:
-    """One finding per (kind, path): several errors can point at the same spot."""
-    if len(findings) < 2:
-        return findings
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for finding in findings:
-        key = (finding.kind, finding.path)
-        if key not in seen:
-            seen.add(key)
-            unique.append(finding)
-    return unique
 
 
 def _value_at(value: Any, pointer: str) -> Any:

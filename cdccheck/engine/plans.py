@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
 import msgspec
 
+from cdccheck.engine.compiled import flatten
 from cdccheck.engine.decoders import written
 from cdccheck.engine.shapes import ITEMS, Anything, Array, Object, Shape, Tagged
 from cdccheck.engine.warnings import SAFE_INTEGER
@@ -28,6 +29,7 @@ from cdccheck.model import (
     PATTERN_TIMEOUT,
     UNKNOWN_FIELD,
     Finding,
+    distinct,
     json_pointer,
 )
 
@@ -208,7 +210,7 @@ class ObjectPlan(Plan):
                 out.append(
                     Finding(
                         UNKNOWN_FIELD,
-                        json_pointer(_flatten((path, name))),
+                        json_pointer(flatten((path, name))),
                         f"additional property {name!r} is not allowed",
                         found,
                     )
@@ -233,7 +235,7 @@ class ObjectPlan(Plan):
                 self._absent.clear()
             finding = self._absent[key] = Finding(
                 MISSING_REQUIRED,
-                json_pointer(_flatten(key)),
+                json_pointer(flatten(key)),
                 f"{name!r} is a required property",
                 ABSENT,
             )
@@ -265,15 +267,6 @@ class TaggedPlan(Plan):
         if plan is None:
             raise NotPlain  # a variant without a plan: never happens
         plan.run(value, path, out, memo)
-
-
-def _flatten(path: LinkedPath) -> tuple[Any, ...]:
-    parts = []
-    while path is not None:
-        path, key = path
-        parts.append(key)
-    parts.reverse()
-    return tuple(parts)
 
 
 # ---------------------------------------------------------------- the points as a tree
@@ -539,7 +532,7 @@ class _Unwritable(Exception):
 
 def _at(root: Any, path: LinkedPath) -> Any:
     """The value at ``path`` in the payload's plain value."""
-    for part in _flatten(path):
+    for part in flatten(path):
         root = root[part]
     return root
 
@@ -600,18 +593,4 @@ def _report_unknown(value: Any, path: tuple[Any, Any], out: list[Finding]) -> No
         raise NotPlain
     name = path[1]
     message = f"additional property {name!r} is not allowed"
-    out.append(Finding(UNKNOWN_FIELD, json_pointer(_flatten(path)), message, value))
-
-
-def distinct(findings: list[Finding]) -> list[Finding]:
-    """One finding per (kind, path), as the full path keeps them."""
-    if len(findings) < 2:
-        return findings
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for finding in findings:
-        key = (finding.kind, finding.path)
-        if key not in seen:
-            seen.add(key)
-            unique.append(finding)
-    return unique
+    out.append(Finding(UNKNOWN_FIELD, json_pointer(flatten(path)), message, value))
