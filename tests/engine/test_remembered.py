@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cdccheck.engine.engine import Engine
-from cdccheck.engine.plans import LOOSE, MISSING
+from cdccheck.engine.plans import LOOSE, MISSING, Plan, Program, Writer
 from cdccheck.engine.remembered import RememberedShapes, refusal_path
 from cdccheck.engine.schema import Schema, bundled_schema_path, load_schema
 from cdccheck.engine.shapes import ITEMS
-from cdccheck.model import Entry, EventVerdict
+from cdccheck.model import LEGACY, NEW, Entry, EventVerdict, Finding, distinct
 from cdccheck.samples import GO_HEALTHY, PY_HEALTHY, generate
 from tests.helpers import schema_from
 
@@ -240,6 +240,42 @@ def test_a_remembered_shape_explains_exactly_as_the_full_path(
         # The batch loop decides through the same tiers.
         _, [batched] = engine.check_batch([entry])
         _same(batched, expected)
+    assert explained >= len(payloads) // 2, (shape, explained)
+
+
+_WITHOUT_EXTRA_POINTS = sorted(
+    name for name in SHAPES if not any(word in name for word in ("unknown", "icon", "combo"))
+)
+"""Shapes without an extra point: those the plans can also walk uninterpreted."""
+
+
+@pytest.mark.parametrize("shape", _WITHOUT_EXTRA_POINTS)
+def test_the_plans_walked_as_they_are_explain_as_the_written_functions(
+    bundled: tuple[Schema, Schema], shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A written function hands a value whose type is only known after decoding
+    # (a union) to its plan, walked as it is: the walk must give the same
+    # findings. Here every event takes that walk.
+    def walked(writer: Writer, plans: dict[str, Plan], kind: type) -> Program:
+        def program(event: Any, root: Any) -> tuple[list[Finding], list[Finding]]:
+            found: dict[str, list[Finding]] = {LEGACY: [], NEW: []}
+            for role, out in found.items():
+                plans[role].run(event, None, out, writer.memo)
+            return distinct(found[LEGACY]), distinct(found[NEW])
+
+        return program
+
+    monkeypatch.setattr(Writer, "program", walked)
+    engine = Engine(*bundled)
+    slow = Engine(*bundled, fast_path=False)
+    assert engine.fast_path is not None
+    payloads = _shaped(shape, 24, seed=len(shape))
+    explained = 0
+    for index, payload in enumerate(payloads):
+        entry = Entry(f"{index + 1}-0", {"payload": payload})
+        if engine.fast_path.answer(payload).findings is not None:
+            explained += 1
+        _same(engine.check(entry), slow.check(entry))
     assert explained >= len(payloads) // 2, (shape, explained)
 
 
