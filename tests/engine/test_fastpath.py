@@ -543,3 +543,30 @@ def test_only_const_conditions_become_tagged_unions(condition: dict[str, Any]) -
         fast = engine.fast_path
         if fast is not None and fast.accepts(payload) is not None:
             assert schema.validator.is_valid(value), (condition, value)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"properties": {"op": {"const": "create"}, "a": {"const": "x"}}, "required": ["op"]},
+        {"properties": {}, "required": ["op"]},
+    ],
+)
+def test_a_condition_on_other_than_one_property_stays_with_the_full_path(
+    condition: dict[str, Any],
+) -> None:
+    """An ``if`` naming two properties (or none) is no discriminator: no tagged union, exact."""
+    document = {
+        "type": "object",
+        "properties": {"op": {"enum": ["create", "delete"]}, "a": {"type": "string"},
+                       "n": {"type": "integer"}},
+        "required": ["op"],
+        "additionalProperties": False,
+        "allOf": [{"if": condition, "then": {"required": ["n"]}}],
+    }  # fmt: skip
+    schema = schema_from(document)
+    engine = Engine(schema, schema)
+    for value in ({"op": "create", "a": "x"}, {"op": "create", "a": "y"}, {"op": "delete"}):
+        payload = json.dumps(value).encode()
+        verdict = engine.check(Entry("1-1", {"payload": payload}))
+        assert finding_set(verdict.legacy) == reference_set(schema, value), (condition, value)
