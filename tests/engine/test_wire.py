@@ -28,7 +28,7 @@ UNDECODABLE_JSON = [
     (b'{"\\ud83d": 1}', "lone surrogate"),
     (b'{"op": "create"} {"op": "delete"}', "trailing data"),
     (b'{"op": "create"}x', "trailing data"),
-    (b'{"body": "\xff\xfe"}', "invalid UTF-8 at byte 10"),
+    (b'{"body": "\xff\xfe"}', "invalid UTF-8 at byte 10 (0xff)"),
     (b'{"body": "\xed\xa0\x80"}', "invalid UTF-8"),
     (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), "nesting deeper than 512"),
     (b"[" * 100_000 + b"]" * 100_000, "nesting deeper than 512"),
