@@ -219,6 +219,24 @@ def test_msgpack_duplicate_keys_are_found_after_strings_of_every_size(length: in
     assert clean.warnings == []
 
 
+@pytest.mark.parametrize("items", [0, 1, 14, 15, 16, 65535, 65536])
+def test_msgpack_duplicate_keys_are_found_after_arrays_and_maps_of_every_size(items: int) -> None:
+    """fixarray/fixmap (up to 15), array16/map16 and array32/map32: each is skipped exactly."""
+    listed = list(range(items))
+    mapped = {f"k{i}": i for i in range(items)}
+    # {"op": "create", "list": listed, "map": mapped, "op": "delete"}
+    payload = (
+        b"\x84"
+        + msgspec.msgpack.encode("op") + msgspec.msgpack.encode("create")
+        + msgspec.msgpack.encode("list") + msgspec.msgpack.encode(listed)
+        + msgspec.msgpack.encode("map") + msgspec.msgpack.encode(mapped)
+        + msgspec.msgpack.encode("op") + msgspec.msgpack.encode("delete")
+    )  # fmt: skip
+    result = decode(payload, "msgpack")
+    assert isinstance(result, Decoded)
+    assert [(w.kind, w.path) for w in result.warnings] == [(DUPLICATE_KEY, "/op")]
+
+
 def test_a_long_overflowing_literal_is_clipped_in_the_message() -> None:
     literal = "9" * 100 + "e400"
     result = decode(b'{"x": ' + literal.encode() + b"}")
