@@ -84,6 +84,11 @@ def test_a_lower_max_int_digits_applies_where_msgspec_decodes() -> None:
     result = decode(b"[" + b"9" * 21 + b"]", "json", limits)
     assert isinstance(result, Undecodable)
     assert "21 digits exceeds the limit of 20 digits (--max-int-digits)" in result.message
+    # A power of ten is where counting digits from the bit length needs its correction.
+    for literal in (b"1" + b"0" * 20, b"-1" + b"0" * 20):
+        power = decode(b"[" + literal + b"]", "json", limits)
+        assert isinstance(power, Undecodable)
+        assert "21 digits exceeds the limit of 20 digits" in power.message
     assert verdicts(b'{"op": "create", "n": ' + b"9" * 21 + b"}", limits, CLOSED)[0] == (
         result.message
     )
