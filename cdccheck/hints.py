@@ -586,10 +586,13 @@ def _children(node: dict[str, Any], step: str) -> list[Any]:
 
 
 def _search(pattern: str, text: str) -> bool:
+    # A schema's pattern: through the bounded matcher, as everywhere (docs/security.md).
+    from cdccheck.engine import patterns
+
     try:
-        return re.search(pattern, text) is not None
-    except re.error:
-        return False
+        return patterns.search(pattern, text)
+    except (re.error, patterns.PatternTimeout):
+        return False  # a hint is only a hint: no match, no hint
 
 
 def _json_type(value: Any) -> str:

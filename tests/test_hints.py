@@ -23,7 +23,7 @@ from cdccheck.model import Entry
 from cdccheck.report.json import build_report
 from cdccheck.report.run import check_run
 from cdccheck.samples import GO_WRITER, PY_WRITER, generate
-from tests.helpers import validate_report
+from tests.helpers import schema_from, validate_report
 
 
 @cache
@@ -263,3 +263,21 @@ def test_go_time_names_a_non_utc_offset_when_values_are_shown() -> None:
     )
     utc = evidence("dddd-dd-ddTdd:dd:dd.dddddd+dd:dd", "2026-01-28T12:34:56.123456+00:00")
     assert hint_for(utc) is None
+
+
+def test_schema_facts_search_pattern_properties_through_the_bounded_matcher() -> None:
+    # ^(a+)+$ backtracks exponentially in re on "aaa...ab": the hint lookup must still answer.
+    schema = schema_from(
+        {
+            "type": "object",
+            "patternProperties": {"^(a+)+$": {"type": "integer"}, "^b": {"type": "string"}},
+            "additionalProperties": {"type": "boolean"},
+        }
+    )
+    facts = SchemaFacts({"legacy": schema})
+    hostile = facts.declared("legacy", "/" + "a" * 40 + "b")
+    assert hostile is not None
+    assert hostile.types == frozenset({"boolean"})  # no patternProperties matched
+    matched = facts.declared("legacy", "/aaa")
+    assert matched is not None
+    assert matched.types == frozenset({"integer"})
