@@ -317,6 +317,7 @@ class Summary(msgspec.Struct, dict=True):
 
     def add(self, verdict: EventVerdict) -> None:
         """Count one event and file its findings and warnings (and count it in the timeline)."""
+        self.span(verdict.id, verdict.id)
         writer = self._add(verdict)
         if self.timeline is not None:
             self.timeline.add(verdict, self._filed(verdict), writer=writer)
@@ -336,7 +337,7 @@ class Summary(msgspec.Struct, dict=True):
         """
         if not entries:
             return
-        self.add_healthy(healthy, entries[0].id, entries[-1].id)
+        self.add_healthy(healthy, entries[0].id, entries[-1].id)  # also spans the whole batch
         for verdict in verdicts:
             self._add(verdict)
         if self.timeline is not None:
@@ -345,7 +346,6 @@ class Summary(msgspec.Struct, dict=True):
             self.timeline.add_batch(
                 entries, verdicts, writer_field, groups_of=self._filed, writer_label=self._writer
             )
-        self.span(entries[0].id, entries[-1].id)
 
     def _filed(self, verdict: EventVerdict) -> list[GroupKey]:
         """The finding groups of this summary that count ``verdict`` (for the timeline).
@@ -373,7 +373,6 @@ class Summary(msgspec.Struct, dict=True):
     def _add(self, verdict: EventVerdict) -> str:
         """Count one event and file its findings and warnings; returns its writer label."""
         self._folding()
-        self.span(verdict.id, verdict.id)
         self.totals.count(verdict)
         self._counters("by_op", verdict.op).count(verdict)
         self._counters("by_writer", verdict.writer).count(verdict)
