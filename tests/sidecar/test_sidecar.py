@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import socket
@@ -11,7 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +40,6 @@ from tests.sidecar.support import (
 )
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _quiet_logging() -> Iterator[None]:
-    """The sidecar logs to the stderr it found; CliRunner swaps stderr per call."""
-    yield
-    logger = logging.getLogger("cdccheck")
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
 
 
 def options(url: str, *streams: str, **more: Any) -> ConsumeOptions:

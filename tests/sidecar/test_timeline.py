@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import logging
 import random
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +30,6 @@ from tests.helpers import validate_report
 from tests.sidecar.support import GROUP, consumer, consuming, engine, finish, wait_for
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _quiet_logging() -> Iterator[None]:
-    """The sidecar logs to the stderr it found; CliRunner swaps stderr per call."""
-    yield
-    logger = logging.getLogger("cdccheck")
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
 
 
 START_MS = 1_769_594_400_000  # 2026-01-28 10:00:00 UTC
