@@ -100,10 +100,6 @@ def _entry_ms(entry: Entry) -> int:
     return -1 if ms is None else ms
 
 
-def _verdict_ms(verdict: EventVerdict) -> int | None:
-    return stream_ms(verdict.id)
-
-
 def _group_keys(verdict: EventVerdict) -> set[GroupKey]:
     """The finding groups an event counts in, as Summary files it (docs/semantics.md, rule 5)."""
     if verdict.error is not None:
@@ -280,7 +276,7 @@ class Timeline(msgspec.Struct):
             end = start - start % width_ms + width_ms
             hi = bisect.bisect_left(entries, end, lo, key=_entry_ms)
             until = taken
-            while until < len(verdicts) and (_verdict_ms(verdicts[until]) or 0) < end:
+            while until < len(verdicts) and (stream_ms(verdicts[until].id) or 0) < end:
                 until += 1
             slices.append((entries[lo:hi], verdicts[taken:until]))
             lo, taken = hi, until
